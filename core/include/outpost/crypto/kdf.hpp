@@ -1,0 +1,29 @@
+// Subkey derivation (crypto_kdf, BLAKE2b based) from a device master key.
+// Every purpose has its own (context, id) so keys never serve two roles;
+// the list below is the only place purposes are defined.
+#pragma once
+
+#include <cstdint>
+
+#include "outpost/crypto/secret_key.hpp"
+
+namespace outpost::crypto {
+
+struct KeyPurpose {
+  char context[8];  // exactly 8 characters, no terminator
+  std::uint64_t id;
+};
+
+namespace purpose {
+inline constexpr KeyPurpose chunk_encryption{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 1};
+inline constexpr KeyPurpose chunk_names{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 2};
+inline constexpr KeyPurpose key_check{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 3};
+inline constexpr KeyPurpose journal_payloads{{'O', 'P', 'j', 'r', 'n', 'l', '_', '1'}, 1};
+}  // namespace purpose
+
+inline constexpr std::size_t master_key_size = 32;
+
+// master must be 32 bytes; returns a 32-byte subkey.
+SecretKey derive_key(const SecretKey& master, const KeyPurpose& purpose);
+
+}  // namespace outpost::crypto

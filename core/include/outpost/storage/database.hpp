@@ -1,0 +1,48 @@
+// Opening an Outpost SQLite database: WAL journal, foreign keys, a busy
+// timeout, and a schema identified by PRAGMA application_id and migrated
+// forward through PRAGMA user_version. A file written by a newer Outpost,
+// or a file that is not ours, is refused with a clear error.
+// A SQLite::Database must be used by one thread at a time.
+#pragma once
+
+#include <SQLiteCpp/Database.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string_view>
+
+namespace outpost::storage {
+
+struct Schema {
+  std::string_view name;           // for messages: "cache index"
+  std::int32_t application_id;     // identifies the kind of file
+  std::span<const std::string_view> migrations;  // migrations[i] takes user_version i to i+1
+};
+
+enum class Durability {
+  full,    // every commit survives a power cut (synchronous=FULL)
+  normal,  // a power cut may roll back the last commits (synchronous=NORMAL)
+};
+
+// Throws outpost::Error: not_found (create=false and no file), corrupt (not
+// an SQLite file, or another application's), unsupported (newer schema).
+SQLite::Database open_database(const std::filesystem::path& path, const Schema& schema, bool create,
+                               Durability durability);
+
+// RAII transaction: BEGIN IMMEDIATE on construction, ROLLBACK on destruction
+// unless commit() was called.
+class Transaction {
+ public:
+  explicit Transaction(SQLite::Database& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  SQLite::Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace outpost::storage

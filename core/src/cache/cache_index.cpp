@@ -1,0 +1,318 @@
+#include "cache_index.hpp"
+
+#include <string_view>
+
+#include "outpost/storage/database.hpp"
+
+namespace outpost::cache {
+
+namespace {
+
+constexpr std::string_view migrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE chunks(
+  id BLOB PRIMARY KEY,             -- BLAKE2b-256 of the plaintext
+  size INTEGER NOT NULL,           -- plaintext bytes
+  missing INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE versions(
+  asset TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  digest BLOB NOT NULL,
+  recipe_digest BLOB NOT NULL,
+  chunk_count INTEGER NOT NULL,
+  pinned INTEGER NOT NULL DEFAULT 0,
+  imported_at INTEGER NOT NULL,
+  last_used INTEGER NOT NULL,
+  PRIMARY KEY(asset, version)
+);
+CREATE TABLE recipe(
+  asset TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  chunk BLOB NOT NULL REFERENCES chunks(id),
+  PRIMARY KEY(asset, version, idx),
+  FOREIGN KEY(asset, version) REFERENCES versions(asset, version) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX recipe_by_chunk ON recipe(chunk);
+CREATE TABLE intents(id INTEGER PRIMARY KEY, what TEXT NOT NULL);
+)sql",
+};
+
+constexpr storage::Schema schema{"cache index", 0x4f504341 /* "OPCA" */, migrations};
+
+ChunkId chunk_id(const SQLite::Column& column) {
+  auto id = crypto::Digest::from_bytes(
+      ByteView(static_cast<const std::uint8_t*>(column.getBlob()), static_cast<std::size_t>(column.getBytes())));
+  if (!id) throw Error(Errc::corrupt, "cache index holds a malformed chunk id");
+  return *id;
+}
+
+void bind_ref(SQLite::Statement& st, const VersionRef& ref) {
+  st.bind(1, ref.asset);
+  st.bind(2, static_cast<std::int64_t>(ref.version));
+}
+
+void bind_blob(SQLite::Statement& st, int index, ByteView bytes) {
+  st.bind(index, bytes.data(), static_cast<int>(bytes.size()));
+}
+
+constexpr std::string_view version_columns = R"sql(
+  SELECT v.asset, v.version, v.size, v.digest, v.recipe_digest, v.chunk_count, v.pinned, v.imported_at,
+         v.last_used,
+         EXISTS(SELECT 1 FROM versions n WHERE n.asset = v.asset AND n.version > v.version),
+         (SELECT count(*) FROM recipe r JOIN chunks c ON c.id = r.chunk
+           WHERE r.asset = v.asset AND r.version = v.version AND c.missing = 1)
+  FROM versions v )sql";
+
+VersionInfo version_from_row(SQLite::Statement& st) {
+  VersionInfo info;
+  info.ref.asset = st.getColumn(0).getString();
+  info.ref.version = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
+  info.size = static_cast<std::uint64_t>(st.getColumn(2).getInt64());
+  info.digest = chunk_id(st.getColumn(3));
+  info.recipe_digest = chunk_id(st.getColumn(4));
+  info.chunk_count = static_cast<std::size_t>(st.getColumn(5).getInt64());
+  info.pinned = st.getColumn(6).getInt() != 0;
+  info.imported_at = from_unix_ms(st.getColumn(7).getInt64());
+  info.last_used = from_unix_ms(st.getColumn(8).getInt64());
+  info.superseded = st.getColumn(9).getInt() != 0;
+  info.missing_chunks = static_cast<std::size_t>(st.getColumn(10).getInt64());
+  return info;
+}
+
+}  // namespace
+
+crypto::Digest recipe_digest(const std::vector<RecipeEntry>& recipe) {
+  crypto::Blake2b hash;
+  for (const RecipeEntry& e : recipe) {
+    std::uint8_t size[4];
+    for (int i = 0; i < 4; ++i) size[i] = static_cast<std::uint8_t>(e.size >> (8 * i));
+    hash.update(e.id.view());
+    hash.update(size);
+  }
+  return hash.finish();
+}
+
+CacheIndex::CacheIndex(const std::filesystem::path& path)
+    // FULL: an index row must never survive a power cut that its files did not.
+    : db_(storage::open_database(path, schema, true, storage::Durability::full)),
+      chunk_present_(db_, "SELECT 1 FROM chunks WHERE id = ? AND missing = 0") {}
+
+std::optional<Bytes> CacheIndex::meta(const std::string& key) {
+  SQLite::Statement st(db_, "SELECT value FROM meta WHERE key = ?");
+  st.bind(1, key);
+  if (!st.executeStep()) return std::nullopt;
+  const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
+  return Bytes(p, p + st.getColumn(0).getBytes());
+}
+
+void CacheIndex::set_meta(const std::string& key, std::optional<ByteView> value) {
+  if (!value) {
+    SQLite::Statement st(db_, "DELETE FROM meta WHERE key = ?");
+    st.bind(1, key);
+    st.exec();
+    return;
+  }
+  SQLite::Statement st(db_, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  st.bind(1, key);
+  bind_blob(st, 2, *value);
+  st.exec();
+}
+
+std::int64_t CacheIndex::begin_intent(const std::string& what) {
+  SQLite::Statement st(db_, "INSERT INTO intents(what) VALUES(?)");
+  st.bind(1, what);
+  st.exec();
+  return db_.getLastInsertRowid();
+}
+
+void CacheIndex::end_intent(std::int64_t id) {
+  SQLite::Statement st(db_, "DELETE FROM intents WHERE id = ?");
+  st.bind(1, id);
+  st.exec();
+}
+
+bool CacheIndex::has_intents() { return db_.execAndGet("SELECT count(*) FROM intents").getInt() > 0; }
+
+void CacheIndex::clear_intents() { db_.exec("DELETE FROM intents"); }
+
+bool CacheIndex::chunk_present(const ChunkId& id) {
+  chunk_present_.reset();
+  bind_blob(chunk_present_, 1, id.view());
+  return chunk_present_.executeStep();
+}
+
+void CacheIndex::add_version(const VersionInfo& info, const std::vector<RecipeEntry>& recipe, std::int64_t intent) {
+  storage::Transaction tx(db_);
+  SQLite::Statement chunk(db_,
+                          "INSERT INTO chunks(id, size, missing) VALUES(?, ?, 0) "
+                          "ON CONFLICT(id) DO UPDATE SET missing = 0");
+  SQLite::Statement version(db_,
+                            "INSERT INTO versions(asset, version, size, digest, recipe_digest, chunk_count, "
+                            "imported_at, last_used) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement link(db_, "INSERT INTO recipe(asset, version, idx, chunk) VALUES(?, ?, ?, ?)");
+  bind_ref(version, info.ref);
+  version.bind(3, static_cast<std::int64_t>(info.size));
+  bind_blob(version, 4, info.digest.view());
+  bind_blob(version, 5, info.recipe_digest.view());
+  version.bind(6, static_cast<std::int64_t>(recipe.size()));
+  version.bind(7, to_unix_ms(info.imported_at));
+  version.bind(8, to_unix_ms(info.last_used));
+  version.exec();
+  std::int64_t idx = 0;
+  for (const RecipeEntry& e : recipe) {
+    chunk.reset();
+    bind_blob(chunk, 1, e.id.view());
+    chunk.bind(2, static_cast<std::int64_t>(e.size));
+    chunk.exec();
+    link.reset();
+    bind_ref(link, info.ref);
+    link.bind(3, idx++);
+    bind_blob(link, 4, e.id.view());
+    link.exec();
+  }
+  end_intent(intent);
+  tx.commit();
+}
+
+std::vector<ChunkId> CacheIndex::remove_version(const VersionRef& ref) {
+  storage::Transaction tx(db_);
+  std::vector<ChunkId> candidates;
+  {
+    SQLite::Statement st(db_, "SELECT DISTINCT chunk FROM recipe WHERE asset = ? AND version = ?");
+    bind_ref(st, ref);
+    while (st.executeStep()) candidates.push_back(chunk_id(st.getColumn(0)));
+  }
+  SQLite::Statement del(db_, "DELETE FROM versions WHERE asset = ? AND version = ?");  // cascades to recipe
+  bind_ref(del, ref);
+  del.exec();
+  std::vector<ChunkId> orphaned;
+  SQLite::Statement drop(db_, "DELETE FROM chunks WHERE id = ? AND NOT EXISTS (SELECT 1 FROM recipe WHERE chunk = ?)");
+  for (const ChunkId& id : candidates) {
+    drop.reset();
+    bind_blob(drop, 1, id.view());
+    bind_blob(drop, 2, id.view());
+    if (drop.exec() > 0) orphaned.push_back(id);
+  }
+  tx.commit();
+  return orphaned;
+}
+
+std::optional<VersionInfo> CacheIndex::find(const VersionRef& ref) {
+  SQLite::Statement st(db_, std::string(version_columns) + "WHERE v.asset = ? AND v.version = ?");
+  bind_ref(st, ref);
+  if (!st.executeStep()) return std::nullopt;
+  return version_from_row(st);
+}
+
+std::optional<std::uint64_t> CacheIndex::newest_version(const std::string& asset) {
+  SQLite::Statement st(db_, "SELECT max(version) FROM versions WHERE asset = ?");
+  st.bind(1, asset);
+  st.executeStep();
+  if (st.getColumn(0).isNull()) return std::nullopt;
+  return static_cast<std::uint64_t>(st.getColumn(0).getInt64());
+}
+
+std::vector<VersionInfo> CacheIndex::list() {
+  SQLite::Statement st(db_, std::string(version_columns) + "ORDER BY v.asset, v.version");
+  std::vector<VersionInfo> out;
+  while (st.executeStep()) out.push_back(version_from_row(st));
+  return out;
+}
+
+std::vector<RecipeEntry> CacheIndex::recipe(const VersionRef& ref) {
+  SQLite::Statement st(db_,
+                       "SELECT r.chunk, c.size FROM recipe r JOIN chunks c ON c.id = r.chunk "
+                       "WHERE r.asset = ? AND r.version = ? ORDER BY r.idx");
+  bind_ref(st, ref);
+  std::vector<RecipeEntry> out;
+  std::uint64_t offset = 0;
+  while (st.executeStep()) {
+    RecipeEntry e{chunk_id(st.getColumn(0)), offset, static_cast<std::uint32_t>(st.getColumn(1).getInt64())};
+    offset += e.size;
+    out.push_back(e);
+  }
+  return out;
+}
+
+void CacheIndex::touch(const VersionRef& ref, TimePoint when) {
+  SQLite::Statement st(db_, "UPDATE versions SET last_used = ? WHERE asset = ? AND version = ?");
+  st.bind(1, to_unix_ms(when));
+  st.bind(2, ref.asset);
+  st.bind(3, static_cast<std::int64_t>(ref.version));
+  st.exec();
+}
+
+bool CacheIndex::set_pinned(const VersionRef& ref, bool pinned) {
+  SQLite::Statement st(db_, "UPDATE versions SET pinned = ? WHERE asset = ? AND version = ?");
+  st.bind(1, pinned ? 1 : 0);
+  st.bind(2, ref.asset);
+  st.bind(3, static_cast<std::int64_t>(ref.version));
+  return st.exec() > 0;
+}
+
+std::vector<VersionRef> CacheIndex::eviction_order() {
+  SQLite::Statement st(db_,
+                       "SELECT asset, version FROM versions v WHERE pinned = 0 ORDER BY "
+                       "EXISTS(SELECT 1 FROM versions n WHERE n.asset = v.asset AND n.version > v.version) DESC, "
+                       "last_used ASC, imported_at ASC, asset ASC, version ASC");
+  std::vector<VersionRef> out;
+  while (st.executeStep()) {
+    out.push_back({st.getColumn(0).getString(), static_cast<std::uint64_t>(st.getColumn(1).getInt64())});
+  }
+  return out;
+}
+
+std::uint64_t CacheIndex::stored_bytes() {
+  SQLite::Statement st(db_, "SELECT coalesce(sum(size), 0) + count(*) * ? FROM chunks WHERE missing = 0");
+  st.bind(1, static_cast<std::int64_t>(chunk_file_overhead));
+  st.executeStep();
+  return static_cast<std::uint64_t>(st.getColumn(0).getInt64());
+}
+
+CacheStats CacheIndex::stats() {
+  CacheStats s;
+  SQLite::Statement v(db_, "SELECT count(DISTINCT asset), count(*), coalesce(sum(pinned), 0), coalesce(sum(size), 0) FROM versions");
+  v.executeStep();
+  s.assets = static_cast<std::size_t>(v.getColumn(0).getInt64());
+  s.versions = static_cast<std::size_t>(v.getColumn(1).getInt64());
+  s.pinned_versions = static_cast<std::size_t>(v.getColumn(2).getInt64());
+  s.logical_bytes = static_cast<std::uint64_t>(v.getColumn(3).getInt64());
+  SQLite::Statement c(db_, "SELECT count(*), coalesce(sum(missing), 0) FROM chunks");
+  c.executeStep();
+  s.chunks = static_cast<std::size_t>(c.getColumn(0).getInt64());
+  s.missing_chunks = static_cast<std::size_t>(c.getColumn(1).getInt64());
+  s.stored_bytes = stored_bytes();
+  return s;
+}
+
+std::vector<ChunkRow> CacheIndex::present_chunks() {
+  SQLite::Statement st(db_, "SELECT id, size FROM chunks WHERE missing = 0");
+  std::vector<ChunkRow> out;
+  while (st.executeStep()) {
+    out.push_back({chunk_id(st.getColumn(0)), static_cast<std::uint32_t>(st.getColumn(1).getInt64())});
+  }
+  return out;
+}
+
+void CacheIndex::mark_missing(const ChunkId& id) {
+  SQLite::Statement st(db_, "UPDATE chunks SET missing = 1 WHERE id = ?");
+  bind_blob(st, 1, id.view());
+  st.exec();
+}
+
+std::vector<VersionRef> CacheIndex::damaged_versions() {
+  SQLite::Statement st(db_,
+                       "SELECT DISTINCT r.asset, r.version FROM recipe r JOIN chunks c ON c.id = r.chunk "
+                       "WHERE c.missing = 1 ORDER BY r.asset, r.version");
+  std::vector<VersionRef> out;
+  while (st.executeStep()) {
+    out.push_back({st.getColumn(0).getString(), static_cast<std::uint64_t>(st.getColumn(1).getInt64())});
+  }
+  return out;
+}
+
+}  // namespace outpost::cache

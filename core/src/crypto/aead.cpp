@@ -1,0 +1,74 @@
+#include "outpost/crypto/aead.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "outpost/core/random.hpp"
+#include "outpost/crypto/secret_key.hpp"
+
+namespace outpost::crypto {
+
+static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == std::tuple_size_v<AeadNonce>);
+static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == aead_tag_size);
+static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == aead_key_size);
+
+namespace {
+void check_sizes(const SecretKey& key, std::size_t in, std::size_t out) {
+  if (key.size() != aead_key_size) throw std::invalid_argument("AEAD key must be 32 bytes");
+  if (in != out) throw std::invalid_argument("AEAD output buffer must match the input size");
+}
+}  // namespace
+
+AeadNonce random_nonce(Random& random) {
+  AeadNonce nonce;
+  random.fill(nonce);
+  return nonce;
+}
+
+AeadTag aead_encrypt(const SecretKey& key, const AeadNonce& nonce, ByteView plaintext, ByteView associated,
+                     MutableByteView out) {
+  check_sizes(key, plaintext.size(), out.size());
+  AeadTag tag;
+  crypto_aead_xchacha20poly1305_ietf_encrypt_detached(out.data(), tag.data(), nullptr, plaintext.data(),
+                                                      plaintext.size(), associated.data(), associated.size(),
+                                                      nullptr, nonce.data(), key.data());
+  return tag;
+}
+
+bool aead_decrypt(const SecretKey& key, const AeadNonce& nonce, ByteView ciphertext, const AeadTag& tag,
+                  ByteView associated, MutableByteView out) {
+  check_sizes(key, ciphertext.size(), out.size());
+  const int rc = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+      out.data(), nullptr, ciphertext.data(), ciphertext.size(), tag.data(), associated.data(), associated.size(),
+      nonce.data(), key.data());
+  if (rc != 0) {
+    sodium_memzero(out.data(), out.size());
+    return false;
+  }
+  return true;
+}
+
+Bytes aead_seal(const SecretKey& key, Random& random, ByteView plaintext, ByteView associated) {
+  const AeadNonce nonce = random_nonce(random);
+  Bytes box(nonce.size() + plaintext.size() + aead_tag_size);
+  std::copy(nonce.begin(), nonce.end(), box.begin());
+  MutableByteView body(box.data() + nonce.size(), plaintext.size());
+  const AeadTag tag = aead_encrypt(key, nonce, plaintext, associated, body);
+  std::copy(tag.begin(), tag.end(), box.end() - aead_tag_size);
+  return box;
+}
+
+bool aead_open(const SecretKey& key, ByteView box, ByteView associated, Bytes& plaintext) {
+  AeadNonce nonce;
+  if (box.size() < nonce.size() + aead_tag_size) return false;
+  std::copy_n(box.begin(), nonce.size(), nonce.begin());
+  AeadTag tag;
+  std::copy(box.end() - aead_tag_size, box.end(), tag.begin());
+  const ByteView body = box.subspan(nonce.size(), box.size() - nonce.size() - aead_tag_size);
+  plaintext.resize(body.size());
+  return aead_decrypt(key, nonce, body, tag, associated, plaintext);
+}
+
+}  // namespace outpost::crypto

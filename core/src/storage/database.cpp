@@ -1,0 +1,73 @@
+#include "outpost/storage/database.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
+
+#include <string>
+
+#include "outpost/core/status.hpp"
+
+namespace outpost::storage {
+
+SQLite::Database open_database(const std::filesystem::path& path, const Schema& schema, bool create,
+                               Durability durability) {
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(path, ec)) {
+    throw Error(Errc::not_found, std::string(schema.name) + " not found at " + path.string());
+  }
+  const int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
+  SQLite::Database db(path.string(), flags, 5000);
+
+  std::int32_t app_id = 0;
+  try {
+    app_id = db.execAndGet("PRAGMA application_id").getInt();
+  } catch (const SQLite::Exception&) {
+    throw Error(Errc::corrupt, path.string() + " is not an Outpost " + std::string(schema.name) + " (not SQLite)");
+  }
+  const auto version = db.execAndGet("PRAGMA user_version").getInt();
+  const auto known = static_cast<int>(schema.migrations.size());
+  if (app_id == 0 && version == 0) {
+    // A new file; any table already in it means it belongs to someone else.
+    if (db.execAndGet("SELECT count(*) FROM sqlite_master").getInt() != 0) {
+      throw Error(Errc::corrupt, path.string() + " is an SQLite file of another application");
+    }
+  } else if (app_id != schema.application_id) {
+    throw Error(Errc::corrupt, path.string() + " is not an Outpost " + std::string(schema.name));
+  }
+  if (version > known) {
+    throw Error(Errc::unsupported, std::string(schema.name) + " " + path.string() + " has schema version " +
+                                       std::to_string(version) + ", newer than this build supports (" +
+                                       std::to_string(known) + "); upgrade Outpost");
+  }
+
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec(durability == Durability::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA foreign_keys=ON");
+
+  if (version < known) {
+    Transaction tx(db);
+    for (int v = version; v < known; ++v) db.exec(std::string(schema.migrations[static_cast<std::size_t>(v)]));
+    db.exec("PRAGMA application_id=" + std::to_string(schema.application_id));
+    db.exec("PRAGMA user_version=" + std::to_string(known));
+    tx.commit();
+  }
+  return db;
+}
+
+Transaction::Transaction(SQLite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+
+Transaction::~Transaction() {
+  if (!done_) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing more can be done in a destructor
+    }
+  }
+}
+
+void Transaction::commit() {
+  db_.exec("COMMIT");
+  done_ = true;
+}
+
+}  // namespace outpost::storage

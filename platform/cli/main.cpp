@@ -1,0 +1,60 @@
+// outpost: the device command line. A thin shell over the core libraries.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cache_commands.hpp"
+#include "cli_support.hpp"
+
+namespace {
+
+std::string default_home() {
+  if (const char* env = std::getenv("OUTPOST_HOME")) return env;
+  if (const char* home = std::getenv("HOME")) return std::string(home) + "/.outpost";
+  return ".outpost";
+}
+
+void add_init(CLI::App& app, outpost::cli::Context& ctx) {
+  auto* cmd = app.add_subcommand("init", "Create a device home: a new master key and an empty cache");
+  cmd->footer("The key file is protected by its 0600 mode; set OUTPOST_PASSPHRASE or --passphrase-file\n"
+              "to also wrap it with a passphrase (Argon2id). Example: outpost --home ~/.outpost init");
+  cmd->callback([&ctx] {
+    ctx.check(outpost::device::DeviceHome::init(ctx.home, ctx.random, ctx.home_options()));
+    ctx.print({{"home", ctx.home}}, "created Outpost home in " + ctx.home);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  outpost::cli::Context ctx;
+  CLI::App app{"outpost: the offline-first field app core (device side)"};
+  app.footer("Every command takes --json for machine-readable output. Run 'outpost COMMAND --help' for details.");
+  app.require_subcommand(1);
+  ctx.home = default_home();
+  app.add_option("--home", ctx.home, "Device home directory ($OUTPOST_HOME, default ~/.outpost)");
+  app.add_option("--passphrase-file", ctx.passphrase_file, "File whose first line is the key passphrase")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--json", ctx.json, "Machine-readable output");
+  app.add_flag("-q,--quiet", ctx.quiet, "No progress bars");
+  add_init(app, ctx);
+  outpost::cli::add_cache_commands(app, ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const outpost::cli::Exit& e) {
+    return e.code;
+  } catch (const std::exception& e) {
+    std::cerr << "outpost: internal error: " << e.what() << "\n";
+    return 70;
+  }
+  return 0;
+}
