@@ -1,6 +1,7 @@
 // outpost: the device command line. A thin shell over the core libraries.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 
@@ -28,6 +29,9 @@ void add_init(CLI::App& app, outpost::cli::Context& ctx) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit must fail a write with EFBIG (reported as a clean
+  // "disk full" error), not kill the process halfway through.
+  std::signal(SIGXFSZ, SIG_IGN);
   outpost::cli::Context ctx;
   CLI::App app{"outpost: the offline-first field app core (device side)"};
   app.footer("Every command takes --json for machine-readable output. Run 'outpost COMMAND --help' for details.");
