@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures and builds Outpost with Ninja (and ccache when present).
+#   tools/build.sh [BUILD_DIR] [extra cmake options...]
+# Default build dir: build. Incremental: re-running only rebuilds what changed.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dir="${1:-$root/build}"
+shift || true
+cmake -S "$root" -B "$dir" -G Ninja -DOUTPOST_BUILD_BENCH=OFF "$@" >/dev/null
+ninja -C "$dir"
