@@ -338,3 +338,23 @@ TEST_CASE("AssetCache: a full disk fails the import cleanly and keeps what was t
   CHECK(f.chunk_files() == files_before);
   CHECK(f.temp_files() == 0);
 }
+
+TEST_CASE("AssetCache: evicting a damaged version accounts only for the chunks still on disk", "[core][cache][evict]") {
+  CacheFixture f;
+  f.import("doc", 1, random_bytes(500'000, 31));
+  const auto files = f.chunk_files();
+  REQUIRE(files.size() >= 2);
+  Bytes bytes = read_file(files[0]);
+  bytes[10] ^= 0x10;
+  write_file(files[0], bytes);
+  REQUIRE(f.cache->verify().is_ok());
+  REQUIRE(f.cache->stats().missing_chunks == 1);
+
+  auto report = f.cache->evict_to(0);
+  REQUIRE(report.is_ok());
+  CHECK(report->reached_target);
+  CHECK(report->stored_bytes == 0);
+  CHECK(f.cache->stats().stored_bytes == 0);
+  CHECK(f.cache->stats().chunks == 0);
+  CHECK(f.chunk_files().empty());
+}

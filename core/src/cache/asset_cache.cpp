@@ -167,19 +167,24 @@ struct AssetCache::Impl {
     if (report.stored_bytes <= target) return report;
     for (const VersionRef& ref : index.eviction_order()) {
       if (keep && ref == *keep) continue;
-      remove_version(ref);
+      report.stored_bytes -= remove_version(ref);
       report.evicted.push_back(ref);
-      report.stored_bytes = index.stored_bytes();
       if (report.stored_bytes <= target) return report;
     }
     report.reached_target = false;
     return report;
   }
 
-  void remove_version(const VersionRef& ref) {
+  // Returns the bytes freed on disk.
+  std::uint64_t remove_version(const VersionRef& ref) {
     const std::int64_t intent = index.begin_intent("shred " + ref.to_string());
-    for (const ChunkId& id : index.remove_version(ref)) chunks.remove(id);
+    std::uint64_t freed = 0;
+    for (const ChunkRow& row : index.remove_version(ref)) {
+      chunks.remove(row.id);
+      if (!row.missing) freed += row.size + chunk_file_overhead;  // missing ones were not counted
+    }
     index.end_intent(intent);
+    return freed;
   }
 };
 

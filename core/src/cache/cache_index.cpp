@@ -178,24 +178,28 @@ void CacheIndex::add_version(const VersionInfo& info, const std::vector<RecipeEn
   tx.commit();
 }
 
-std::vector<ChunkId> CacheIndex::remove_version(const VersionRef& ref) {
+std::vector<ChunkRow> CacheIndex::remove_version(const VersionRef& ref) {
   storage::Transaction tx(db_);
-  std::vector<ChunkId> candidates;
+  std::vector<ChunkRow> candidates;
   {
-    SQLite::Statement st(db_, "SELECT DISTINCT chunk FROM recipe WHERE asset = ? AND version = ?");
+    SQLite::Statement st(db_,
+                         "SELECT DISTINCT c.id, c.size, c.missing FROM recipe r JOIN chunks c ON c.id = r.chunk "
+                         "WHERE r.asset = ? AND r.version = ?");
     bind_ref(st, ref);
-    while (st.executeStep()) candidates.push_back(chunk_id(st.getColumn(0)));
+    while (st.executeStep()) {
+      candidates.push_back({chunk_id(st.getColumn(0)), static_cast<std::uint32_t>(st.getColumn(1).getInt64()),
+                            st.getColumn(2).getInt() != 0});
+    }
   }
   SQLite::Statement del(db_, "DELETE FROM versions WHERE asset = ? AND version = ?");  // cascades to recipe
   bind_ref(del, ref);
   del.exec();
-  std::vector<ChunkId> orphaned;
-  SQLite::Statement drop(db_, "DELETE FROM chunks WHERE id = ? AND NOT EXISTS (SELECT 1 FROM recipe WHERE chunk = ?)");
-  for (const ChunkId& id : candidates) {
+  std::vector<ChunkRow> orphaned;
+  SQLite::Statement drop(db_, "DELETE FROM chunks WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM recipe WHERE chunk = ?1)");
+  for (const ChunkRow& row : candidates) {
     drop.reset();
-    bind_blob(drop, 1, id.view());
-    bind_blob(drop, 2, id.view());
-    if (drop.exec() > 0) orphaned.push_back(id);
+    bind_blob(drop, 1, row.id.view());
+    if (drop.exec() > 0) orphaned.push_back(row);
   }
   tx.commit();
   return orphaned;

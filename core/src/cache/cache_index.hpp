@@ -17,6 +17,7 @@ namespace outpost::cache {
 struct ChunkRow {
   ChunkId id;
   std::uint32_t size = 0;
+  bool missing = false;
 };
 
 class CacheIndex {
@@ -39,7 +40,7 @@ class CacheIndex {
   void add_version(const VersionInfo& info, const std::vector<RecipeEntry>& recipe, std::int64_t intent);
   // Deletes a version; returns the chunks no other version uses (their rows
   // are deleted too) so the caller can remove their files.
-  std::vector<ChunkId> remove_version(const VersionRef& ref);
+  std::vector<ChunkRow> remove_version(const VersionRef& ref);
 
   std::optional<VersionInfo> find(const VersionRef& ref);
   std::optional<std::uint64_t> newest_version(const std::string& asset);

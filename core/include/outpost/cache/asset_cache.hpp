@@ -109,10 +109,12 @@ class AssetCache {
   // their files removed, so they are fetched again and never shown.
   Result<VerifyReport> verify(const ProgressFn& progress = {});
 
-  // For AssetReader: reads a chunk, marking it missing if it is bad.
-  Status read_chunk(const ChunkId& id, MutableByteView out);
 
  private:
+  friend class AssetReader;
+  // Reads a chunk, marking it missing if it is bad.
+  Status read_chunk(const ChunkId& id, MutableByteView out);
+
   struct Impl;
   explicit AssetCache(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <compare>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,7 +56,7 @@ struct std::hash<outpost::crypto::Digest> {
   std::size_t operator()(const outpost::crypto::Digest& d) const noexcept {
     std::size_t h;  // a digest is already uniformly distributed
     static_assert(sizeof h <= outpost::crypto::Digest::size);
-    __builtin_memcpy(&h, d.bytes.data(), sizeof h);
+    std::memcpy(&h, d.bytes.data(), sizeof h);
     return h;
   }
 };
