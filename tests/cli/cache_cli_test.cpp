@@ -225,3 +225,19 @@ TEST_CASE("CLI: a file too large for the disk fails the import and keeps the cac
   CHECK(cat.code == 0);
   CHECK(cat.out.size() == 50'000);
 }
+
+TEST_CASE("CLI: a cache opened with another device's key is refused, not reported as corrupt", "[cli][keys]") {
+  Cli cli;
+  REQUIRE(cli("init").code == 0);
+  const fs::path file = cli.file("doc", random_bytes(20'000, 8));
+  REQUIRE(cli("cache import '" + file.string() + "' --asset doc --version 1").code == 0);
+
+  Cli other;
+  REQUIRE(other("init").code == 0);
+  fs::copy_file(other.home / "keys" / "master.key", cli.home / "keys" / "master.key",
+                fs::copy_options::overwrite_existing);
+  auto r = cli("cache cat doc");
+  CHECK(r.code == 1);
+  CHECK(r.err.find("different master key") != std::string::npos);
+  CHECK(r.out.empty());
+}
