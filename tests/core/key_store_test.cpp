@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -280,6 +282,43 @@ TEST_CASE("FileKeyStore: destroy removes the file and a later load is not_found"
   CHECK(loaded->equals(fresh));
 }
 
+TEST_CASE("FileKeyStore: destroy removes a read-only (0400) key file", "[core][keys]") {
+  // load_master_key accepts a 0400 file (readable only by its owner), so
+  // destroying it must work too: removing a file needs no write access to
+  // the file itself.
+  TempDir dir;
+  const fs::path home = dir / "home";
+  fs::create_directory(home);
+  const fs::path path = home / "master.key";
+  const auto body = [&]() -> int {
+    SeededRandom random(40);
+    FileKeyStore store(path, random);
+    if (!create_master_key(store, random).is_ok()) return 10;
+    if (::chmod(path.c_str(), 0400) != 0) return 11;
+    if (!store.load_master_key().is_ok()) return 12;
+    const Status s = store.destroy_master_key();
+    if (!s.is_ok()) return s.code() == Errc::permission ? 20 : 21;
+    if (fs::exists(path)) return 22;
+    if (store.load_master_key().status().code() != Errc::not_found) return 23;
+    return 0;
+  };
+  int result = -1;
+  if (::geteuid() == 0) {
+    // Root may write to any file; run as an ordinary user to see what the
+    // owner of the key file sees.
+    REQUIRE(::chown(home.c_str(), 65534, 65534) == 0);
+    const pid_t pid = outpost::test::fork_child([&]() -> int {
+      if (::setgid(65534) != 0 || ::setuid(65534) != 0) return 30;
+      return body();
+    });
+    result = outpost::test::wait_child(pid);
+  } else {
+    result = body();
+  }
+  INFO("exit code 20: destroy_master_key failed with Errc::permission; 22: the file is still there");
+  CHECK(result == 0);
+}
+
 TEST_CASE("FileKeyStore: destroy with no key file is ok", "[core][keys]") {
   TempDir dir;
   SeededRandom random(19);
@@ -359,8 +398,13 @@ TEST_CASE("FileKeyStore: corrupt or truncated files are refused and left unchang
       INFO(c.name << (with_passphrase ? " (opened with a passphrase)" : " (opened without a passphrase)"));
       fs::remove(path);
       write_key_file(path, c.bytes);
-      FileKeyStore store = with_passphrase ? FileKeyStore(path, random, "pass", PassphraseCost::minimum())
-                                           : FileKeyStore(path, random);
+      std::optional<FileKeyStore> opened;
+      if (with_passphrase) {
+        opened.emplace(path, random, "pass", PassphraseCost::minimum());
+      } else {
+        opened.emplace(path, random);
+      }
+      FileKeyStore& store = *opened;
       Result<SecretKey> loaded = store.load_master_key();
       REQUIRE_FALSE(loaded.is_ok());
       CHECK(loaded.status().code() == Errc::corrupt);

@@ -64,7 +64,9 @@ ChunkStore::Staged ChunkStore::stage(const ChunkId& id, ByteView plaintext) {
                                                    MutableByteView(scratch_).subspan(header_size, plaintext.size()));
   std::copy(tag.begin(), tag.end(), scratch_.end() - crypto::aead_tag_size);
 
-  Staged staged{id, temp_dir_ / id.hex(), {}};
+  // The temp name is the keyed name too: a crash must not leave plain chunk
+  // ids (which reveal known documents) on disk.
+  Staged staged{id, temp_dir_ / path_for(id).filename(), {}};
   staged.fd = storage::open_file(staged.temp, O_WRONLY | O_CREAT | O_TRUNC);
   storage::write_all(staged.fd.get(), scratch_, staged.temp);
   return staged;
@@ -96,6 +98,7 @@ Status ChunkStore::read(const ChunkId& id, MutableByteView out) const {
   const fs::path path = path_for(id);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
+    crypto::wipe(out);
     if (errno == ENOENT) return {Errc::integrity, "chunk " + id.hex() + " is missing from the cache"};
     return errno_status(errno, "cannot open chunk file " + path.string());
   }

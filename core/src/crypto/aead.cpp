@@ -31,7 +31,10 @@ AeadTag aead_encrypt(const SecretKey& key, const AeadNonce& nonce, ByteView plai
                      MutableByteView out) {
   check_sizes(key, plaintext.size(), out.size());
   AeadTag tag;
-  crypto_aead_xchacha20poly1305_ietf_encrypt_detached(out.data(), tag.data(), nullptr, plaintext.data(),
+  // libsodium declares the ciphertext pointer non-null even for 0 bytes.
+  std::uint8_t empty = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt_detached(out.empty() ? &empty : out.data(), tag.data(), nullptr,
+                                                      plaintext.data(),
                                                       plaintext.size(), associated.data(), associated.size(),
                                                       nullptr, nonce.data(), key.data());
   return tag;
@@ -40,11 +43,12 @@ AeadTag aead_encrypt(const SecretKey& key, const AeadNonce& nonce, ByteView plai
 bool aead_decrypt(const SecretKey& key, const AeadNonce& nonce, ByteView ciphertext, const AeadTag& tag,
                   ByteView associated, MutableByteView out) {
   check_sizes(key, ciphertext.size(), out.size());
+  const std::uint8_t empty = 0;  // as above: the ciphertext pointer must be non-null
   const int rc = crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
-      out.data(), nullptr, ciphertext.data(), ciphertext.size(), tag.data(), associated.data(), associated.size(),
+      out.data(), nullptr, ciphertext.empty() ? &empty : ciphertext.data(), ciphertext.size(), tag.data(), associated.data(), associated.size(),
       nonce.data(), key.data());
   if (rc != 0) {
-    sodium_memzero(out.data(), out.size());
+    if (!out.empty()) sodium_memzero(out.data(), out.size());
     return false;
   }
   return true;

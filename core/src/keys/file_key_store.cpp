@@ -30,6 +30,8 @@ constexpr std::size_t salt_size = crypto_pwhash_SALTBYTES;
 constexpr std::size_t header_size = sizeof magic + 1;
 constexpr std::size_t plain_size = header_size + key_size;
 constexpr std::size_t wrap_header_size = header_size + 8 + 8 + salt_size;
+constexpr std::uint64_t max_ops = 4 * crypto_pwhash_OPSLIMIT_SENSITIVE;
+constexpr std::uint64_t max_mem = crypto_pwhash_MEMLIMIT_SENSITIVE;  // 1 GiB
 constexpr std::size_t wrapped_size = wrap_header_size + 24 + key_size + crypto::aead_tag_size;
 
 void put_u64(std::uint8_t* out, std::uint64_t v) {
@@ -117,8 +119,9 @@ Result<SecretKey> FileKeyStore::load_master_key() {
     const std::uint8_t* p = file.data() + header_size;
     const std::uint64_t ops = get_u64(p);
     const std::uint64_t mem = get_u64(p + 8);
-    if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_MAX || mem < crypto_pwhash_MEMLIMIT_MIN ||
-        mem > std::uint64_t{1} << 34) {
+    // The cost is read before anything can be authenticated: bound it so a
+    // tampered file cannot make unlocking take hours or exhaust memory.
+    if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > max_ops || mem < crypto_pwhash_MEMLIMIT_MIN || mem > max_mem) {
       return Status(Errc::corrupt, "key file has implausible passphrase cost parameters: " + path_.string());
     }
     const SecretKey wrap = wrapping_key(*passphrase_, p + 16, ops, static_cast<std::size_t>(mem));
@@ -154,7 +157,7 @@ Status FileKeyStore::store_master_key(const SecretKey& key) {
       const Bytes box = crypto::aead_seal(wrap, random_, key.view(), ByteView(file));
       file.insert(file.end(), box.begin(), box.end());
     }
-    std::filesystem::create_directories(path_.parent_path());
+    if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path());
     storage::create_file_durably(path_, file, 0600);
     return Status::ok();
   });

@@ -46,6 +46,7 @@ class ChunkStore {
     storage::UniqueFd fd;
   };
   // Encrypts plaintext into a temp file. Throws outpost::Error (disk_full ...).
+  // A batch must not stage the same id twice (the temp files would collide).
   Staged stage(const ChunkId& id, ByteView plaintext);
   // Makes staged chunks durable and visible: fsync each, rename into place,
   // fsync the directories. On failure the caller discards what is left.
@@ -55,7 +56,7 @@ class ChunkStore {
 
   // Decrypts the chunk into out, which must be exactly its plaintext size.
   // integrity if the file is missing, of the wrong size, or fails
-  // authentication (out is zeroed then).
+  // authentication; out is zeroed on any failure.
   Status read(const ChunkId& id, MutableByteView out) const;
 
   // Removes a chunk file; a missing file is not an error.
