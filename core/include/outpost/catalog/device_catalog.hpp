@@ -1,0 +1,72 @@
+// DeviceCatalog: the device's copy of the signed catalog, in SQLite. It
+// applies a CatalogDelta atomically and only if every rule holds (trusted
+// root, publisher signatures, increasing versions, no rollback, matching
+// digest, fresh timestamp); otherwise nothing changes and the error names
+// the rule. It also keeps trusted time: a persisted high-water mark of the
+// device clock and of hub times seen, so setting the clock back never
+// un-expires or un-supersedes anything.
+// Used by one thread at a time.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "outpost/cache/version_ref.hpp"
+#include "outpost/catalog/delta.hpp"
+#include "outpost/catalog/records.hpp"
+#include "outpost/core/clock.hpp"
+
+namespace outpost::catalog {
+
+struct ApplyReport {
+  std::uint64_t from_seq = 0;
+  std::uint64_t to_seq = 0;
+  std::size_t releases = 0;
+  std::size_t revocations = 0;
+  std::vector<cache::VersionRef> revoked;  // versions whose chunks must now be shredded
+  bool trust_updated = false;
+};
+
+struct CatalogStatus {
+  std::uint64_t seq = 0;
+  std::optional<TimePoint> verified_as_of;  // issued_at of the last good timestamp
+  std::optional<TimePoint> timestamp_expires;
+  std::uint64_t trust_version = 0;
+  TimePoint trusted_now;
+};
+
+class DeviceCatalog {
+ public:
+  static Result<std::unique_ptr<DeviceCatalog>> open(const std::filesystem::path& path, const Clock& clock);
+  ~DeviceCatalog();
+  DeviceCatalog(const DeviceCatalog&) = delete;
+  DeviceCatalog& operator=(const DeviceCatalog&) = delete;
+
+  // Pins the organisation's root key (at enrollment). Pinning the same key
+  // again is fine; a different one is already_exists.
+  Status pin_root(const crypto::PublicKey& root);
+  std::optional<crypto::PublicKey> root() const;
+
+  Result<ApplyReport> apply(const CatalogDelta& delta);
+
+  // max(device clock, highest time seen); never goes backwards.
+  TimePoint trusted_now();
+  CatalogStatus status();
+  const std::optional<TrustList>& trust() const;
+
+  std::optional<Release> release(const cache::VersionRef& ref) const;
+  // Every release of the asset, newest version first.
+  std::vector<Release> releases(const std::string& asset) const;
+  std::optional<Revocation> revocation(const cache::VersionRef& ref) const;
+  // The newest release of every asset.
+  std::vector<Release> latest_releases() const;
+
+ private:
+  struct Impl;
+  explicit DeviceCatalog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace outpost::catalog

@@ -1,0 +1,327 @@
+#include "outpost/catalog/device_catalog.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <map>
+
+#include "outpost/catalog/catalog_state.hpp"
+#include "outpost/core/guard.hpp"
+#include "outpost/storage/database.hpp"
+
+namespace outpost::catalog {
+
+namespace {
+
+constexpr std::string_view migrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value);
+CREATE TABLE statements(seq INTEGER PRIMARY KEY, envelope BLOB NOT NULL);
+CREATE TABLE releases(
+  asset TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL REFERENCES statements(seq),
+  PRIMARY KEY(asset, version)) WITHOUT ROWID;
+CREATE TABLE revocations(
+  asset TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL REFERENCES statements(seq),
+  PRIMARY KEY(asset, version)) WITHOUT ROWID;
+)sql",
+};
+
+constexpr storage::Schema schema{"catalog", 0x4f504354 /* "OPCT" */, migrations};
+
+// Trusted time is written back when it has moved this far, so a crash loses
+// at most this much of the high-water mark.
+constexpr std::chrono::milliseconds persist_step{60'000};
+
+std::string iso(TimePoint t) { return std::to_string(to_unix_ms(t)) + " ms"; }
+
+}  // namespace
+
+struct DeviceCatalog::Impl {
+  Impl(const std::filesystem::path& path, const Clock& clk)
+      : db(storage::open_database(path, schema, true, storage::Durability::full)), clock(clk) {
+    hwm = from_unix_ms(meta_int("hwm").value_or(0));
+    persisted_hwm = hwm;
+    if (auto env = meta_blob("trust")) trust = parse_trust(*env);
+    if (auto env = meta_blob("timestamp")) {
+      auto s = value_or_throw(SignedStatement::decode(*env));
+      timestamp = value_or_throw(CatalogTimestamp::from_body(s.body));
+    }
+  }
+
+  SQLite::Database db;
+  const Clock& clock;
+  TimePoint hwm;
+  TimePoint persisted_hwm;
+  std::optional<TrustList> trust;
+  std::optional<CatalogTimestamp> timestamp;
+  mutable std::map<std::string, std::vector<Release>> release_cache;
+
+  static TrustList parse_trust(const Bytes& envelope) {
+    auto s = value_or_throw(SignedStatement::decode(envelope));
+    return value_or_throw(TrustList::from_body(s.body));
+  }
+
+  std::optional<Bytes> meta_blob(const std::string& key) const {
+    SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
+    st.bind(1, key);
+    if (!st.executeStep()) return std::nullopt;
+    const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
+    return Bytes(p, p + st.getColumn(0).getBytes());
+  }
+
+  std::optional<std::int64_t> meta_int(const std::string& key) const {
+    SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
+    st.bind(1, key);
+    if (!st.executeStep()) return std::nullopt;
+    return st.getColumn(0).getInt64();
+  }
+
+  void set_meta(const std::string& key, ByteView value) {
+    SQLite::Statement st(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    st.bind(1, key);
+    st.bind(2, value.data(), static_cast<int>(value.size()));
+    st.exec();
+  }
+
+  void set_meta(const std::string& key, std::int64_t value) {
+    SQLite::Statement st(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+    st.bind(1, key);
+    st.bind(2, value);
+    st.exec();
+  }
+
+  TimePoint now() {
+    hwm = std::max(hwm, clock.now());
+    if (hwm - persisted_hwm >= persist_step) raise_persisted();
+    return hwm;
+  }
+
+  void observe(TimePoint t) {
+    if (t > hwm) hwm = t;
+  }
+
+  void raise_persisted() {
+    set_meta("hwm", to_unix_ms(hwm));
+    persisted_hwm = hwm;
+  }
+
+  // The rule state as stored: counters plus every release and revocation.
+  CatalogState load_state() const {
+    CatalogState state;
+    const std::int64_t seq = meta_int("seq").value_or(0);
+    crypto::Digest digest{};
+    if (auto d = meta_blob("digest")) digest = *crypto::Digest::from_bytes(*d);
+    state.restore(static_cast<std::uint64_t>(seq), digest);
+    SQLite::Statement rel(db, "SELECT asset, version FROM releases");
+    while (rel.executeStep()) {
+      state.note_release(rel.getColumn(0).getString(), static_cast<std::uint64_t>(rel.getColumn(1).getInt64()));
+    }
+    SQLite::Statement rev(db, "SELECT asset, version FROM revocations");
+    while (rev.executeStep()) {
+      state.note_revocation(rev.getColumn(0).getString(), static_cast<std::uint64_t>(rev.getColumn(1).getInt64()));
+    }
+    return state;
+  }
+
+  Result<ApplyReport> apply(const CatalogDelta& delta) {
+    const auto root_bytes = meta_blob("root");
+    if (!root_bytes) return Status(Errc::invalid_argument, "no root key is pinned on this device; enroll it first");
+    crypto::PublicKey root;
+    std::copy(root_bytes->begin(), root_bytes->end(), root.bytes.begin());
+
+    ApplyReport report;
+    std::optional<TrustList> new_trust = trust;
+    if (delta.trust_list) {
+      const auto held = meta_blob("trust");
+      if (!held || *held != delta.trust_list->encode()) {
+        Result<TrustList> checked = check_trust_list(*delta.trust_list, root, trust ? &*trust : nullptr);
+        if (!checked) return checked.status();
+        new_trust = std::move(checked).value();
+        report.trust_updated = true;
+      }
+    }
+    if (!new_trust) return Status(Errc::invalid_argument, "no trust list yet: the delta must carry one");
+
+    Result<CatalogTimestamp> ts = check_timestamp(delta.timestamp, *new_trust);
+    if (!ts) return ts.status();
+    const TimePoint trusted = now();
+    if (ts->expires_at <= trusted) {
+      return Status(Errc::integrity, "the catalog timestamp expired at " + iso(ts->expires_at) +
+                                         " (trusted time " + iso(trusted) + "): this update is too old to trust");
+    }
+    if (timestamp && ts->issued_at < timestamp->issued_at) {
+      return Status(Errc::integrity, "the catalog timestamp is older than the one held (replayed update refused)");
+    }
+
+    CatalogState state = load_state();
+    report.from_seq = state.seq();
+    if (delta.from_seq != state.seq()) {
+      return Status(Errc::invalid_argument, "the update starts at catalog seq " + std::to_string(delta.from_seq) +
+                                                " but this device holds seq " + std::to_string(state.seq()));
+    }
+    if (ts->seq < state.seq()) {
+      return Status(Errc::integrity, "the timestamp's seq " + std::to_string(ts->seq) +
+                                         " is lower than the held seq (rollback refused)");
+    }
+    std::vector<Record> records;
+    for (const SignedStatement& s : delta.statements) {
+      Result<Record> r = state.add(s, *new_trust);
+      if (!r) {
+        return Status(r.status().code(), "statement " + std::to_string(state.seq() + 1) + ": " + r.status().message());
+      }
+      records.push_back(std::move(r).value());
+    }
+    if (state.seq() != ts->seq) {
+      return Status(Errc::integrity, "the timestamp covers catalog seq " + std::to_string(ts->seq) +
+                                         " but the update ends at seq " + std::to_string(state.seq()));
+    }
+    if (state.digest() != ts->digest) {
+      return Status(Errc::integrity,
+                    "catalog digest mismatch: the statements differ from what the hub signed (nothing applied)");
+    }
+
+    storage::Transaction tx(db);
+    SQLite::Statement put(db, "INSERT INTO statements(seq, envelope) VALUES(?, ?)");
+    SQLite::Statement rel(db, "INSERT INTO releases(asset, version, seq) VALUES(?, ?, ?)");
+    SQLite::Statement rev(db, "INSERT INTO revocations(asset, version, seq) VALUES(?, ?, ?)");
+    std::uint64_t seq = report.from_seq;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      ++seq;
+      const Bytes envelope = delta.statements[i].encode();
+      put.reset();
+      put.bind(1, static_cast<std::int64_t>(seq));
+      put.bind(2, envelope.data(), static_cast<int>(envelope.size()));
+      put.exec();
+      SQLite::Statement& target = std::holds_alternative<Release>(records[i]) ? rel : rev;
+      const auto [asset, version] = std::visit(
+          [](const auto& r) { return std::pair<std::string, std::uint64_t>(r.asset, r.version); }, records[i]);
+      target.reset();
+      target.bind(1, asset);
+      target.bind(2, static_cast<std::int64_t>(version));
+      target.bind(3, static_cast<std::int64_t>(seq));
+      target.exec();
+      if (std::holds_alternative<Release>(records[i])) {
+        ++report.releases;
+      } else {
+        ++report.revocations;
+        report.revoked.push_back({asset, version});
+      }
+    }
+    set_meta("seq", static_cast<std::int64_t>(state.seq()));
+    set_meta("digest", state.digest().view());
+    set_meta("timestamp", delta.timestamp.encode());
+    if (report.trust_updated) set_meta("trust", delta.trust_list->encode());
+    observe(ts->issued_at);
+    set_meta("hwm", to_unix_ms(hwm));
+    tx.commit();
+
+    persisted_hwm = hwm;
+    trust = std::move(new_trust);
+    timestamp = *ts;
+    release_cache.clear();
+    report.to_seq = state.seq();
+    return report;
+  }
+
+  const std::vector<Release>& releases_of(const std::string& asset) const {
+    auto it = release_cache.find(asset);
+    if (it != release_cache.end()) return it->second;
+    SQLite::Statement st(db,
+                         "SELECT s.envelope FROM releases r JOIN statements s ON s.seq = r.seq "
+                         "WHERE r.asset = ? ORDER BY r.version DESC");
+    st.bind(1, asset);
+    std::vector<Release> out;
+    while (st.executeStep()) {
+      const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
+      auto s = value_or_throw(SignedStatement::decode(ByteView(p, static_cast<std::size_t>(st.getColumn(0).getBytes()))));
+      out.push_back(value_or_throw(Release::from_body(s.body)));
+    }
+    return release_cache.emplace(asset, std::move(out)).first->second;
+  }
+};
+
+DeviceCatalog::DeviceCatalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DeviceCatalog::~DeviceCatalog() {
+  try {
+    if (impl_ && impl_->hwm > impl_->persisted_hwm) impl_->raise_persisted();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): at worst persist_step of trusted time is lost
+  }
+}
+
+Result<std::unique_ptr<DeviceCatalog>> DeviceCatalog::open(const std::filesystem::path& path, const Clock& clock) {
+  return guarded([&]() -> Result<std::unique_ptr<DeviceCatalog>> {
+    return std::unique_ptr<DeviceCatalog>(new DeviceCatalog(std::make_unique<Impl>(path, clock)));
+  });
+}
+
+Status DeviceCatalog::pin_root(const crypto::PublicKey& root) {
+  return guarded([&]() -> Status {
+    if (auto held = impl_->meta_blob("root")) {
+      if (ByteView(*held).size() == 32 && std::equal(held->begin(), held->end(), root.bytes.begin())) return Status::ok();
+      return {Errc::already_exists, "this device already trusts another root key"};
+    }
+    impl_->set_meta("root", root.bytes);
+    return Status::ok();
+  });
+}
+
+std::optional<crypto::PublicKey> DeviceCatalog::root() const {
+  auto held = impl_->meta_blob("root");
+  if (!held || held->size() != 32) return std::nullopt;
+  crypto::PublicKey key;
+  std::copy(held->begin(), held->end(), key.bytes.begin());
+  return key;
+}
+
+Result<ApplyReport> DeviceCatalog::apply(const CatalogDelta& delta) {
+  return guarded([&]() -> Result<ApplyReport> { return impl_->apply(delta); });
+}
+
+TimePoint DeviceCatalog::trusted_now() { return impl_->now(); }
+
+CatalogStatus DeviceCatalog::status() {
+  CatalogStatus s;
+  s.seq = static_cast<std::uint64_t>(impl_->meta_int("seq").value_or(0));
+  if (impl_->timestamp) {
+    s.verified_as_of = impl_->timestamp->issued_at;
+    s.timestamp_expires = impl_->timestamp->expires_at;
+  }
+  s.trust_version = impl_->trust ? impl_->trust->version : 0;
+  s.trusted_now = trusted_now();
+  return s;
+}
+
+const std::optional<TrustList>& DeviceCatalog::trust() const { return impl_->trust; }
+
+std::optional<Release> DeviceCatalog::release(const cache::VersionRef& ref) const {
+  for (const Release& r : impl_->releases_of(ref.asset)) {
+    if (r.version == ref.version) return r;
+  }
+  return std::nullopt;
+}
+
+std::vector<Release> DeviceCatalog::releases(const std::string& asset) const { return impl_->releases_of(asset); }
+
+std::optional<Revocation> DeviceCatalog::revocation(const cache::VersionRef& ref) const {
+  SQLite::Statement st(impl_->db,
+                       "SELECT s.envelope FROM revocations r JOIN statements s ON s.seq = r.seq "
+                       "WHERE r.asset = ? AND r.version = ?");
+  st.bind(1, ref.asset);
+  st.bind(2, static_cast<std::int64_t>(ref.version));
+  if (!st.executeStep()) return std::nullopt;
+  const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
+  auto s = value_or_throw(SignedStatement::decode(ByteView(p, static_cast<std::size_t>(st.getColumn(0).getBytes()))));
+  return value_or_throw(Revocation::from_body(s.body));
+}
+
+std::vector<Release> DeviceCatalog::latest_releases() const {
+  SQLite::Statement st(impl_->db, "SELECT DISTINCT asset FROM releases ORDER BY asset");
+  std::vector<Release> out;
+  while (st.executeStep()) {
+    const auto& list = impl_->releases_of(st.getColumn(0).getString());
+    if (!list.empty()) out.push_back(list.front());
+  }
+  return out;
+}
+
+}  // namespace outpost::catalog

@@ -1,0 +1,123 @@
+#include "outpost/gate/gate.hpp"
+
+namespace outpost::gate {
+
+namespace {
+
+Decision blocked(Decision d, BlockReason reason, std::string message) {
+  d.allowed = false;
+  d.reason = reason;
+  d.message = std::move(message);
+  return d;
+}
+
+bool is_valid_at(const catalog::Release& r, TimePoint now) { return r.valid_from <= now; }
+
+}  // namespace
+
+std::string_view reason_name(BlockReason reason) {
+  switch (reason) {
+    case BlockReason::not_in_catalog: return "not-in-catalog";
+    case BlockReason::revoked: return "revoked";
+    case BlockReason::expired: return "expired";
+    case BlockReason::not_yet_valid: return "not-yet-valid";
+    case BlockReason::superseded: return "superseded";
+    case BlockReason::stale_catalog: return "stale-catalog";
+    case BlockReason::not_downloaded: return "not-downloaded";
+    case BlockReason::integrity: return "integrity";
+  }
+  return "?";
+}
+
+Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Release>& all, TimePoint now) {
+  Decision d;
+  d.asset = rel.asset;
+  d.version = rel.version;
+  d.decided_at = now;
+  const cache::VersionRef ref{rel.asset, rel.version};
+  const std::string name = ref.to_string();
+
+  if (auto rev = catalog_.revocation(ref)) {
+    return blocked(std::move(d), BlockReason::revoked,
+                   name + " was withdrawn by marketing" + (rev->reason.empty() ? "" : ": " + rev->reason));
+  }
+  if (rel.expires_at && now >= *rel.expires_at) return blocked(std::move(d), BlockReason::expired, name + " has expired");
+  if (!is_valid_at(rel, now)) return blocked(std::move(d), BlockReason::not_yet_valid, name + " is not valid yet");
+
+  // The newest later release that is in force supersedes this one once its
+  // grace is over. A revoked later release supersedes nothing.
+  for (const catalog::Release& newer : all) {
+    if (newer.version <= rel.version) break;  // all is newest first
+    if (!is_valid_at(newer, now) || catalog_.revocation({newer.asset, newer.version})) continue;
+    const TimePoint grace_end = newer.valid_from + newer.grace;
+    if (now >= grace_end) {
+      d.update_pending = newer.version;
+      return blocked(std::move(d), BlockReason::superseded,
+                     name + " was replaced by version " + std::to_string(newer.version));
+    }
+    d.in_grace = true;
+    d.grace_ends = grace_end;
+    d.update_pending = newer.version;
+    break;
+  }
+
+  const auto& trust = catalog_.trust();
+  const auto status = catalog_.status();
+  const auto budget = trust ? trust->budget_for(rel.criticality) : catalog::default_offline_budget().at("general");
+  if (!status.verified_as_of || now - *status.verified_as_of > budget) {
+    return blocked(std::move(d), BlockReason::stale_catalog,
+                   "the catalog has not been verified recently enough to show " + rel.criticality + " content; sync");
+  }
+
+  auto info = cache_.info(ref);
+  if (!info) return blocked(std::move(d), BlockReason::not_downloaded, name + " is not downloaded yet");
+  if (info->missing_chunks > 0 || info->digest != rel.digest || info->size != rel.size) {
+    return blocked(std::move(d), BlockReason::integrity, name + " in the cache is damaged or not the released content");
+  }
+  d.allowed = true;
+  d.message = d.in_grace ? name + " may be shown until its replacement's grace ends" : name + " is current";
+  return d;
+}
+
+Decision Gate::finish(Decision d) {
+  if (sink_) sink_(d);
+  return d;
+}
+
+Decision Gate::decide(const std::string& asset, std::optional<std::uint64_t> version) {
+  const TimePoint now = catalog_.trusted_now();
+  const std::vector<catalog::Release> all = catalog_.releases(asset);
+
+  if (version) {
+    for (const catalog::Release& rel : all) {
+      if (rel.version == *version) return finish(judge(rel, all, now));
+    }
+    Decision d;
+    d.asset = asset;
+    d.version = version;
+    d.decided_at = now;
+    return finish(blocked(std::move(d), BlockReason::not_in_catalog,
+                          asset + "@" + std::to_string(*version) + " was never released"));
+  }
+
+  std::optional<Decision> current;  // the decision on the newest version in force
+  for (const catalog::Release& rel : all) {
+    Decision d = judge(rel, all, now);
+    if (d.allowed) {
+      if (current && current->version != d.version) d.update_pending = current->version;
+      return finish(std::move(d));
+    }
+    if (!current && d.reason != BlockReason::not_yet_valid && d.reason != BlockReason::revoked) current = d;
+  }
+  if (current) return finish(std::move(*current));
+  Decision d;
+  d.asset = asset;
+  d.decided_at = now;
+  if (!all.empty()) {
+    // Every version is revoked or not yet valid: report the newest.
+    return finish(judge(all.front(), all, now));
+  }
+  return finish(blocked(std::move(d), BlockReason::not_in_catalog, asset + " is not in the catalog"));
+}
+
+}  // namespace outpost::gate
