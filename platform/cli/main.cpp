@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cache_commands.hpp"
+#include "catalog_commands.hpp"
 #include "cli_support.hpp"
 
 namespace {
@@ -20,8 +21,15 @@ void add_init(CLI::App& app, outpost::cli::Context& ctx) {
   auto* cmd = app.add_subcommand("init", "Create a device home: a new master key and an empty cache");
   cmd->footer("The key file is protected by its 0600 mode; set OUTPOST_PASSPHRASE or --passphrase-file\n"
               "to also wrap it with a passphrase (Argon2id). Example: outpost --home ~/.outpost init");
-  cmd->callback([&ctx] {
-    ctx.check(outpost::device::DeviceHome::init(ctx.home, ctx.random, ctx.home_options()));
+  auto root = std::make_shared<std::string>();
+  cmd->add_option("--root", *root, "Pin the organisation's root public key (hex) now");
+  cmd->callback([&ctx, root] {
+    auto options = ctx.home_options();
+    if (!root->empty()) {
+      options.root_key = outpost::crypto::PublicKey::from_hex(*root);
+      if (!options.root_key) ctx.fail({outpost::Errc::invalid_argument, "the root key must be 64 hex characters"});
+    }
+    ctx.check(outpost::device::DeviceHome::init(ctx.home, ctx.random, options));
     ctx.print({{"home", ctx.home}}, "created Outpost home in " + ctx.home);
   });
 }
@@ -44,6 +52,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", ctx.quiet, "No progress bars");
   add_init(app, ctx);
   outpost::cli::add_cache_commands(app, ctx);
+  outpost::cli::add_catalog_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -16,7 +16,11 @@ Status DeviceHome::init(const fs::path& root, Random& random, const HomeOptions&
     cache::AssetCache::Options cache_options;
     cache_options.chunker = options.chunker;
     auto cache = cache::AssetCache::open(cache_path(root), *master, clock, random, cache_options);
-    return cache.status();
+    if (!cache) return cache.status();
+    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock);
+    if (!catalog) return catalog.status();
+    if (options.root_key) return (*catalog)->pin_root(*options.root_key);
+    return Status::ok();
   });
 }
 
@@ -35,8 +39,42 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     cache_options.create = false;
     auto cache = cache::AssetCache::open(cache_path(root), *master, clock, random, cache_options);
     if (!cache) return cache.status();
-    return std::unique_ptr<DeviceHome>(new DeviceHome(root, std::move(cache).value()));
+    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock);
+    if (!catalog) return catalog.status();
+    std::unique_ptr<DeviceHome> home(new DeviceHome(root, std::move(cache).value(), std::move(catalog).value()));
+    if (Status s = home->shred_revoked(); !s) return s;
+    return home;
   });
+}
+
+Result<catalog::ApplyReport> DeviceHome::apply_catalog(const catalog::CatalogDelta& delta) {
+  Result<catalog::ApplyReport> report = catalog_->apply(delta);
+  if (!report) return report;
+  if (Status s = shred_revoked(); !s) return s;
+  return report;
+}
+
+Status DeviceHome::shred_revoked() {
+  // Checks every cached version rather than only the newly revoked ones, so
+  // a crash between the catalog commit and the shredding is mended later.
+  for (const cache::VersionInfo& v : cache_->list()) {
+    if (!catalog_->revocation(v.ref)) continue;
+    if (Status s = cache_->shred(v.ref); !s && s.code() != Errc::not_found) return s;
+  }
+  return Status::ok();
+}
+
+gate::Decision DeviceHome::decide(const std::string& asset, std::optional<std::uint64_t> version) {
+  return gate::Gate(*catalog_, *cache_, sink_).decide(asset, version);
+}
+
+Result<DeviceHome::Opened> DeviceHome::open_asset(const std::string& asset, std::optional<std::uint64_t> version) {
+  Opened opened{decide(asset, version), std::nullopt};
+  if (!opened.decision.allowed) return opened;
+  Result<cache::AssetReader> reader = cache_->open_reader(asset, opened.decision.version);
+  if (!reader) return reader.status();
+  opened.reader.emplace(std::move(reader).value());
+  return opened;
 }
 
 }  // namespace outpost::device

@@ -1,0 +1,189 @@
+#include "catalog_commands.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "outpost/core/guard.hpp"
+#include "outpost/storage/file_io.hpp"
+
+namespace outpost::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json release_json(const catalog::Release& r) {
+  return {{"asset", r.asset},
+          {"version", r.version},
+          {"title", r.title},
+          {"kind", r.kind},
+          {"tags", r.tags},
+          {"criticality", r.criticality},
+          {"size", r.size},
+          {"digest", r.digest.hex()},
+          {"valid_from", iso_time(r.valid_from)},
+          {"expires_at", r.expires_at ? json(iso_time(*r.expires_at)) : json(nullptr)},
+          {"note", r.change_note}};
+}
+
+json decision_json(const gate::Decision& d) {
+  json j = {{"asset", d.asset},
+            {"version", d.version ? json(*d.version) : json(nullptr)},
+            {"allowed", d.allowed},
+            {"reason", d.reason ? json(std::string(gate::reason_name(*d.reason))) : json(nullptr)},
+            {"in_grace", d.in_grace},
+            {"message", d.message}};
+  if (d.grace_ends) j["grace_ends"] = iso_time(*d.grace_ends);
+  if (d.update_pending) j["update_pending"] = *d.update_pending;
+  return j;
+}
+
+void add_pin_root(CLI::App& cat, Context& ctx) {
+  auto* cmd = cat.add_subcommand("pin-root", "Trust an organisation's root key (once, at enrollment)");
+  cmd->footer("Example: outpost catalog pin-root 3b6a27bc...  (64 hex characters)");
+  auto key = std::make_shared<std::string>();
+  cmd->add_option("KEY", *key, "Root public key, hex")->required();
+  cmd->callback([&ctx, key] {
+    auto root = crypto::PublicKey::from_hex(*key);
+    if (!root) ctx.fail({Errc::invalid_argument, "the root key must be 64 hex characters"});
+    auto home = ctx.open_home();
+    ctx.check(home->catalog().pin_root(*root));
+    ctx.print({{"root", root->hex()}}, "pinned root key " + root->hex());
+  });
+}
+
+void add_apply(CLI::App& cat, Context& ctx) {
+  auto* cmd = cat.add_subcommand("apply", "Apply a catalog update from a file (for devices with no network)");
+  cmd->footer("The file is a catalog delta as the hub sends it (docs/protocol.md). Nothing changes unless\n"
+              "every signature, version and digest checks out. Example: outpost catalog apply update.opd");
+  auto file = std::make_shared<std::string>();
+  cmd->add_option("BUNDLE", *file, "Catalog update file")->required();
+  cmd->callback([&ctx, file] {
+    auto bytes = ctx.take(guarded([&]() -> Result<Bytes> { return storage::read_file(*file); }));
+    auto delta = ctx.take(catalog::CatalogDelta::decode(bytes));
+    auto home = ctx.open_home();
+    const catalog::ApplyReport r = ctx.take(home->apply_catalog(delta));
+    json revoked = json::array();
+    for (const auto& ref : r.revoked) revoked.push_back(ref.to_string());
+    std::ostringstream text;
+    text << "catalog seq " << r.from_seq << " -> " << r.to_seq << ": " << r.releases << " release(s), "
+         << r.revocations << " revocation(s)" << (r.trust_updated ? ", trust list updated" : "");
+    for (const auto& ref : r.revoked) text << "\n  withdrawn and shredded: " << ref.to_string();
+    ctx.print({{"from_seq", r.from_seq},
+               {"to_seq", r.to_seq},
+               {"releases", r.releases},
+               {"revocations", r.revocations},
+               {"revoked", revoked},
+               {"trust_updated", r.trust_updated}},
+              text.str());
+  });
+}
+
+void add_show(CLI::App& cat, Context& ctx) {
+  auto* cmd = cat.add_subcommand("show", "List the newest release of every asset, with the gate's decision");
+  cmd->callback([&ctx] {
+    auto home = ctx.open_home();
+    json doc = json::array();
+    std::ostringstream text;
+    for (const catalog::Release& r : home->catalog().latest_releases()) {
+      const gate::Decision d = home->decide(r.asset);
+      json entry = release_json(r);
+      entry["decision"] = decision_json(d);
+      doc.push_back(entry);
+      text << r.asset << "@" << r.version << "  " << r.title << "  ["
+           << (d.allowed ? "ok" : std::string(gate::reason_name(*d.reason))) << "]\n";
+    }
+    ctx.print(doc, text.str().empty() ? "the catalog is empty" : text.str());
+  });
+}
+
+void add_open(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("open", "Open an asset through the version gate");
+  cmd->footer("Without @N: the newest version that may be shown. Exit 0 and the bytes (stdout or --out)\n"
+              "when allowed; exit 3 and a one-line reason on stderr when blocked.\n"
+              "Example: outpost open pricing-deck --out deck.pdf");
+  auto selector = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  cmd->add_option("ID[@N]", *selector, "Asset id, optionally with @version")->required();
+  cmd->add_option("--out", *out, "Write to this file instead of standard output");
+  cmd->callback([&ctx, selector, out] {
+    const cache::AssetSelector sel = ctx.take(cache::parse_selector(*selector));
+    auto home = ctx.open_home();
+    auto opened = ctx.take(home->open_asset(sel.asset, sel.version));
+    const gate::Decision& d = opened.decision;
+    if (!d.allowed) {
+      if (ctx.json) std::cout << decision_json(d).dump(2) << "\n";
+      std::cerr << "outpost: blocked (" << gate::reason_name(*d.reason) << "): " << d.message << "\n";
+      throw Exit{exit_blocked};
+    }
+    if (d.in_grace || d.update_pending) std::cerr << "outpost: note: " << d.message << "\n";
+    storage::UniqueFd fd;
+    if (!out->empty()) {
+      fd = ctx.take(guarded([&]() -> Result<storage::UniqueFd> {
+        return storage::open_file(*out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      }));
+    }
+    const int target = out->empty() ? STDOUT_FILENO : fd.get();
+    Bytes buffer(1024 * 1024);
+    cache::AssetReader& reader = *opened.reader;
+    while (true) {
+      const std::size_t n = ctx.take(reader.read(buffer));
+      if (n == 0) break;
+      ctx.check(guarded([&]() -> Status {
+        storage::write_all(target, ByteView(buffer).first(n), out->empty() ? "standard output" : *out);
+        return Status::ok();
+      }));
+    }
+    if (!out->empty()) {
+      ctx.print(decision_json(d), "wrote " + d.asset + "@" + std::to_string(*d.version) + " to " + *out);
+    }
+  });
+}
+
+void add_status(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("status", "Catalog freshness and offline budget left per criticality class");
+  cmd->callback([&ctx] {
+    auto home = ctx.open_home();
+    const catalog::CatalogStatus s = home->catalog().status();
+    const auto& trust = home->catalog().trust();
+    const auto budgets = trust ? trust->offline_budget : catalog::default_offline_budget();
+    json classes = json::object();
+    std::ostringstream text;
+    text << "catalog seq:      " << s.seq << "\n"
+         << "verified as of:   " << (s.verified_as_of ? iso_time(*s.verified_as_of) : std::string("never")) << "\n"
+         << "trusted time:     " << iso_time(s.trusted_now) << "\n"
+         << "trust list:       version " << s.trust_version << "\n"
+         << "offline budget left:";
+    for (const auto& [name, budget] : budgets) {
+      const auto left = s.verified_as_of ? std::chrono::duration_cast<std::chrono::seconds>(
+                                               *s.verified_as_of + budget - s.trusted_now)
+                                         : std::chrono::seconds(0);
+      const auto clamped = std::max<std::int64_t>(0, left.count());
+      classes[name] = {{"budget_s", budget.count()}, {"left_s", clamped}};
+      text << "\n  " << name << ": " << clamped / 3600 << " h of " << budget.count() / 3600 << " h";
+    }
+    ctx.print({{"seq", s.seq},
+               {"verified_as_of", s.verified_as_of ? json(iso_time(*s.verified_as_of)) : json(nullptr)},
+               {"trusted_now", iso_time(s.trusted_now)},
+               {"trust_version", s.trust_version},
+               {"offline_budget", classes}},
+              text.str());
+  });
+}
+
+}  // namespace
+
+void add_catalog_commands(CLI::App& app, Context& ctx) {
+  auto* cat = app.add_subcommand("catalog", "The signed catalog of releases on this device");
+  cat->require_subcommand(1);
+  add_pin_root(*cat, ctx);
+  add_apply(*cat, ctx);
+  add_show(*cat, ctx);
+  add_open(app, ctx);
+  add_status(app, ctx);
+}
+
+}  // namespace outpost::cli

@@ -1,0 +1,16 @@
+// `outpost catalog ...`, `outpost open` and `outpost status`: the signed
+// catalog, the version gate, and how fresh this device's view is.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli_support.hpp"
+
+namespace outpost::cli {
+
+// Exit code of `open` when the gate blocks the version.
+inline constexpr int exit_blocked = 3;
+
+void add_catalog_commands(CLI::App& app, Context& ctx);
+
+}  // namespace outpost::cli

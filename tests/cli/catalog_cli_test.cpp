@@ -1,0 +1,181 @@
+// catalog apply / show, open and status through the real outpost binary,
+// with deltas made by a CatalogAuthority as the hub would.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "outpost/catalog/catalog_authority.hpp"
+#include "outpost/core/clock.hpp"
+#include "test_support.hpp"
+
+using namespace outpost;
+using namespace outpost::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+struct Org {
+  explicit Org(std::uint64_t seed = 5) : random(seed) {}
+  SeededRandom random;
+  SystemClock clock;
+  crypto::SigningKey root = crypto::SigningKey::generate(random);
+  crypto::SigningKey publisher = crypto::SigningKey::generate(random);
+  crypto::SigningKey hub = crypto::SigningKey::generate(random);
+  catalog::CatalogAuthority authority = create();
+  std::uint64_t device_seq = 0;
+
+  catalog::CatalogAuthority create() {
+    catalog::TrustList t;
+    t.version = 1;
+    t.publishers = {{"marketing", publisher.public_key()}};
+    t.hub_key = hub.public_key();
+    t.offline_budget = catalog::default_offline_budget();
+    t.issued_at = clock.now();
+    return std::move(catalog::CatalogAuthority::create(catalog::sign_statement(t.to_body(), root), root.public_key()))
+        .value();
+  }
+
+  void release(const std::string& asset, std::uint64_t version, ByteView content, std::chrono::seconds grace = 0s) {
+    catalog::Release r;
+    r.asset = asset;
+    r.version = version;
+    r.title = "Title of " + asset;
+    r.kind = "pdf";
+    r.digest = crypto::blake2b(content);
+    r.size = content.size();
+    r.valid_from = clock.now() - 1h;
+    r.published_at = clock.now();
+    r.grace = grace;
+    REQUIRE(authority.submit(catalog::sign_statement(r.to_body(), publisher)).is_ok());
+  }
+
+  void revoke(const std::string& asset, std::uint64_t version) {
+    catalog::Revocation rev{asset, version, "wrong prices", clock.now()};
+    REQUIRE(authority.submit(catalog::sign_statement(rev.to_body(), publisher)).is_ok());
+  }
+
+  // Writes the delta since what the device last applied.
+  fs::path bundle(const TempDir& dir, const std::string& name) {
+    auto d = authority.delta(device_seq, hub, clock.now(), 24h);
+    REQUIRE(d.is_ok());
+    device_seq = authority.seq();
+    const fs::path path = dir / name;
+    write_file(path, d->encode());
+    return path;
+  }
+};
+
+struct Cli {
+  TempDir dir;
+  fs::path home = dir / "home";
+  struct Output {
+    int code;
+    std::string out, err;
+  };
+  Output operator()(const std::string& args) const {
+    Output o{};
+    o.code = run("'" OUTPOST_CLI_PATH "' --quiet --home '" + home.string() + "' " + args, &o.out, &o.err);
+    return o;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("CLI: apply a catalog update, open the current version, and get blocked on the replaced one",
+          "[cli][catalog]") {
+  Org org;
+  Cli cli;
+  REQUIRE(cli("init --root " + org.root.public_key().hex()).code == 0);
+
+  const Bytes v1 = random_bytes(40'000, 1);
+  const fs::path v1_file = cli.dir / "v1";
+  write_file(v1_file, v1);
+  org.release("deck", 1, v1);
+  auto applied = cli("--json catalog apply '" + org.bundle(cli.dir, "u1").string() + "'");
+  INFO(applied.err);
+  REQUIRE(applied.code == 0);
+  CHECK(json::parse(applied.out)["to_seq"] == 1);
+
+  auto not_downloaded = cli("open deck");
+  CHECK(not_downloaded.code == 3);
+  CHECK(not_downloaded.err.find("not-downloaded") != std::string::npos);
+
+  REQUIRE(cli("cache import '" + v1_file.string() + "' --asset deck --version 1").code == 0);
+  auto opened = cli("open deck");
+  REQUIRE(opened.code == 0);
+  CHECK(Bytes(opened.out.begin(), opened.out.end()) == v1);
+
+  // Version 2 replaces it with no grace: version 1 may no longer be shown.
+  org.release("deck", 2, random_bytes(40'000, 2));
+  REQUIRE(cli("catalog apply '" + org.bundle(cli.dir, "u2").string() + "'").code == 0);
+  auto old = cli("open deck@1");
+  CHECK(old.code == 3);
+  CHECK(old.err.find("superseded") != std::string::npos);
+  CHECK(old.out.empty());
+  auto newest = cli("--json open deck");
+  CHECK(newest.code == 3);
+  CHECK(json::parse(newest.out)["reason"] == "not-downloaded");
+
+  auto show = cli("--json catalog show");
+  REQUIRE(show.code == 0);
+  CHECK(json::parse(show.out)[0]["version"] == 2);
+
+  auto status = cli("--json status");
+  REQUIRE(status.code == 0);
+  const json s = json::parse(status.out);
+  CHECK(s["seq"] == 2);
+  CHECK(s["offline_budget"]["price-sheet"]["left_s"].get<std::int64_t>() > 6 * 24 * 3600);
+}
+
+TEST_CASE("CLI: a revocation blocks the version and shreds its chunks", "[cli][catalog]") {
+  Org org;
+  Cli cli;
+  REQUIRE(cli("init --root " + org.root.public_key().hex()).code == 0);
+  const Bytes v1 = random_bytes(100'000, 3);
+  const fs::path v1_file = cli.dir / "v1";
+  write_file(v1_file, v1);
+  org.release("prices", 1, v1);
+  REQUIRE(cli("catalog apply '" + org.bundle(cli.dir, "u1").string() + "'").code == 0);
+  REQUIRE(cli("cache import '" + v1_file.string() + "' --asset prices --version 1").code == 0);
+  REQUIRE(cli("open prices --out '" + (cli.dir / "out").string() + "'").code == 0);
+
+  org.revoke("prices", 1);
+  auto applied = cli("catalog apply '" + org.bundle(cli.dir, "u2").string() + "'");
+  REQUIRE(applied.code == 0);
+  CHECK(applied.out.find("prices@1") != std::string::npos);
+  auto blocked = cli("open prices@1");
+  CHECK(blocked.code == 3);
+  CHECK(blocked.err.find("revoked") != std::string::npos);
+  CHECK(cli("cache cat prices@1").code == 1);  // gone from the cache
+}
+
+TEST_CASE("CLI: a tampered or foreign catalog update changes nothing", "[cli][catalog]") {
+  Org org;
+  Cli cli;
+  REQUIRE(cli("init --root " + org.root.public_key().hex()).code == 0);
+  org.release("deck", 1, random_bytes(1000, 4));
+  const fs::path good = org.bundle(cli.dir, "u1");
+
+  Bytes bytes = read_file(good);
+  bytes[bytes.size() / 2] ^= 0x01;
+  const fs::path tampered = cli.dir / "tampered";
+  write_file(tampered, bytes);
+  auto bad = cli("catalog apply '" + tampered.string() + "'");
+  CHECK(bad.code == 1);
+  CHECK_FALSE(bad.err.empty());
+
+  Org other(6);  // another organisation's root signed this one
+  other.release("deck", 1, random_bytes(1000, 5));
+  auto foreign = cli("catalog apply '" + other.bundle(cli.dir, "foreign").string() + "'");
+  CHECK(foreign.code == 1);
+  CHECK(foreign.err.find("root") != std::string::npos);
+
+  CHECK(json::parse(cli("--json status").out)["seq"] == 0);
+  CHECK(cli("catalog apply '" + good.string() + "'").code == 0);
+  CHECK(json::parse(cli("--json status").out)["seq"] == 1);
+  // Applying the same update again is refused: the device is past it.
+  auto again = cli("catalog apply '" + good.string() + "'");
+  CHECK(again.code == 1);
+  CHECK(again.err.find("seq") != std::string::npos);
+}
