@@ -136,6 +136,7 @@ struct AssetCache::Impl {
         if (progress) progress(offset, total);
       }
       publish();
+      chunks.sync();  // durable before the index row that vouches for them
 
       VersionInfo info;
       info.ref = ref;

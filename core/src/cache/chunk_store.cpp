@@ -13,6 +13,7 @@
 #include "outpost/core/random.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/crypto/kdf.hpp"
+#include "outpost/storage/durability.hpp"
 
 namespace outpost::cache {
 
@@ -66,25 +67,28 @@ ChunkStore::Staged ChunkStore::stage(const ChunkId& id, ByteView plaintext) {
 
   // The temp name is the keyed name too: a crash must not leave plain chunk
   // ids (which reveal known documents) on disk.
-  Staged staged{id, temp_dir_ / path_for(id).filename(), {}};
-  staged.fd = storage::open_file(staged.temp, O_WRONLY | O_CREAT | O_TRUNC);
-  storage::write_all(staged.fd.get(), scratch_, staged.temp);
+  Staged staged{id, temp_dir_ / path_for(id).filename()};
+  storage::UniqueFd fd = storage::open_file(staged.temp, O_WRONLY | O_CREAT | O_TRUNC);
+  storage::write_all(fd.get(), scratch_, staged.temp);
   return staged;
 }
 
 void ChunkStore::publish(std::vector<Staged>& staged) {
-  // Syncing after all the writes were issued lets the kernel write them out
-  // together; one fsync per file would serialise them.
-  for (Staged& s : staged) storage::sync_fd(s.fd.get(), s.temp);
-  std::set<fs::path> dirs;
   for (Staged& s : staged) {
     const fs::path target = path_for(s.id);
     storage::rename_file(s.temp, target);
     s.temp.clear();
-    s.fd = storage::UniqueFd();
-    dirs.insert(target.parent_path());
+    unsynced_dirs_.insert(target.parent_path());
+    unsynced_files_.push_back(target);
   }
-  for (const fs::path& d : dirs) storage::sync_dir(d);
+}
+
+void ChunkStore::sync() {
+  // One barrier for the whole import instead of an fsync per file and per
+  // directory (which cost 1,600 fsyncs for 64 MiB): see storage/durability.hpp.
+  storage::make_durable(dir_, unsynced_files_, unsynced_dirs_);
+  unsynced_files_.clear();
+  unsynced_dirs_.clear();
 }
 
 void ChunkStore::discard(std::vector<Staged>& staged) noexcept {

@@ -14,6 +14,7 @@ using nlohmann::json;
 constexpr std::size_t max_text = 4096;
 constexpr std::size_t max_name = 256;
 constexpr std::size_t max_items = 256;
+constexpr std::size_t max_search_text = 256 * 1024;
 
 // Reads fields of a statement body, throwing Error(corrupt) that names the
 // statement kind and field on anything missing, mistyped or oversized.
@@ -130,6 +131,7 @@ Bytes Release::to_body() const {
             {"grace_s", static_cast<std::uint64_t>(grace.count())},
             {"note", change_note},
             {"published_at", to_unix_ms(published_at)}};
+  if (!search_text.empty()) j["text"] = search_text;
   return json::to_msgpack(j);
 }
 
@@ -176,6 +178,7 @@ Result<Release> Release::from_body(ByteView body) {
     rel.grace = Seconds(static_cast<std::int64_t>(r.u64("grace_s")));
     rel.change_note = r.str("note", max_text);
     rel.published_at = r.time("published_at");
+    if (r.has("text")) rel.search_text = r.str("text", max_search_text);
     return rel;
   });
 }

@@ -79,25 +79,28 @@ Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Rel
   return d;
 }
 
-Decision Gate::finish(Decision d) {
+Decision Gate::decide(const std::string& asset, std::optional<std::uint64_t> version) {
+  Decision d = evaluate(asset, version);
   if (sink_) sink_(d);
   return d;
 }
 
-Decision Gate::decide(const std::string& asset, std::optional<std::uint64_t> version) {
+Decision Gate::peek(const std::string& asset, std::optional<std::uint64_t> version) { return evaluate(asset, version); }
+
+Decision Gate::evaluate(const std::string& asset, std::optional<std::uint64_t> version) {
   const TimePoint now = catalog_.trusted_now();
   const std::vector<catalog::Release> all = catalog_.releases(asset);
 
   if (version) {
     for (const catalog::Release& rel : all) {
-      if (rel.version == *version) return finish(judge(rel, all, now));
+      if (rel.version == *version) return judge(rel, all, now);
     }
     Decision d;
     d.asset = asset;
     d.version = version;
     d.decided_at = now;
-    return finish(blocked(std::move(d), BlockReason::not_in_catalog,
-                          asset + "@" + std::to_string(*version) + " was never released"));
+    return blocked(std::move(d), BlockReason::not_in_catalog,
+                   asset + "@" + std::to_string(*version) + " was never released");
   }
 
   std::optional<Decision> current;  // the decision on the newest version in force
@@ -105,19 +108,17 @@ Decision Gate::decide(const std::string& asset, std::optional<std::uint64_t> ver
     Decision d = judge(rel, all, now);
     if (d.allowed) {
       if (current && current->version != d.version) d.update_pending = current->version;
-      return finish(std::move(d));
+      return d;
     }
     if (!current && d.reason != BlockReason::not_yet_valid && d.reason != BlockReason::revoked) current = d;
   }
-  if (current) return finish(std::move(*current));
+  if (current) return *current;
+  // Every version is revoked or not yet valid: report the newest.
+  if (!all.empty()) return judge(all.front(), all, now);
   Decision d;
   d.asset = asset;
   d.decided_at = now;
-  if (!all.empty()) {
-    // Every version is revoked or not yet valid: report the newest.
-    return finish(judge(all.front(), all, now));
-  }
-  return finish(blocked(std::move(d), BlockReason::not_in_catalog, asset + " is not in the catalog"));
+  return blocked(std::move(d), BlockReason::not_in_catalog, asset + " is not in the catalog");
 }
 
 }  // namespace outpost::gate

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <vector>
 
 #include "outpost/core/bytes.hpp"
@@ -39,18 +40,21 @@ class ChunkStore {
 
   fs::path path_for(const ChunkId& id) const;
 
-  // A chunk written to a temp file but not yet durable or visible.
+  // A chunk written to a temp file but not yet visible.
   struct Staged {
     ChunkId id;
     fs::path temp;
-    storage::UniqueFd fd;
   };
   // Encrypts plaintext into a temp file. Throws outpost::Error (disk_full ...).
   // A batch must not stage the same id twice (the temp files would collide).
   Staged stage(const ChunkId& id, ByteView plaintext);
-  // Makes staged chunks durable and visible: fsync each, rename into place,
-  // fsync the directories. On failure the caller discards what is left.
+  // Renames staged chunks into place, so readers see whole files only. They
+  // are durable after the next sync(). On failure the caller discards what
+  // is left.
   void publish(std::vector<Staged>& staged);
+  // Makes every chunk published since the last sync durable, files and
+  // directory entries: the barrier before an index commit.
+  void sync();
   // Removes the temp files of chunks that were never published.
   void discard(std::vector<Staged>& staged) noexcept;
 
@@ -72,6 +76,8 @@ class ChunkStore {
   crypto::SecretKey name_key_;
   Random& random_;
   Bytes scratch_;
+  std::vector<fs::path> unsynced_files_;
+  std::set<fs::path> unsynced_dirs_;
 };
 
 }  // namespace outpost::cache

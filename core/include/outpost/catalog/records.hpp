@@ -48,6 +48,7 @@ struct Release {
   Seconds grace{0};  // how long older versions stay usable after this one becomes valid
   std::string change_note;
   TimePoint published_at;
+  std::string search_text;  // optional text extracted from the content, for search
 
   Bytes to_body() const;
   static Result<Release> from_body(ByteView body);

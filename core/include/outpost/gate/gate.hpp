@@ -52,10 +52,13 @@ class Gate {
   // version that may be shown and is cached; if none, the reason the
   // current version cannot be shown.
   Decision decide(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
+  // The same judgement without recording it: for showing a badge in a list,
+  // which is not an attempt to open.
+  Decision peek(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
 
  private:
+  Decision evaluate(const std::string& asset, std::optional<std::uint64_t> version);
   Decision judge(const catalog::Release& release, const std::vector<catalog::Release>& all, TimePoint now);
-  Decision finish(Decision d);
 
   catalog::DeviceCatalog& catalog_;
   cache::AssetCache& cache_;

@@ -1,0 +1,281 @@
+#include "outpost/search/search_index.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "outpost/core/guard.hpp"
+#include "outpost/storage/database.hpp"
+
+namespace outpost::search {
+
+namespace {
+
+constexpr std::string_view migrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value);
+-- rowid order is recency order: re-indexing an asset gives it a new, higher rowid.
+CREATE TABLE assets(
+  rowid INTEGER PRIMARY KEY,
+  asset TEXT UNIQUE NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, kind TEXT NOT NULL,
+  product TEXT NOT NULL, persona TEXT NOT NULL, stage TEXT NOT NULL, region TEXT NOT NULL, language TEXT NOT NULL,
+  published_at INTEGER NOT NULL, opens INTEGER NOT NULL DEFAULT 0);
+CREATE VIRTUAL TABLE fts USING fts5(
+  title, tags, description, note, body, facets,
+  tokenize = "unicode61 remove_diacritics 2 tokenchars '_'", prefix = '1 2 3');
+)sql",
+};
+
+constexpr storage::Schema schema{"search index", 0x4f505358 /* "OPSX" */, migrations};
+
+// BM25 column weights: title, tags, description, note, body, facets.
+constexpr const char* bm25_call = "bm25(fts, 10.0, 5.0, 2.0, 1.0, 1.0, 0.0)";
+
+bool word_char(unsigned char c) { return std::isalnum(c) != 0 || c >= 0x80; }
+
+std::string normalise(const std::string& value) {
+  std::string out;
+  for (unsigned char c : value) out += word_char(c) ? static_cast<char>(std::tolower(c)) : '_';
+  return out;
+}
+
+std::string facet_token(const std::string& name, const std::string& value) { return "f_" + name + "_" + normalise(value); }
+
+std::string joined(const std::vector<std::string>& words, const char* sep) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += sep;
+    out += w;
+  }
+  return out;
+}
+
+struct Candidate {
+  std::int64_t rowid;
+  double bm25;
+  Hit hit;
+  std::int64_t published_at;
+  std::int64_t opens;
+  std::map<std::string, std::string> facet_values;
+};
+
+}  // namespace
+
+const std::vector<std::string>& SearchIndex::facet_names() {
+  static const std::vector<std::string> names{"kind", "product", "persona", "stage", "region", "language"};
+  return names;
+}
+
+std::string fts_expression(const std::string& text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (unsigned char c : text) {
+    if (word_char(c)) {
+      word += static_cast<char>(std::tolower(c));
+    } else if (!word.empty()) {
+      words.push_back("\"" + word + "\"*");
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back("\"" + word + "\"*");
+  return joined(words, " AND ");
+}
+
+struct SearchIndex::Impl {
+  explicit Impl(const std::filesystem::path& path)
+      // NORMAL: the index is derived data, rebuilt from the catalog if lost.
+      : db(storage::open_database(path, schema, true, storage::Durability::normal)) {}
+
+  SQLite::Database db;
+
+  std::vector<Candidate> candidates(const std::string& match, std::size_t limit) const {
+    std::vector<Candidate> out;
+    std::string sql =
+        "SELECT fts.rowid, " + std::string(match.empty() ? "0.0" : bm25_call) +
+        ", a.asset, a.version, a.title, a.kind, a.published_at, a.opens, a.product, a.persona, a.stage, a.region, "
+        "a.language FROM ";
+    sql += match.empty() ? "assets a JOIN fts ON fts.rowid = a.rowid ORDER BY a.rowid DESC LIMIT ?"
+                         : "fts JOIN assets a ON a.rowid = fts.rowid WHERE fts MATCH ? ORDER BY fts.rowid DESC LIMIT ?";
+    SQLite::Statement st(db, sql);
+    int arg = 1;
+    if (!match.empty()) st.bind(arg++, match);
+    st.bind(arg, static_cast<std::int64_t>(limit));
+    while (st.executeStep()) {
+      Candidate c;
+      c.rowid = st.getColumn(0).getInt64();
+      c.bm25 = st.getColumn(1).getDouble();
+      c.hit.asset = st.getColumn(2).getString();
+      c.hit.version = static_cast<std::uint64_t>(st.getColumn(3).getInt64());
+      c.hit.title = st.getColumn(4).getString();
+      c.hit.kind = st.getColumn(5).getString();
+      c.published_at = st.getColumn(6).getInt64();
+      c.opens = st.getColumn(7).getInt64();
+      c.facet_values["kind"] = c.hit.kind;
+      const char* names[] = {"product", "persona", "stage", "region", "language"};
+      for (int i = 0; i < 5; ++i) c.facet_values[names[i]] = st.getColumn(8 + i).getString();
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+};
+
+SearchIndex::SearchIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SearchIndex::~SearchIndex() = default;
+
+Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const std::filesystem::path& path) {
+  return guarded([&]() -> Result<std::unique_ptr<SearchIndex>> {
+    return std::unique_ptr<SearchIndex>(new SearchIndex(std::make_unique<Impl>(path)));
+  });
+}
+
+std::uint64_t SearchIndex::indexed_seq() const {
+  SQLite::Statement st(impl_->db, "SELECT value FROM meta WHERE key = 'seq'");
+  return st.executeStep() ? static_cast<std::uint64_t>(st.getColumn(0).getInt64()) : 0;
+}
+
+Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::uint64_t seq) {
+  return guarded([&]() -> Status {
+    SQLite::Database& db = impl_->db;
+    storage::Transaction tx(db);
+    SQLite::Statement find(db, "SELECT rowid, version FROM assets WHERE asset = ?");
+    SQLite::Statement drop_fts(db, "DELETE FROM fts WHERE rowid = ?");
+    SQLite::Statement drop_asset(db, "DELETE FROM assets WHERE rowid = ?");
+    SQLite::Statement add_asset(db,
+                                "INSERT INTO assets(asset, version, title, kind, product, persona, stage, region, "
+                                "language, published_at, opens) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    SQLite::Statement add_fts(db,
+                              "INSERT INTO fts(rowid, title, tags, description, note, body, facets) "
+                              "VALUES(?, ?, ?, ?, ?, ?, ?)");
+    for (const catalog::Release& r : releases) {
+      find.reset();
+      find.bind(1, r.asset);
+      std::int64_t opens = 0;
+      if (find.executeStep()) {
+        const std::int64_t rowid = find.getColumn(0).getInt64();
+        if (static_cast<std::uint64_t>(find.getColumn(1).getInt64()) >= r.version) continue;
+        SQLite::Statement used(db, "SELECT opens FROM assets WHERE rowid = ?");
+        used.bind(1, rowid);
+        if (used.executeStep()) opens = used.getColumn(0).getInt64();
+        for (SQLite::Statement* st : {&drop_fts, &drop_asset}) {
+          st->reset();
+          st->bind(1, rowid);
+          st->exec();
+        }
+      }
+      add_asset.reset();
+      add_asset.bind(1, r.asset);
+      add_asset.bind(2, static_cast<std::int64_t>(r.version));
+      add_asset.bind(3, r.title);
+      add_asset.bind(4, r.kind);
+      add_asset.bind(5, r.facets.product);
+      add_asset.bind(6, r.facets.persona);
+      add_asset.bind(7, r.facets.stage);
+      add_asset.bind(8, r.facets.region);
+      add_asset.bind(9, r.facets.language);
+      add_asset.bind(10, to_unix_ms(r.published_at));
+      add_asset.bind(11, opens);
+      add_asset.exec();
+      const std::int64_t rowid = db.getLastInsertRowid();
+
+      std::vector<std::string> facet_tokens{facet_token("kind", r.kind)};
+      const std::pair<const char*, const std::string*> facets[] = {{"product", &r.facets.product},
+                                                                   {"persona", &r.facets.persona},
+                                                                   {"stage", &r.facets.stage},
+                                                                   {"region", &r.facets.region},
+                                                                   {"language", &r.facets.language}};
+      for (const auto& [name, value] : facets) {
+        if (!value->empty()) facet_tokens.push_back(facet_token(name, *value));
+      }
+      add_fts.reset();
+      add_fts.bind(1, rowid);
+      add_fts.bind(2, r.title);
+      add_fts.bind(3, joined(r.tags, " "));
+      add_fts.bind(4, r.description);
+      add_fts.bind(5, r.change_note);
+      add_fts.bind(6, r.search_text);
+      add_fts.bind(7, joined(facet_tokens, " "));
+      add_fts.exec();
+    }
+    SQLite::Statement put_seq(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('seq', ?)");
+    put_seq.bind(1, static_cast<std::int64_t>(seq));
+    put_seq.exec();
+    tx.commit();
+    return Status::ok();
+  });
+}
+
+Status SearchIndex::record_use(const std::string& asset) {
+  return guarded([&]() -> Status {
+    SQLite::Statement st(impl_->db, "UPDATE assets SET opens = opens + 1 WHERE asset = ?");
+    st.bind(1, asset);
+    st.exec();
+    return Status::ok();
+  });
+}
+
+Result<Results> SearchIndex::search(const Query& query) const {
+  return guarded([&]() -> Result<Results> {
+    std::vector<std::string> facet_terms;
+    for (const auto& [name, value] : query.facets) {
+      if (std::find(facet_names().begin(), facet_names().end(), name) == facet_names().end()) {
+        return Status(Errc::invalid_argument, "unknown facet '" + name + "' (known: kind, product, persona, stage, "
+                                              "region, language)");
+      }
+      facet_terms.push_back("facets : \"" + facet_token(name, value) + "\"");
+    }
+    const std::string words = fts_expression(query.text);
+    const std::string facet_expr = joined(facet_terms, " AND ");
+    auto combine = [&](const std::string& columns) {
+      std::string m = words.empty() ? "" : "{" + columns + "} : (" + words + ")";
+      if (!facet_expr.empty()) m = m.empty() ? facet_expr : m + " AND " + facet_expr;
+      return m;
+    };
+
+    // Newest-first candidates; one more than the limit tells whether that was all.
+    std::vector<Candidate> found = impl_->candidates(combine("title tags description note body"), candidate_limit + 1);
+    Results results;
+    results.total_is_estimate = found.size() > candidate_limit;
+    if (results.total_is_estimate) {
+      found.pop_back();
+      if (!words.empty()) {
+        // A common word: make sure the best title matches are among the candidates.
+        for (Candidate& c : impl_->candidates(combine("title"), candidate_limit)) {
+          const bool known = std::any_of(found.begin(), found.end(), [&](const Candidate& f) { return f.rowid == c.rowid; });
+          if (!known) found.push_back(std::move(c));
+        }
+      }
+    }
+    results.total = found.size();
+
+    const std::int64_t newest = found.empty() ? 0
+                                              : std::max_element(found.begin(), found.end(), [](const auto& a, const auto& b) {
+                                                  return a.published_at < b.published_at;
+                                                })->published_at;
+    for (Candidate& c : found) {
+      const double relevance = words.empty() ? 1.0 : -c.bm25;  // FTS5's bm25 is negative; lower is better
+      const double age_days = static_cast<double>(newest - c.published_at) / 86'400'000.0;
+      const double recency = 1.0 + 0.5 * std::exp(-age_days / 90.0);
+      const double use = 1.0 + 0.2 * std::log1p(static_cast<double>(c.opens));
+      c.hit.score = relevance * recency * use;
+    }
+    std::stable_sort(found.begin(), found.end(), [](const Candidate& a, const Candidate& b) { return a.hit.score > b.hit.score; });
+
+    std::map<std::pair<std::string, std::string>, std::size_t> counts;
+    for (const Candidate& c : found) {
+      for (const auto& [name, value] : c.facet_values) {
+        if (!value.empty()) ++counts[{name, value}];
+      }
+    }
+    for (const auto& [key, n] : counts) results.facets.push_back({key.first, key.second, n});
+    std::stable_sort(results.facets.begin(), results.facets.end(),
+                     [](const FacetCount& a, const FacetCount& b) { return a.count > b.count; });
+
+    for (std::size_t i = 0; i < found.size() && i < query.limit; ++i) results.hits.push_back(std::move(found[i].hit));
+    return results;
+  });
+}
+
+}  // namespace outpost::search
