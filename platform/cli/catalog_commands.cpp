@@ -143,6 +143,50 @@ void add_open(CLI::App& app, Context& ctx) {
   });
 }
 
+void add_search(CLI::App& app, Context& ctx) {
+  auto* cmd = app.add_subcommand("search", "Find assets by words (prefixes match as you type) and facets");
+  cmd->footer("Facets: kind, product, persona, stage, region, language. Each hit shows whether it may be\n"
+              "opened. Example: outpost search \"pric eur\" --facet region=EMEA --facet kind=price-sheet");
+  auto text = std::make_shared<std::string>();
+  auto facets = std::make_shared<std::vector<std::string>>();
+  auto limit = std::make_shared<std::size_t>(20);
+  cmd->add_option("QUERY", *text, "Words to look for (may be empty with --facet)");
+  cmd->add_option("--facet", *facets, "Filter as NAME=VALUE (repeatable)");
+  cmd->add_option("--limit", *limit, "Number of results (default 20)")->check(CLI::Range(1, 1000));
+  cmd->callback([&ctx, text, facets, limit] {
+    search::Query query{*text, {}, *limit};
+    for (const std::string& f : *facets) {
+      const auto eq = f.find('=');
+      if (eq == std::string::npos || eq == 0) ctx.fail({Errc::invalid_argument, "--facet wants NAME=VALUE, got '" + f + "'"});
+      query.facets[f.substr(0, eq)] = f.substr(eq + 1);
+    }
+    auto home = ctx.open_home();
+    const auto outcome = ctx.take(home->search(query));
+    json hits = json::array();
+    std::ostringstream out;
+    for (const auto& found : outcome.found) {
+      const auto& d = found.decision;
+      hits.push_back({{"asset", found.hit.asset},
+                      {"version", found.hit.version},
+                      {"title", found.hit.title},
+                      {"kind", found.hit.kind},
+                      {"score", found.hit.score},
+                      {"decision", decision_json(d)}});
+      out << found.hit.asset << "  " << found.hit.title << "  ["
+          << (d.allowed ? (d.update_pending ? "update pending" : "ok") : std::string(gate::reason_name(*d.reason)))
+          << "]\n";
+    }
+    json facet_counts = json::array();
+    for (const auto& f : outcome.results.facets) facet_counts.push_back({{"facet", f.facet}, {"value", f.value}, {"count", f.count}});
+    out << outcome.results.total << (outcome.results.total_is_estimate ? "+" : "") << " result(s)";
+    ctx.print({{"hits", hits},
+               {"total", outcome.results.total},
+               {"total_is_estimate", outcome.results.total_is_estimate},
+               {"facets", facet_counts}},
+              out.str());
+  });
+}
+
 void add_status(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("status", "Catalog freshness and offline budget left per criticality class");
   cmd->callback([&ctx] {
@@ -183,6 +227,7 @@ void add_catalog_commands(CLI::App& app, Context& ctx) {
   add_apply(*cat, ctx);
   add_show(*cat, ctx);
   add_open(app, ctx);
+  add_search(app, ctx);
   add_status(app, ctx);
 }
 

@@ -179,3 +179,31 @@ TEST_CASE("CLI: a tampered or foreign catalog update changes nothing", "[cli][ca
   CHECK(again.code == 1);
   CHECK(again.err.find("seq") != std::string::npos);
 }
+
+TEST_CASE("CLI: search finds assets by prefix and facet and shows each one's gate decision", "[cli][catalog][search]") {
+  Org org;
+  Cli cli;
+  REQUIRE(cli("init --root " + org.root.public_key().hex()).code == 0);
+  const Bytes deck = random_bytes(5000, 7);
+  const fs::path deck_file = cli.dir / "deck";
+  write_file(deck_file, deck);
+  org.release("pricing-emea", 1, deck);
+  org.release("pricing-apac", 1, random_bytes(5000, 8));
+  REQUIRE(cli("catalog apply '" + org.bundle(cli.dir, "u1").string() + "'").code == 0);
+  REQUIRE(cli("cache import '" + deck_file.string() + "' --asset pricing-emea --version 1").code == 0);
+
+  auto found = cli("--json search titl");
+  REQUIRE(found.code == 0);
+  const json r = json::parse(found.out);
+  REQUIRE(r["hits"].size() == 2);
+  std::map<std::string, json> by_asset;
+  for (const auto& h : r["hits"]) by_asset[h["asset"]] = h["decision"];
+  CHECK(by_asset["pricing-emea"]["allowed"] == true);
+  CHECK(by_asset["pricing-apac"]["reason"] == "not-downloaded");
+
+  auto none = cli("--json search nothing-like-this");
+  REQUIRE(none.code == 0);
+  CHECK(json::parse(none.out)["total"] == 0);
+  CHECK(cli("search x --facet colour=red").code == 1);
+  CHECK(cli("search x --facet oops").code == 1);
+}

@@ -202,6 +202,7 @@ struct DeviceCatalog::Impl {
       target.exec();
       if (std::holds_alternative<Release>(records[i])) {
         ++report.releases;
+        report.released.push_back(std::get<Release>(records[i]));
       } else {
         ++report.revocations;
         report.revoked.push_back({asset, version});

@@ -41,8 +41,12 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     if (!cache) return cache.status();
     auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock);
     if (!catalog) return catalog.status();
-    std::unique_ptr<DeviceHome> home(new DeviceHome(root, std::move(cache).value(), std::move(catalog).value()));
+    auto index = search::SearchIndex::open(search_path(root));
+    if (!index) return index.status();
+    std::unique_ptr<DeviceHome> home(
+        new DeviceHome(root, std::move(cache).value(), std::move(catalog).value(), std::move(index).value()));
     if (Status s = home->shred_revoked(); !s) return s;
+    if (Status s = home->catch_up_index(); !s) return s;
     return home;
   });
 }
@@ -51,7 +55,25 @@ Result<catalog::ApplyReport> DeviceHome::apply_catalog(const catalog::CatalogDel
   Result<catalog::ApplyReport> report = catalog_->apply(delta);
   if (!report) return report;
   if (Status s = shred_revoked(); !s) return s;
+  if (Status s = index_->index(report->released, report->to_seq); !s) return s;
   return report;
+}
+
+Status DeviceHome::catch_up_index() {
+  const std::uint64_t seq = catalog_->status().seq;
+  if (index_->indexed_seq() >= seq) return Status::ok();
+  return index_->index(catalog_->latest_releases(), seq);
+}
+
+Result<DeviceHome::SearchOutcome> DeviceHome::search(const search::Query& query) {
+  Result<search::Results> results = index_->search(query);
+  if (!results) return results.status();
+  SearchOutcome outcome;
+  gate::Gate gate(*catalog_, *cache_);
+  for (const search::Hit& hit : results->hits) outcome.found.push_back({hit, gate.peek(hit.asset)});
+  outcome.results = std::move(results).value();
+  if (search_sink_) search_sink_({query, outcome.results.total});
+  return outcome;
 }
 
 Status DeviceHome::shred_revoked() {
@@ -73,6 +95,7 @@ Result<DeviceHome::Opened> DeviceHome::open_asset(const std::string& asset, std:
   if (!opened.decision.allowed) return opened;
   Result<cache::AssetReader> reader = cache_->open_reader(asset, opened.decision.version);
   if (!reader) return reader.status();
+  if (Status s = index_->record_use(asset); !s) return s;
   opened.reader.emplace(std::move(reader).value());
   return opened;
 }

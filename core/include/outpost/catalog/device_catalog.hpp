@@ -26,6 +26,7 @@ struct ApplyReport {
   std::size_t releases = 0;
   std::size_t revocations = 0;
   std::vector<cache::VersionRef> revoked;  // versions whose chunks must now be shredded
+  std::vector<Release> released;           // the new releases, in catalog order
   bool trust_updated = false;
 };
 

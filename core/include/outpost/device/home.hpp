@@ -2,6 +2,7 @@
 //   <root>/keys/master.key   the master key (FileKeyStore, 0600)
 //   <root>/cache/            the encrypted asset cache (AssetCache)
 //   <root>/catalog.db        the signed catalog and trusted time (DeviceCatalog)
+//   <root>/search.db         the search index, derived from the catalog (SearchIndex)
 // init() makes a new home; open() unlocks an existing one. Shells (CLI,
 // C API, web) go through this, so they agree on the layout.
 // A DeviceHome is used by one thread at a time.
@@ -14,6 +15,7 @@
 #include "outpost/cache/asset_cache.hpp"
 #include "outpost/catalog/device_catalog.hpp"
 #include "outpost/gate/gate.hpp"
+#include "outpost/search/search_index.hpp"
 #include "outpost/core/clock.hpp"
 #include "outpost/core/random.hpp"
 #include "outpost/keys/key_store.hpp"
@@ -34,6 +36,7 @@ class DeviceHome {
   static fs::path key_path(const fs::path& root) { return root / "keys" / "master.key"; }
   static fs::path cache_path(const fs::path& root) { return root / "cache"; }
   static fs::path catalog_path(const fs::path& root) { return root / "catalog.db"; }
+  static fs::path search_path(const fs::path& root) { return root / "search.db"; }
 
   // Creates root (if needed), a new master key and an empty cache.
   // already_exists if root already holds a home.
@@ -53,6 +56,24 @@ class DeviceHome {
 
   // Every decision of the gate goes to sink (the journal, once it exists).
   void set_decision_sink(gate::DecisionSink sink) { sink_ = std::move(sink); }
+
+  struct SearchEvent {
+    search::Query query;
+    std::size_t result_count = 0;
+  };
+  using SearchSink = std::function<void(const SearchEvent&)>;
+  // Every search goes to sink, so marketing sees searches with no result.
+  void set_search_sink(SearchSink sink) { search_sink_ = std::move(sink); }
+
+  struct Found {
+    search::Hit hit;
+    gate::Decision decision;  // shown as a badge ("update pending", "withdrawn"), not recorded as an open
+  };
+  struct SearchOutcome {
+    std::vector<Found> found;
+    search::Results results;  // total, estimate flag, facet counts
+  };
+  Result<SearchOutcome> search(const search::Query& query);
   gate::Decision decide(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
 
   struct Opened {
@@ -63,12 +84,18 @@ class DeviceHome {
   Result<Opened> open_asset(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
 
  private:
-  DeviceHome(fs::path root, std::unique_ptr<cache::AssetCache> cache, std::unique_ptr<catalog::DeviceCatalog> catalog)
-      : root_(std::move(root)), cache_(std::move(cache)), catalog_(std::move(catalog)) {}
+  DeviceHome(fs::path root, std::unique_ptr<cache::AssetCache> cache, std::unique_ptr<catalog::DeviceCatalog> catalog,
+             std::unique_ptr<search::SearchIndex> index)
+      : root_(std::move(root)), cache_(std::move(cache)), catalog_(std::move(catalog)), index_(std::move(index)) {}
   fs::path root_;
   std::unique_ptr<cache::AssetCache> cache_;
   std::unique_ptr<catalog::DeviceCatalog> catalog_;
+  std::unique_ptr<search::SearchIndex> index_;
   gate::DecisionSink sink_;
+  SearchSink search_sink_;
+
+  // Brings the search index up to the catalog (after a crash between the two).
+  Status catch_up_index();
 
   // Removes the chunks of every cached version the catalog has revoked.
   Status shred_revoked();

@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+
+#include "outpost/search/search_index.hpp"
+#include "test_support.hpp"
+
+using namespace outpost;
+using namespace outpost::test;
+
+namespace {
+
+struct Index {
+  TempDir dir;
+  std::unique_ptr<search::SearchIndex> index = open();
+  std::uint64_t seq = 0;
+  std::int64_t now_ms = 1'700'000'000'000;
+
+  std::unique_ptr<search::SearchIndex> open() {
+    auto i = search::SearchIndex::open(dir / "search.db");
+    REQUIRE(i.is_ok());
+    return std::move(i).value();
+  }
+
+  catalog::Release release(const std::string& asset, const std::string& title, std::uint64_t version = 1) {
+    catalog::Release r;
+    r.asset = asset;
+    r.version = version;
+    r.title = title;
+    r.kind = "pdf";
+    r.published_at = from_unix_ms(now_ms += 1000);
+    return r;
+  }
+
+  void add(const std::vector<catalog::Release>& releases) { REQUIRE(index->index(releases, ++seq).is_ok()); }
+
+  search::Results find(const std::string& text, std::map<std::string, std::string> facets = {}) {
+    auto r = index->search({text, std::move(facets), 20});
+    INFO(r.status().to_string());
+    REQUIRE(r.is_ok());
+    return std::move(r).value();
+  }
+
+  static std::vector<std::string> assets(const search::Results& r) {
+    std::vector<std::string> out;
+    for (const auto& h : r.hits) out.push_back(h.asset);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Search: words match as prefixes, all words required, case and accents ignored", "[search]") {
+  Index ix;
+  auto a = ix.release("a", "Pricing sheet Europe");
+  auto b = ix.release("b", "Product brochure");
+  b.description = "Une présentation générale";
+  ix.add({a, b});
+  CHECK(Index::assets(ix.find("pri")) == std::vector<std::string>{"a"});
+  CHECK(Index::assets(ix.find("PRICING eur")) == std::vector<std::string>{"a"});
+  CHECK(Index::assets(ix.find("presentation")) == std::vector<std::string>{"b"});
+  CHECK(ix.find("pricing brochure").hits.empty());
+  CHECK(ix.find("zzz").total == 0);
+  CHECK(ix.find("\"; DROP TABLE assets; --").hits.empty());  // quotes and SQL are just words
+}
+
+TEST_CASE("Search: the fts expression quotes every word as a prefix", "[search]") {
+  CHECK(search::fts_expression("Price sheet") == "\"price\"* AND \"sheet\"*");
+  CHECK(search::fts_expression("  \"x\" OR y* ") == "\"x\"* AND \"or\"* AND \"y\"*");
+  CHECK(search::fts_expression("!!").empty());
+}
+
+TEST_CASE("Search: facets filter and are counted", "[search]") {
+  Index ix;
+  auto a = ix.release("a", "Router deck");
+  a.facets.region = "EMEA";
+  a.facets.product = "Router X";
+  auto b = ix.release("b", "Router price sheet");
+  b.facets.region = "APAC";
+  b.kind = "price-sheet";
+  auto c = ix.release("c", "Switch deck");
+  c.facets.region = "EMEA";
+  ix.add({a, b, c});
+
+  CHECK(Index::assets(ix.find("router", {{"region", "EMEA"}})) == std::vector<std::string>{"a"});
+  CHECK(Index::assets(ix.find("", {{"kind", "price-sheet"}})) == std::vector<std::string>{"b"});
+  CHECK(Index::assets(ix.find("", {{"product", "router x"}})) == std::vector<std::string>{"a"});
+  const auto all = ix.find("");
+  CHECK(all.total == 3);
+  std::size_t emea = 0;
+  for (const auto& f : all.facets) {
+    if (f.facet == "region" && f.value == "EMEA") emea = f.count;
+  }
+  CHECK(emea == 2);
+  auto bad = ix.index->search({"x", {{"colour", "red"}}, 20});
+  REQUIRE_FALSE(bad.is_ok());
+  CHECK(bad.status().code() == Errc::invalid_argument);
+}
+
+TEST_CASE("Search: a title match ranks above a description match, and use breaks ties", "[search]") {
+  Index ix;
+  auto in_title = ix.release("title", "Onboarding guide");
+  auto in_desc = ix.release("desc", "Quarterly report");
+  in_desc.description = "includes an onboarding section among many other things";
+  ix.add({in_title, in_desc});
+  CHECK(Index::assets(ix.find("onboarding")) == std::vector<std::string>{"title", "desc"});
+
+  auto x = ix.release("x", "Battery spec");
+  auto y = ix.release("y", "Battery spec");
+  ix.add({x, y});
+  for (int i = 0; i < 5; ++i) REQUIRE(ix.index->record_use("x").is_ok());
+  CHECK(Index::assets(ix.find("battery")).front() == "x");
+}
+
+TEST_CASE("Search: a new version replaces the old entry and re-indexing an old one is ignored", "[search]") {
+  Index ix;
+  ix.add({ix.release("doc", "Old title", 1)});
+  ix.add({ix.release("doc", "New title", 2)});
+  CHECK(ix.find("old").hits.empty());
+  REQUIRE(ix.find("new").hits.size() == 1);
+  CHECK(ix.find("new").hits[0].version == 2);
+  ix.add({ix.release("doc", "Old title", 1)});
+  CHECK(ix.find("old").hits.empty());
+  CHECK(ix.index->indexed_seq() == 3);
+  ix.index.reset();
+  ix.index = ix.open();
+  CHECK(ix.index->indexed_seq() == 3);
+  CHECK(ix.find("new").total == 1);
+}
+
+TEST_CASE("Search: a word in most assets is answered from bounded candidates, title matches first", "[search]") {
+  Index ix;
+  std::vector<catalog::Release> many;
+  for (int i = 0; i < 1000; ++i) {
+    auto r = ix.release("common-" + std::to_string(i), "Document " + std::to_string(i));
+    r.description = "solution overview";
+    many.push_back(r);
+  }
+  auto titled = ix.release("titled", "Solution catalogue");
+  many.insert(many.begin(), titled);  // the oldest: found only through the title tier
+  ix.add(many);
+  const auto r = ix.find("solution");
+  CHECK(r.total_is_estimate);
+  CHECK(r.total >= search::SearchIndex::candidate_limit);
+  REQUIRE_FALSE(r.hits.empty());
+  CHECK(r.hits.front().asset == "titled");
+  CHECK(r.hits.size() == 20);
+}
