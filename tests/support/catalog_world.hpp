@@ -28,9 +28,11 @@ struct CatalogWorld : CacheFixture {
   std::chrono::seconds timestamp_lifetime = std::chrono::hours(24);
 
   catalog::SignedStatement make_trust(std::uint64_t version, std::vector<crypto::PublicKey> publishers,
-                                      std::map<std::string, catalog::Seconds> budgets = catalog::default_offline_budget()) {
+                                      std::map<std::string, catalog::Seconds> budgets = catalog::default_offline_budget(),
+                                      std::vector<catalog::RetiredPublisher> retired = {}) {
     catalog::TrustList t;
     t.version = version;
+    t.retired = std::move(retired);
     int n = 0;
     for (const auto& key : publishers) t.publishers.push_back({"publisher-" + std::to_string(++n), key});
     t.hub_key = hub.public_key();

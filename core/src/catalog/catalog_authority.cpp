@@ -21,6 +21,17 @@ Status CatalogAuthority::restore(const std::vector<SignedStatement>& statements)
 Status CatalogAuthority::update_trust(const SignedStatement& trust_list, const crypto::PublicKey& root) {
   Result<TrustList> trust = check_trust_list(trust_list, root, &trust_);
   if (!trust) return trust.status();
+  // Every device must still be able to verify the whole history: a removed
+  // publisher has to be listed as retired through its last statement.
+  for (std::size_t i = 0; i < statements_.size(); ++i) {
+    const std::uint64_t seq = i + 1;
+    if (trust->signer_for(statements_[i].signer, seq) == nullptr) {
+      return {Errc::invalid_argument, "trust list version " + std::to_string(trust->version) +
+                                          " drops the signer of catalog statement " + std::to_string(seq) +
+                                          "; list that key under retired with valid_through_seq >= " +
+                                          std::to_string(seq)};
+    }
+  }
   trust_ = std::move(trust).value();
   trust_statement_ = trust_list;
   return Status::ok();

@@ -4,14 +4,15 @@ namespace outpost::catalog {
 
 namespace {
 
-Status signed_by_publisher(const SignedStatement& s, const TrustList& trust) {
-  const Publisher* publisher = trust.find_publisher(s.signer);
+Status signed_by_publisher(const SignedStatement& s, const TrustList& trust, std::uint64_t seq) {
+  const std::string* publisher = trust.signer_for(s.signer, seq);
   if (publisher == nullptr) {
     return {Errc::integrity, "statement signed by key " + s.signer.hex().substr(0, 16) +
-                                 "..., which is not a publisher on trust list version " + std::to_string(trust.version)};
+                                 "..., which may not publish at catalog seq " + std::to_string(seq) +
+                                 " under trust list version " + std::to_string(trust.version)};
   }
   if (!s.signature_valid()) {
-    return {Errc::integrity, "statement claiming publisher '" + publisher->name + "' has an invalid signature"};
+    return {Errc::integrity, "statement claiming publisher '" + *publisher + "' has an invalid signature"};
   }
   return Status::ok();
 }
@@ -19,7 +20,7 @@ Status signed_by_publisher(const SignedStatement& s, const TrustList& trust) {
 }  // namespace
 
 Result<Record> CatalogState::add(const SignedStatement& s, const TrustList& trust) {
-  if (Status ok = signed_by_publisher(s, trust); !ok) return ok;
+  if (Status ok = signed_by_publisher(s, trust, seq_ + 1); !ok) return ok;
   Result<StatementType> type = s.peek_type();
   if (!type) return type.status();
 

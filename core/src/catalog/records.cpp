@@ -58,8 +58,19 @@ class BodyReader {
 
   TimePoint time(const std::string& key) const {
     const json& v = get(key);
-    if (!v.is_number_integer()) fail(key, "is not a time in Unix milliseconds");
+    // Years 0 to 9999: far from overflow when durations are added.
+    constexpr std::int64_t max_ms = 253'402'300'799'999;
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(max_ms)) ||
+        v.get<std::int64_t>() < -62'135'596'800'000 || v.get<std::int64_t>() > max_ms) {
+      fail(key, "is not a time in Unix milliseconds between years 1 and 9999");
+    }
     return from_unix_ms(v.get<std::int64_t>());
+  }
+
+  Seconds duration(const std::string& key, const json& v) const {
+    constexpr std::uint64_t max_s = 100ULL * 366 * 24 * 3600;  // a century
+    if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max_s) fail(key, "is not a number of seconds up to a century");
+    return Seconds(static_cast<std::int64_t>(v.get<std::uint64_t>()));
   }
 
   crypto::Digest digest(const std::string& key) const {
@@ -175,7 +186,7 @@ Result<Release> Release::from_body(ByteView body) {
       rel.expires_at = r.time("expires_at");
       if (*rel.expires_at <= rel.valid_from) r.fail("expires_at", "is not after valid_from");
     }
-    rel.grace = Seconds(static_cast<std::int64_t>(r.u64("grace_s")));
+    rel.grace = r.duration("grace_s", r.get("grace_s"));
     rel.change_note = r.str("note", max_text);
     rel.published_at = r.time("published_at");
     if (r.has("text")) rel.search_text = r.str("text", max_search_text);
@@ -230,11 +241,16 @@ Result<CatalogTimestamp> CatalogTimestamp::from_body(ByteView body) {
 Bytes TrustList::to_body() const {
   json pubs = json::array();
   for (const Publisher& p : publishers) pubs.push_back({{"name", p.name}, {"key", binary(p.key.bytes)}});
+  json gone = json::array();
+  for (const RetiredPublisher& p : retired) {
+    gone.push_back({{"name", p.name}, {"key", binary(p.key.bytes)}, {"valid_through_seq", p.valid_through_seq}});
+  }
   json budgets = json::object();
   for (const auto& [name, budget] : offline_budget) budgets[name] = static_cast<std::uint64_t>(budget.count());
   json j = {{"type", "trust-list"},
             {"version", version},
             {"publishers", pubs},
+            {"retired", gone},
             {"hub_key", binary(hub_key.bytes)},
             {"offline_budget_s", budgets},
             {"issued_at", to_unix_ms(issued_at)}};
@@ -252,10 +268,19 @@ Result<TrustList> TrustList::from_body(ByteView body) {
       }
       t.publishers.push_back({p["name"].get<std::string>(), r.public_key(p["key"], "publishers.key")});
     }
+    if (r.has("retired")) {
+      for (const json& p : r.array("retired")) {
+        if (!p.is_object() || !p.contains("name") || !p["name"].is_string() || !p.contains("key") ||
+            !p.contains("valid_through_seq") || !p["valid_through_seq"].is_number_unsigned()) {
+          r.fail("retired", "holds an entry without name, key and valid_through_seq");
+        }
+        t.retired.push_back({p["name"].get<std::string>(), r.public_key(p["key"], "retired.key"),
+                             p["valid_through_seq"].get<std::uint64_t>()});
+      }
+    }
     t.hub_key = r.public_key(r.get("hub_key"), "hub_key");
     for (const auto& [name, value] : r.object("offline_budget_s").items()) {
-      if (!value.is_number_unsigned()) r.fail("offline_budget_s." + name, "is not a number of seconds");
-      t.offline_budget[name] = Seconds(value.get<std::int64_t>());
+      t.offline_budget[name] = r.duration("offline_budget_s." + name, value);
     }
     if (!t.offline_budget.contains("general")) r.fail("offline_budget_s", "has no 'general' class");
     t.issued_at = r.time("issued_at");
@@ -273,6 +298,14 @@ Seconds TrustList::budget_for(const std::string& criticality) const {
 const Publisher* TrustList::find_publisher(const crypto::PublicKey& key) const {
   for (const Publisher& p : publishers) {
     if (p.key == key) return &p;
+  }
+  return nullptr;
+}
+
+const std::string* TrustList::signer_for(const crypto::PublicKey& key, std::uint64_t seq) const {
+  if (const Publisher* p = find_publisher(key)) return &p->name;
+  for (const RetiredPublisher& p : retired) {
+    if (p.key == key && seq <= p.valid_through_seq) return &p.name;
   }
   return nullptr;
 }

@@ -44,21 +44,22 @@ Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Rel
   if (rel.expires_at && now >= *rel.expires_at) return blocked(std::move(d), BlockReason::expired, name + " has expired");
   if (!is_valid_at(rel, now)) return blocked(std::move(d), BlockReason::not_yet_valid, name + " is not valid yet");
 
-  // The newest later release that is in force supersedes this one once its
-  // grace is over. A revoked later release supersedes nothing.
+  // Every later release in force (valid, not revoked) supersedes this one
+  // once its own grace is over; any one of them is enough. An expired later
+  // release still supersedes (the old one must not come back), but is not
+  // offered as the update.
   for (const catalog::Release& newer : all) {
     if (newer.version <= rel.version) break;  // all is newest first
     if (!is_valid_at(newer, now) || catalog_.revocation({newer.asset, newer.version})) continue;
+    const bool usable = !newer.expires_at || now < *newer.expires_at;
+    if (usable && !d.update_pending) d.update_pending = newer.version;
     const TimePoint grace_end = newer.valid_from + newer.grace;
     if (now >= grace_end) {
-      d.update_pending = newer.version;
       return blocked(std::move(d), BlockReason::superseded,
                      name + " was replaced by version " + std::to_string(newer.version));
     }
     d.in_grace = true;
-    d.grace_ends = grace_end;
-    d.update_pending = newer.version;
-    break;
+    d.grace_ends = d.grace_ends ? std::min(*d.grace_ends, grace_end) : grace_end;
   }
 
   const auto& trust = catalog_.trust();

@@ -83,9 +83,20 @@ struct Publisher {
   friend bool operator==(const Publisher&, const Publisher&) = default;
 };
 
+// A publisher taken off the list. Statements it signed up to and including
+// catalog seq valid_through_seq stay valid (they are history every device
+// must be able to verify); anything later from it is refused.
+struct RetiredPublisher {
+  std::string name;
+  crypto::PublicKey key;
+  std::uint64_t valid_through_seq = 0;
+  friend bool operator==(const RetiredPublisher&, const RetiredPublisher&) = default;
+};
+
 struct TrustList {
   std::uint64_t version = 0;  // a device accepts only a higher one
   std::vector<Publisher> publishers;
+  std::vector<RetiredPublisher> retired;
   crypto::PublicKey hub_key;  // signs catalog timestamps
   // How long a device may go without a fresh timestamp before assets of a
   // criticality class are blocked as stale-catalog. "general" must exist.
@@ -97,6 +108,9 @@ struct TrustList {
   // The budget for a class; unknown classes get the "general" budget.
   Seconds budget_for(const std::string& criticality) const;
   const Publisher* find_publisher(const crypto::PublicKey& key) const;
+  // The name of the publisher whose key may sign catalog statement seq, or
+  // nullptr: an active publisher, or a retired one up to its last seq.
+  const std::string* signer_for(const crypto::PublicKey& key, std::uint64_t seq) const;
   friend bool operator==(const TrustList&, const TrustList&) = default;
 };
 
