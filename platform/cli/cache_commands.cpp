@@ -20,7 +20,6 @@ json version_json(const cache::VersionInfo& v) {
           {"version", v.ref.version},
           {"size", v.size},
           {"digest", v.digest.hex()},
-          {"recipe_digest", v.recipe_digest.hex()},
           {"chunks", v.chunk_count},
           {"missing_chunks", v.missing_chunks},
           {"pinned", v.pinned},

@@ -159,7 +159,6 @@ Release full_release() {
   r.download = DownloadPolicy::on_demand;
   r.digest = crypto::blake2b(as_bytes("the content"));
   r.size = 1'234'567;
-  r.recipe_digest = crypto::blake2b(as_bytes("the recipe"));
   r.valid_from = at(1'700'000'000'000);
   r.expires_at = at(1'707'000'000'123);
   r.grace = Seconds(3 * 24 * 3600);
@@ -200,7 +199,6 @@ Fields release_fields(const Release& r) {
           {"download", mp_str(r.download == DownloadPolicy::automatic ? "auto" : "on-demand")},
           {"digest", mp_bin(r.digest.view())},
           {"size", mp_uint(r.size)},
-          {"recipe", mp_bin(r.recipe_digest.view())},
           {"valid_from", mp_int(to_unix_ms(r.valid_from))},
           {"expires_at", r.expires_at ? mp_int(to_unix_ms(*r.expires_at)) : mp_nil()},
           {"grace_s", mp_uint(static_cast<std::uint64_t>(r.grace.count()))},
@@ -371,7 +369,7 @@ TEST_CASE("Records: a body of another statement type is refused, naming 'type'",
 
 TEST_CASE("Records: a release missing any required field is refused, naming it", "[catalog]") {
   for (const char* field : {"type", "asset", "version", "title", "description", "kind", "tags", "facets", "criticality",
-                            "download", "digest", "size", "recipe", "valid_from", "grace_s", "note", "published_at"}) {
+                            "download", "digest", "size", "valid_from", "grace_s", "note", "published_at"}) {
     Fields f = release_fields(full_release());
     drop_field(f, field);
     check_corrupt_naming(Release::from_body(mp_map(f)), field);
@@ -398,7 +396,6 @@ TEST_CASE("Records: a release field of the wrong type is refused, naming it", "[
       {"digest", mp_str(std::string(32, 'x'))},
       {"size", mp_str("big")},
       {"size", mp_int(-1)},
-      {"recipe", mp_nil()},
       {"valid_from", mp_str("2024-01-01")},
       {"expires_at", mp_str("never")},
       {"grace_s", mp_int(-5)},

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "outpost/cache/content_digest.hpp"
 #include "outpost/catalog/catalog_authority.hpp"
 #include "outpost/core/clock.hpp"
 #include "test_support.hpp"
@@ -42,7 +43,7 @@ struct Org {
     r.version = version;
     r.title = "Title of " + asset;
     r.kind = "pdf";
-    r.digest = crypto::blake2b(content);
+    r.digest = cache::content_digest(content);
     r.size = content.size();
     r.valid_from = clock.now() - 1h;
     r.published_at = clock.now();

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cache_fixture.hpp"
+#include "outpost/cache/content_digest.hpp"
 #include "outpost/catalog/catalog_authority.hpp"
 #include "outpost/catalog/device_catalog.hpp"
 #include "outpost/gate/gate.hpp"
@@ -63,7 +64,7 @@ struct CatalogWorld : CacheFixture {
     r.version = version;
     r.title = asset + " v" + std::to_string(version);
     r.kind = "pdf";
-    r.digest = crypto::blake2b(content);
+    r.digest = cache::content_digest(content);
     r.size = content.size();
     r.valid_from = clock.now();
     r.published_at = clock.now();

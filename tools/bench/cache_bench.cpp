@@ -9,7 +9,7 @@
 //   reader/random_4KiB, reader/random_1MiB   read_at at seeded random offsets
 //   cache/import_64MiB         AssetCache::import into a fresh cache (fsync included)
 //   chunker/find_cut, chunker/stream   content-defined chunking alone
-//   diag/import_cpu            import's CPU work alone (chunk, hash twice, encrypt), no I/O
+//   diag/import_cpu            import's CPU work alone (chunk, hash, encrypt), no I/O
 //   diag/stage_only, diag/stage_publish   ChunkStore writes without / with publish + sync
 //   diag/read_chunk_files      the reader's file access alone (name, open, read, close)
 // The diag/ runs only explain where time goes; they have no goals.
@@ -47,6 +47,7 @@
 #include "outpost/cache/asset_reader.hpp"
 #include "outpost/cache/chunk_store.hpp"
 #include "outpost/cache/chunker.hpp"
+#include "outpost/cache/content_digest.hpp"
 #include "outpost/core/clock.hpp"
 #include "outpost/core/random.hpp"
 #include "outpost/crypto/aead.hpp"
@@ -385,9 +386,9 @@ void bm_chunker_stream(benchmark::State& state) {
 // Where import time goes. None of these has a goal.
 
 // The CPU work AssetCache::import does per byte, without any I/O: chunking
-// (ChunkStream over a MemorySource), the whole-content BLAKE2b, the per-chunk
-// BLAKE2b (chunk id), and the chunk encryption, through Outpost's own
-// crypto wrappers.
+// (ChunkStream over a MemorySource), the per-chunk BLAKE2b (chunk id, which
+// also feeds the content digest), and the chunk encryption, through
+// Outpost's own crypto wrappers.
 void bm_diag_import_cpu(benchmark::State& state) {
   Env& e = env();
   const crypto::SecretKey key = crypto::SecretKey::random(e.random, crypto::aead_key_size);
@@ -395,11 +396,11 @@ void bm_diag_import_cpu(benchmark::State& state) {
   for (auto _ : state) {
     storage::MemorySource source(e.plain);
     cache::ChunkStream stream(source);
-    crypto::Blake2b content;
+    cache::RecipeHasher content;
     ByteView chunk;
     while (stream.next(chunk)) {
-      content.update(chunk);
       const crypto::Digest id = crypto::blake2b(chunk);
+      content.add(id, static_cast<std::uint32_t>(chunk.size()));
       std::array<std::uint8_t, ad_size> ad{};
       std::memcpy(ad.data(), "OPC1", 4);
       std::memcpy(ad.data() + 4, id.bytes.data(), id.size);

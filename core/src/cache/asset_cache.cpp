@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "cache_index.hpp"
+#include "outpost/cache/content_digest.hpp"
 #include "outpost/core/guard.hpp"
 #include "outpost/crypto/kdf.hpp"
 
@@ -94,10 +95,7 @@ struct AssetCache::Impl {
   }
 
   Result<VersionInfo> import_existing(const VersionInfo& existing, storage::ByteSource& source) {
-    crypto::Blake2b hash;
-    Bytes buffer(1024 * 1024);
-    while (const std::size_t n = source.read(buffer)) hash.update(ByteView(buffer).first(n));
-    if (hash.finish() == existing.digest) return existing;
+    if (content_digest(source, options.chunker) == existing.digest) return existing;
     return Status(Errc::already_exists,
                   existing.ref.to_string() + " is already cached with different content; publish a new version");
   }
@@ -109,7 +107,7 @@ struct AssetCache::Impl {
     try {
       std::unordered_set<ChunkId> seen;
       std::vector<RecipeEntry> recipe;
-      crypto::Blake2b content;
+      RecipeHasher digest;
       std::uint64_t offset = 0;
       std::uint64_t staged_bytes = 0;
       const std::uint64_t total = source.size_hint().value_or(0);
@@ -124,9 +122,9 @@ struct AssetCache::Impl {
       ChunkStream stream(source, options.chunker);
       ByteView chunk;
       while (stream.next(chunk)) {
-        content.update(chunk);
         const ChunkId id = crypto::blake2b(chunk);
         recipe.push_back({id, offset, static_cast<std::uint32_t>(chunk.size())});
+        digest.add(id, recipe.back().size);
         offset += chunk.size();
         if (seen.insert(id).second && !index.chunk_present(id)) {
           staged.push_back(chunks.stage(id, chunk));
@@ -141,8 +139,7 @@ struct AssetCache::Impl {
       VersionInfo info;
       info.ref = ref;
       info.size = offset;
-      info.digest = content.finish();
-      info.recipe_digest = recipe_digest(recipe);
+      info.digest = digest.finish();
       info.chunk_count = recipe.size();
       info.imported_at = info.last_used = clock.now();
       index.add_version(info, recipe, intent);

@@ -21,7 +21,6 @@ CREATE TABLE versions(
   version INTEGER NOT NULL,
   size INTEGER NOT NULL,
   digest BLOB NOT NULL,
-  recipe_digest BLOB NOT NULL,
   chunk_count INTEGER NOT NULL,
   pinned INTEGER NOT NULL DEFAULT 0,
   imported_at INTEGER NOT NULL,
@@ -60,7 +59,7 @@ void bind_blob(SQLite::Statement& st, int index, ByteView bytes) {
 }
 
 constexpr std::string_view version_columns = R"sql(
-  SELECT v.asset, v.version, v.size, v.digest, v.recipe_digest, v.chunk_count, v.pinned, v.imported_at,
+  SELECT v.asset, v.version, v.size, v.digest, v.chunk_count, v.pinned, v.imported_at,
          v.last_used,
          EXISTS(SELECT 1 FROM versions n WHERE n.asset = v.asset AND n.version > v.version),
          (SELECT count(*) FROM recipe r JOIN chunks c ON c.id = r.chunk
@@ -73,28 +72,16 @@ VersionInfo version_from_row(SQLite::Statement& st) {
   info.ref.version = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
   info.size = static_cast<std::uint64_t>(st.getColumn(2).getInt64());
   info.digest = chunk_id(st.getColumn(3));
-  info.recipe_digest = chunk_id(st.getColumn(4));
-  info.chunk_count = static_cast<std::size_t>(st.getColumn(5).getInt64());
-  info.pinned = st.getColumn(6).getInt() != 0;
-  info.imported_at = from_unix_ms(st.getColumn(7).getInt64());
-  info.last_used = from_unix_ms(st.getColumn(8).getInt64());
-  info.superseded = st.getColumn(9).getInt() != 0;
-  info.missing_chunks = static_cast<std::size_t>(st.getColumn(10).getInt64());
+  info.chunk_count = static_cast<std::size_t>(st.getColumn(4).getInt64());
+  info.pinned = st.getColumn(5).getInt() != 0;
+  info.imported_at = from_unix_ms(st.getColumn(6).getInt64());
+  info.last_used = from_unix_ms(st.getColumn(7).getInt64());
+  info.superseded = st.getColumn(8).getInt() != 0;
+  info.missing_chunks = static_cast<std::size_t>(st.getColumn(9).getInt64());
   return info;
 }
 
 }  // namespace
-
-crypto::Digest recipe_digest(const std::vector<RecipeEntry>& recipe) {
-  crypto::Blake2b hash;
-  for (const RecipeEntry& e : recipe) {
-    std::uint8_t size[4];
-    for (int i = 0; i < 4; ++i) size[i] = static_cast<std::uint8_t>(e.size >> (8 * i));
-    hash.update(e.id.view());
-    hash.update(size);
-  }
-  return hash.finish();
-}
 
 CacheIndex::CacheIndex(const std::filesystem::path& path)
     // FULL: an index row must never survive a power cut that its files did not.
@@ -151,16 +138,15 @@ void CacheIndex::add_version(const VersionInfo& info, const std::vector<RecipeEn
                           "INSERT INTO chunks(id, size, missing) VALUES(?, ?, 0) "
                           "ON CONFLICT(id) DO UPDATE SET missing = 0");
   SQLite::Statement version(db_,
-                            "INSERT INTO versions(asset, version, size, digest, recipe_digest, chunk_count, "
-                            "imported_at, last_used) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+                            "INSERT INTO versions(asset, version, size, digest, chunk_count, imported_at, last_used) "
+                            "VALUES(?, ?, ?, ?, ?, ?, ?)");
   SQLite::Statement link(db_, "INSERT INTO recipe(asset, version, idx, chunk) VALUES(?, ?, ?, ?)");
   bind_ref(version, info.ref);
   version.bind(3, static_cast<std::int64_t>(info.size));
   bind_blob(version, 4, info.digest.view());
-  bind_blob(version, 5, info.recipe_digest.view());
-  version.bind(6, static_cast<std::int64_t>(recipe.size()));
-  version.bind(7, to_unix_ms(info.imported_at));
-  version.bind(8, to_unix_ms(info.last_used));
+  version.bind(5, static_cast<std::int64_t>(recipe.size()));
+  version.bind(6, to_unix_ms(info.imported_at));
+  version.bind(7, to_unix_ms(info.last_used));
   version.exec();
   std::int64_t idx = 0;
   for (const RecipeEntry& e : recipe) {

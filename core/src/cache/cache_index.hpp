@@ -64,7 +64,4 @@ class CacheIndex {
   SQLite::Statement chunk_present_;
 };
 
-// BLAKE2b-256 over (id || size as u32 LE) of each chunk in order.
-crypto::Digest recipe_digest(const std::vector<RecipeEntry>& recipe);
-
 }  // namespace outpost::cache

@@ -136,7 +136,6 @@ Bytes Release::to_body() const {
             {"download", download == DownloadPolicy::automatic ? "auto" : "on-demand"},
             {"digest", binary(digest.view())},
             {"size", size},
-            {"recipe", binary(recipe_digest.view())},
             {"valid_from", to_unix_ms(valid_from)},
             {"expires_at", expires_at ? json(to_unix_ms(*expires_at)) : json(nullptr)},
             {"grace_s", static_cast<std::uint64_t>(grace.count())},
@@ -180,7 +179,6 @@ Result<Release> Release::from_body(ByteView body) {
     }
     rel.digest = r.digest("digest");
     rel.size = r.u64("size");
-    rel.recipe_digest = r.digest("recipe");
     rel.valid_from = r.time("valid_from");
     if (r.has("expires_at")) {
       rel.expires_at = r.time("expires_at");

@@ -28,8 +28,7 @@ namespace outpost::cache {
 struct VersionInfo {
   VersionRef ref;
   std::uint64_t size = 0;
-  crypto::Digest digest;         // BLAKE2b-256 of the content
-  crypto::Digest recipe_digest;  // BLAKE2b-256 of the ordered chunk list
+  crypto::Digest digest;  // content digest (cache/content_digest.hpp)
   std::size_t chunk_count = 0;
   std::size_t missing_chunks = 0;
   bool pinned = false;

@@ -40,9 +40,8 @@ struct Release {
   Facets facets;
   std::string criticality = "general";  // names an offline budget in the trust list's policy
   DownloadPolicy download = DownloadPolicy::automatic;
-  crypto::Digest digest;         // BLAKE2b-256 of the content
+  crypto::Digest digest;  // content digest (cache/content_digest.hpp)
   std::uint64_t size = 0;
-  crypto::Digest recipe_digest;  // BLAKE2b-256 of the ordered chunk list
   TimePoint valid_from;
   std::optional<TimePoint> expires_at;
   Seconds grace{0};  // how long older versions stay usable after this one becomes valid
