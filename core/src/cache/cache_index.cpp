@@ -86,7 +86,8 @@ VersionInfo version_from_row(SQLite::Statement& st) {
 CacheIndex::CacheIndex(const std::filesystem::path& path)
     // FULL: an index row must never survive a power cut that its files did not.
     : db_(storage::open_database(path, schema, true, storage::Durability::full)),
-      chunk_present_(db_, "SELECT 1 FROM chunks WHERE id = ? AND missing = 0") {}
+      chunk_present_(db_, "SELECT 1 FROM chunks WHERE id = ? AND missing = 0"),
+      find_(db_, std::string(version_columns) + "WHERE v.asset = ? AND v.version = ?") {}
 
 std::optional<Bytes> CacheIndex::meta(const std::string& key) {
   SQLite::Statement st(db_, "SELECT value FROM meta WHERE key = ?");
@@ -192,10 +193,12 @@ std::vector<ChunkRow> CacheIndex::remove_version(const VersionRef& ref) {
 }
 
 std::optional<VersionInfo> CacheIndex::find(const VersionRef& ref) {
-  SQLite::Statement st(db_, std::string(version_columns) + "WHERE v.asset = ? AND v.version = ?");
-  bind_ref(st, ref);
-  if (!st.executeStep()) return std::nullopt;
-  return version_from_row(st);
+  find_.reset();
+  bind_ref(find_, ref);
+  if (!find_.executeStep()) return std::nullopt;
+  VersionInfo info = version_from_row(find_);
+  find_.reset();  // release the read snapshot
+  return info;
 }
 
 std::optional<std::uint64_t> CacheIndex::newest_version(const std::string& asset) {

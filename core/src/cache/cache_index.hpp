@@ -62,6 +62,7 @@ class CacheIndex {
  private:
   SQLite::Database db_;
   SQLite::Statement chunk_present_;
+  SQLite::Statement find_;  // the gate asks on every decision
 };
 
 }  // namespace outpost::cache

@@ -55,6 +55,21 @@ struct DeviceCatalog::Impl {
   std::optional<TrustList> trust;
   std::optional<CatalogTimestamp> timestamp;
   mutable std::map<std::string, std::vector<Release>> release_cache;
+  // Revoked versions by (asset, version) -> catalog seq of the revocation;
+  // loaded once, since the gate asks for every version it judges.
+  mutable std::optional<std::map<std::pair<std::string, std::uint64_t>, std::int64_t>> revoked;
+
+  const std::map<std::pair<std::string, std::uint64_t>, std::int64_t>& revocations() const {
+    if (!revoked) {
+      revoked.emplace();
+      SQLite::Statement st(db, "SELECT asset, version, seq FROM revocations");
+      while (st.executeStep()) {
+        revoked->emplace(std::pair(st.getColumn(0).getString(), static_cast<std::uint64_t>(st.getColumn(1).getInt64())),
+                         st.getColumn(2).getInt64());
+      }
+    }
+    return *revoked;
+  }
 
   static TrustList parse_trust(const Bytes& envelope) {
     auto s = value_or_throw(SignedStatement::decode(envelope));
@@ -220,6 +235,7 @@ struct DeviceCatalog::Impl {
     trust = std::move(new_trust);
     timestamp = *ts;
     release_cache.clear();
+    revoked.reset();
     report.to_seq = state.seq();
     return report;
   }
@@ -303,12 +319,21 @@ std::optional<Release> DeviceCatalog::release(const cache::VersionRef& ref) cons
 
 std::vector<Release> DeviceCatalog::releases(const std::string& asset) const { return impl_->releases_of(asset); }
 
+bool DeviceCatalog::is_revoked(const cache::VersionRef& ref) const {
+  return impl_->revocations().contains({ref.asset, ref.version});
+}
+
+std::optional<TimePoint> DeviceCatalog::verified_as_of() const {
+  if (!impl_->timestamp) return std::nullopt;
+  return impl_->timestamp->issued_at;
+}
+
 std::optional<Revocation> DeviceCatalog::revocation(const cache::VersionRef& ref) const {
-  SQLite::Statement st(impl_->db,
-                       "SELECT s.envelope FROM revocations r JOIN statements s ON s.seq = r.seq "
-                       "WHERE r.asset = ? AND r.version = ?");
-  st.bind(1, ref.asset);
-  st.bind(2, static_cast<std::int64_t>(ref.version));
+  const auto& revoked = impl_->revocations();
+  const auto it = revoked.find({ref.asset, ref.version});
+  if (it == revoked.end()) return std::nullopt;
+  SQLite::Statement st(impl_->db, "SELECT envelope FROM statements WHERE seq = ?");
+  st.bind(1, it->second);
   if (!st.executeStep()) return std::nullopt;
   const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
   auto s = value_or_throw(SignedStatement::decode(ByteView(p, static_cast<std::size_t>(st.getColumn(0).getBytes()))));

@@ -37,9 +37,10 @@ Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Rel
   const cache::VersionRef ref{rel.asset, rel.version};
   const std::string name = ref.to_string();
 
-  if (auto rev = catalog_.revocation(ref)) {
+  if (catalog_.is_revoked(ref)) {
+    const auto rev = catalog_.revocation(ref);
     return blocked(std::move(d), BlockReason::revoked,
-                   name + " was withdrawn by marketing" + (rev->reason.empty() ? "" : ": " + rev->reason));
+                   name + " was withdrawn by marketing" + (rev && !rev->reason.empty() ? ": " + rev->reason : ""));
   }
   if (rel.expires_at && now >= *rel.expires_at) return blocked(std::move(d), BlockReason::expired, name + " has expired");
   if (!is_valid_at(rel, now)) return blocked(std::move(d), BlockReason::not_yet_valid, name + " is not valid yet");
@@ -50,7 +51,7 @@ Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Rel
   // offered as the update.
   for (const catalog::Release& newer : all) {
     if (newer.version <= rel.version) break;  // all is newest first
-    if (!is_valid_at(newer, now) || catalog_.revocation({newer.asset, newer.version})) continue;
+    if (!is_valid_at(newer, now) || catalog_.is_revoked({newer.asset, newer.version})) continue;
     const bool usable = !newer.expires_at || now < *newer.expires_at;
     if (usable && !d.update_pending) d.update_pending = newer.version;
     const TimePoint grace_end = newer.valid_from + newer.grace;
@@ -63,9 +64,9 @@ Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Rel
   }
 
   const auto& trust = catalog_.trust();
-  const auto status = catalog_.status();
+  const auto verified = catalog_.verified_as_of();
   const auto budget = trust ? trust->budget_for(rel.criticality) : catalog::default_offline_budget().at("general");
-  if (!status.verified_as_of || now - *status.verified_as_of > budget) {
+  if (!verified || now - *verified > budget) {
     return blocked(std::move(d), BlockReason::stale_catalog,
                    "the catalog has not been verified recently enough to show " + rel.criticality + " content; sync");
   }

@@ -61,6 +61,8 @@ class DeviceCatalog {
   // Every release of the asset, newest version first.
   std::vector<Release> releases(const std::string& asset) const;
   std::optional<Revocation> revocation(const cache::VersionRef& ref) const;
+  bool is_revoked(const cache::VersionRef& ref) const;  // cheap: answered from memory
+  std::optional<TimePoint> verified_as_of() const;      // issued_at of the held timestamp
   // The newest release of every asset.
   std::vector<Release> latest_releases() const;
 
