@@ -89,25 +89,14 @@ CacheIndex::CacheIndex(const std::filesystem::path& path)
       chunk_present_(db_, "SELECT 1 FROM chunks WHERE id = ? AND missing = 0"),
       find_(db_, std::string(version_columns) + "WHERE v.asset = ? AND v.version = ?") {}
 
-std::optional<Bytes> CacheIndex::meta(const std::string& key) {
-  SQLite::Statement st(db_, "SELECT value FROM meta WHERE key = ?");
-  st.bind(1, key);
-  if (!st.executeStep()) return std::nullopt;
-  const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
-  return Bytes(p, p + st.getColumn(0).getBytes());
-}
+std::optional<Bytes> CacheIndex::meta(const std::string& key) { return storage::meta_blob(db_, key); }
 
 void CacheIndex::set_meta(const std::string& key, std::optional<ByteView> value) {
-  if (!value) {
-    SQLite::Statement st(db_, "DELETE FROM meta WHERE key = ?");
-    st.bind(1, key);
-    st.exec();
-    return;
+  if (value) {
+    storage::set_meta(db_, key, *value);
+  } else {
+    storage::erase_meta(db_, key);
   }
-  SQLite::Statement st(db_, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  st.bind(1, key);
-  bind_blob(st, 2, *value);
-  st.exec();
 }
 
 std::int64_t CacheIndex::begin_intent(const std::string& what) {

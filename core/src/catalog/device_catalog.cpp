@@ -48,7 +48,7 @@ struct DeviceCatalog::Impl {
     }
   }
 
-  SQLite::Database db;
+  mutable SQLite::Database db;
   const Clock& clock;
   TimePoint hwm;
   TimePoint persisted_hwm;
@@ -76,34 +76,10 @@ struct DeviceCatalog::Impl {
     return value_or_throw(TrustList::from_body(s.body));
   }
 
-  std::optional<Bytes> meta_blob(const std::string& key) const {
-    SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
-    st.bind(1, key);
-    if (!st.executeStep()) return std::nullopt;
-    const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
-    return Bytes(p, p + st.getColumn(0).getBytes());
-  }
-
-  std::optional<std::int64_t> meta_int(const std::string& key) const {
-    SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
-    st.bind(1, key);
-    if (!st.executeStep()) return std::nullopt;
-    return st.getColumn(0).getInt64();
-  }
-
-  void set_meta(const std::string& key, ByteView value) {
-    SQLite::Statement st(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
-    st.bind(1, key);
-    st.bind(2, value.data(), static_cast<int>(value.size()));
-    st.exec();
-  }
-
-  void set_meta(const std::string& key, std::int64_t value) {
-    SQLite::Statement st(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
-    st.bind(1, key);
-    st.bind(2, value);
-    st.exec();
-  }
+  std::optional<Bytes> meta_blob(const std::string& key) const { return storage::meta_blob(db, key); }
+  std::optional<std::int64_t> meta_int(const std::string& key) const { return storage::meta_int(db, key); }
+  void set_meta(const std::string& key, ByteView value) { storage::set_meta(db, key, value); }
+  void set_meta(const std::string& key, std::int64_t value) { storage::set_meta(db, key, value); }
 
   TimePoint now() {
     hwm = std::max(hwm, clock.now());

@@ -89,7 +89,7 @@ struct SearchIndex::Impl {
       // NORMAL: the index is derived data, rebuilt from the catalog if lost.
       : db(storage::open_database(path, schema, true, storage::Durability::normal)) {}
 
-  SQLite::Database db;
+  mutable SQLite::Database db;
 
   std::vector<Candidate> candidates(const std::string& match, std::size_t limit) const {
     std::vector<Candidate> out;
@@ -132,8 +132,7 @@ Result<std::unique_ptr<SearchIndex>> SearchIndex::open(const std::filesystem::pa
 }
 
 std::uint64_t SearchIndex::indexed_seq() const {
-  SQLite::Statement st(impl_->db, "SELECT value FROM meta WHERE key = 'seq'");
-  return st.executeStep() ? static_cast<std::uint64_t>(st.getColumn(0).getInt64()) : 0;
+  return static_cast<std::uint64_t>(storage::meta_int(impl_->db, "seq").value_or(0));
 }
 
 Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::uint64_t seq) {
@@ -199,9 +198,7 @@ Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::ui
       add_fts.bind(7, joined(facet_tokens, " "));
       add_fts.exec();
     }
-    SQLite::Statement put_seq(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('seq', ?)");
-    put_seq.bind(1, static_cast<std::int64_t>(seq));
-    put_seq.exec();
+    storage::set_meta(db, "seq", static_cast<std::int64_t>(seq));
     tx.commit();
     return Status::ok();
   });

@@ -54,6 +54,41 @@ SQLite::Database open_database(const std::filesystem::path& path, const Schema& 
   return db;
 }
 
+std::optional<Bytes> meta_blob(SQLite::Database& db, const std::string& key) {
+  SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
+  st.bind(1, key);
+  if (!st.executeStep()) return std::nullopt;
+  const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
+  return Bytes(p, p + st.getColumn(0).getBytes());
+}
+
+std::optional<std::int64_t> meta_int(SQLite::Database& db, const std::string& key) {
+  SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
+  st.bind(1, key);
+  if (!st.executeStep()) return std::nullopt;
+  return st.getColumn(0).getInt64();
+}
+
+void set_meta(SQLite::Database& db, const std::string& key, ByteView value) {
+  SQLite::Statement st(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+  st.bind(1, key);
+  st.bind(2, value.data(), static_cast<int>(value.size()));
+  st.exec();
+}
+
+void set_meta(SQLite::Database& db, const std::string& key, std::int64_t value) {
+  SQLite::Statement st(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)");
+  st.bind(1, key);
+  st.bind(2, value);
+  st.exec();
+}
+
+void erase_meta(SQLite::Database& db, const std::string& key) {
+  SQLite::Statement st(db, "DELETE FROM meta WHERE key = ?");
+  st.bind(1, key);
+  st.exec();
+}
+
 Transaction::Transaction(SQLite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {

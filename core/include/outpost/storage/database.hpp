@@ -8,9 +8,13 @@
 #include <SQLiteCpp/Database.h>
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <filesystem>
 #include <span>
 #include <string_view>
+
+#include "outpost/core/bytes.hpp"
 
 namespace outpost::storage {
 
@@ -29,6 +33,14 @@ enum class Durability {
 // an SQLite file, or another application's), unsupported (newer schema).
 SQLite::Database open_database(const std::filesystem::path& path, const Schema& schema, bool create,
                                Durability durability);
+
+// The `meta(key TEXT PRIMARY KEY, value)` table each Outpost database keeps
+// for its small settings and counters.
+std::optional<Bytes> meta_blob(SQLite::Database& db, const std::string& key);
+std::optional<std::int64_t> meta_int(SQLite::Database& db, const std::string& key);
+void set_meta(SQLite::Database& db, const std::string& key, ByteView value);
+void set_meta(SQLite::Database& db, const std::string& key, std::int64_t value);
+void erase_meta(SQLite::Database& db, const std::string& key);
 
 // RAII transaction: BEGIN IMMEDIATE on construction, ROLLBACK on destruction
 // unless commit() was called.
