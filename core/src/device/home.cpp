@@ -72,7 +72,7 @@ Result<DeviceHome::SearchOutcome> DeviceHome::search(const search::Query& query)
   gate::Gate gate(*catalog_, *cache_);
   for (const search::Hit& hit : results->hits) outcome.found.push_back({hit, gate.peek(hit.asset)});
   outcome.results = std::move(results).value();
-  if (search_sink_) search_sink_({query, outcome.results.total});
+  if (search_sink_) search_sink_({query, outcome.results.total, std::nullopt});
   return outcome;
 }
 

@@ -60,10 +60,16 @@ class DeviceHome {
   struct SearchEvent {
     search::Query query;
     std::size_t result_count = 0;
+    std::optional<std::string> chosen;  // the asset the user picked from the results
   };
   using SearchSink = std::function<void(const SearchEvent&)>;
-  // Every search goes to sink, so marketing sees searches with no result.
+  // Every search, and every pick from its results, goes to sink, so
+  // marketing sees searches with no result or with no click.
   void set_search_sink(SearchSink sink) { search_sink_ = std::move(sink); }
+  // A shell calls this when the user opens a result of query.
+  void record_search_choice(const search::Query& query, std::size_t result_count, const std::string& asset) {
+    if (search_sink_) search_sink_({query, result_count, asset});
+  }
 
   struct Found {
     search::Hit hit;
