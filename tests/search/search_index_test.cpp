@@ -48,7 +48,8 @@ struct Index {
 
 }  // namespace
 
-TEST_CASE("Search: words match as prefixes, all words required, case and accents ignored", "[search]") {
+TEST_CASE("Search: the word being typed matches as a prefix, all words required, case and accents ignored",
+          "[search]") {
   Index ix;
   auto a = ix.release("a", "Pricing sheet Europe");
   auto b = ix.release("b", "Product brochure");
@@ -62,9 +63,9 @@ TEST_CASE("Search: words match as prefixes, all words required, case and accents
   CHECK(ix.find("\"; DROP TABLE assets; --").hits.empty());  // quotes and SQL are just words
 }
 
-TEST_CASE("Search: the fts expression quotes every word as a prefix", "[search]") {
-  CHECK(search::fts_expression("Price sheet") == "\"price\"* AND \"sheet\"*");
-  CHECK(search::fts_expression("  \"x\" OR y* ") == "\"x\"* AND \"or\"* AND \"y\"*");
+TEST_CASE("Search: the fts expression quotes every word, the last one as a prefix", "[search]") {
+  CHECK(search::fts_expression("Price she") == "\"price\" AND \"she\"*");
+  CHECK(search::fts_expression("  \"x\" OR y* ") == "\"x\" AND \"or\" AND \"y\"*");
   CHECK(search::fts_expression("!!").empty());
 }
 

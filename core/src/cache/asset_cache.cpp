@@ -241,6 +241,10 @@ Result<VersionInfo> AssetCache::info(const VersionRef& ref) const {
   });
 }
 
+std::optional<AssetCache::Presence> AssetCache::presence(const VersionRef& ref) const {
+  return impl_->index.presence(ref);
+}
+
 std::vector<VersionInfo> AssetCache::list() const { return impl_->index.list(); }
 
 CacheStats AssetCache::stats() const {

@@ -87,7 +87,11 @@ CacheIndex::CacheIndex(const std::filesystem::path& path)
     // FULL: an index row must never survive a power cut that its files did not.
     : db_(storage::open_database(path, schema, true, storage::Durability::full)),
       chunk_present_(db_, "SELECT 1 FROM chunks WHERE id = ? AND missing = 0"),
-      find_(db_, std::string(version_columns) + "WHERE v.asset = ? AND v.version = ?") {}
+      find_(db_, std::string(version_columns) + "WHERE v.asset = ? AND v.version = ?"),
+      presence_(db_,
+                "SELECT v.size, v.digest, NOT EXISTS(SELECT 1 FROM recipe r JOIN chunks c ON c.id = r.chunk "
+                "WHERE r.asset = v.asset AND r.version = v.version AND c.missing = 1) "
+                "FROM versions v WHERE v.asset = ? AND v.version = ?") {}
 
 std::optional<Bytes> CacheIndex::meta(const std::string& key) { return storage::meta_blob(db_, key); }
 
@@ -188,6 +192,16 @@ std::optional<VersionInfo> CacheIndex::find(const VersionRef& ref) {
   VersionInfo info = version_from_row(find_);
   find_.reset();  // release the read snapshot
   return info;
+}
+
+std::optional<AssetCache::Presence> CacheIndex::presence(const VersionRef& ref) {
+  presence_.reset();
+  bind_ref(presence_, ref);
+  if (!presence_.executeStep()) return std::nullopt;
+  AssetCache::Presence p{static_cast<std::uint64_t>(presence_.getColumn(0).getInt64()), chunk_id(presence_.getColumn(1)),
+                         presence_.getColumn(2).getInt() != 0};
+  presence_.reset();
+  return p;
 }
 
 std::optional<std::uint64_t> CacheIndex::newest_version(const std::string& asset) {

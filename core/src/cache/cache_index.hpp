@@ -43,6 +43,7 @@ class CacheIndex {
   std::vector<ChunkRow> remove_version(const VersionRef& ref);
 
   std::optional<VersionInfo> find(const VersionRef& ref);
+  std::optional<AssetCache::Presence> presence(const VersionRef& ref);
   std::optional<std::uint64_t> newest_version(const std::string& asset);
   std::vector<VersionInfo> list();
   std::vector<RecipeEntry> recipe(const VersionRef& ref);
@@ -62,7 +63,8 @@ class CacheIndex {
  private:
   SQLite::Database db_;
   SQLite::Statement chunk_present_;
-  SQLite::Statement find_;  // the gate asks on every decision
+  SQLite::Statement find_;
+  SQLite::Statement presence_;  // the gate asks on every decision
 };
 
 }  // namespace outpost::cache

@@ -38,7 +38,11 @@ std::string iso(TimePoint t) { return std::to_string(to_unix_ms(t)) + " ms"; }
 
 struct DeviceCatalog::Impl {
   Impl(const std::filesystem::path& path, const Clock& clk)
-      : db(storage::open_database(path, schema, true, storage::Durability::full)), clock(clk) {
+      : db(storage::open_database(path, schema, true, storage::Durability::full)),
+        releases_query(db,
+                       "SELECT s.envelope FROM releases r JOIN statements s ON s.seq = r.seq "
+                       "WHERE r.asset = ? ORDER BY r.version DESC"),
+        clock(clk) {
     hwm = from_unix_ms(meta_int("hwm").value_or(0));
     persisted_hwm = hwm;
     if (auto env = meta_blob("trust")) trust = parse_trust(*env);
@@ -49,6 +53,7 @@ struct DeviceCatalog::Impl {
   }
 
   mutable SQLite::Database db;
+  mutable SQLite::Statement releases_query;  // prepared once: the gate's first question on each asset
   const Clock& clock;
   TimePoint hwm;
   TimePoint persisted_hwm;
@@ -219,9 +224,8 @@ struct DeviceCatalog::Impl {
   const std::vector<Release>& releases_of(const std::string& asset) const {
     auto it = release_cache.find(asset);
     if (it != release_cache.end()) return it->second;
-    SQLite::Statement st(db,
-                         "SELECT s.envelope FROM releases r JOIN statements s ON s.seq = r.seq "
-                         "WHERE r.asset = ? ORDER BY r.version DESC");
+    SQLite::Statement& st = releases_query;
+    st.reset();
     st.bind(1, asset);
     std::vector<Release> out;
     while (st.executeStep()) {
@@ -229,6 +233,7 @@ struct DeviceCatalog::Impl {
       auto s = value_or_throw(SignedStatement::decode(ByteView(p, static_cast<std::size_t>(st.getColumn(0).getBytes()))));
       out.push_back(value_or_throw(Release::from_body(s.body)));
     }
+    st.reset();
     return release_cache.emplace(asset, std::move(out)).first->second;
   }
 };

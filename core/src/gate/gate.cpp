@@ -71,9 +71,9 @@ Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Rel
                    "the catalog has not been verified recently enough to show " + rel.criticality + " content; sync");
   }
 
-  auto info = cache_.info(ref);
-  if (!info) return blocked(std::move(d), BlockReason::not_downloaded, name + " is not downloaded yet");
-  if (info->missing_chunks > 0 || info->digest != rel.digest || info->size != rel.size) {
+  const auto cached = cache_.presence(ref);
+  if (!cached) return blocked(std::move(d), BlockReason::not_downloaded, name + " is not downloaded yet");
+  if (!cached->complete || cached->digest != rel.digest || cached->size != rel.size) {
     return blocked(std::move(d), BlockReason::integrity, name + " in the cache is damaged or not the released content");
   }
   d.allowed = true;

@@ -25,7 +25,11 @@ CREATE TABLE assets(
   published_at INTEGER NOT NULL, opens INTEGER NOT NULL DEFAULT 0);
 CREATE VIRTUAL TABLE fts USING fts5(
   title, tags, description, note, body, facets,
-  tokenize = "unicode61 remove_diacritics 2 tokenchars '_'", prefix = '1 2 3');
+  tokenize = "unicode61 remove_diacritics 2 tokenchars '_'", prefix = '1 2 3 4 5 6');
+-- Titles (and facets) again, on their own: the title tier of a common word
+-- reads this short doclist instead of filtering the word's whole doclist.
+CREATE VIRTUAL TABLE titles USING fts5(
+  title, facets, tokenize = "unicode61 remove_diacritics 2 tokenchars '_'", prefix = '1 2 3');
 )sql",
 };
 
@@ -76,29 +80,40 @@ std::string fts_expression(const std::string& text) {
     if (word_char(c)) {
       word += static_cast<char>(std::tolower(c));
     } else if (!word.empty()) {
-      words.push_back("\"" + word + "\"*");
+      words.push_back("\"" + word + "\"");
       word.clear();
     }
   }
-  if (!word.empty()) words.push_back("\"" + word + "\"*");
+  if (!word.empty()) words.push_back("\"" + word + "\"");
+  // Only the word being typed is a prefix: a prefix query on a long common
+  // word makes FTS5 merge every term it starts, which is what is slow.
+  if (!words.empty()) words.back() += "*";
   return joined(words, " AND ");
 }
 
 struct SearchIndex::Impl {
   explicit Impl(const std::filesystem::path& path)
       // NORMAL: the index is derived data, rebuilt from the catalog if lost.
-      : db(storage::open_database(path, schema, true, storage::Durability::normal)) {}
+      : db(storage::open_database(path, schema, true, storage::Durability::normal)) {
+    // Read the index through the page cache of the OS rather than one
+    // pread per SQLite cache miss.
+    db.exec("PRAGMA mmap_size = 268435456");
+  }
 
   mutable SQLite::Database db;
 
-  std::vector<Candidate> candidates(const std::string& match, std::size_t limit) const {
+  // Hits newest first, at most limit. BM25 costs a visit to every matching
+  // row, so it is asked for only when the hits are known to be few.
+  // table is "fts" (all columns) or "titles".
+  std::vector<Candidate> candidates(const std::string& table, const std::string& match, std::size_t limit,
+                                    bool rank) const {
     std::vector<Candidate> out;
-    std::string sql =
-        "SELECT fts.rowid, " + std::string(match.empty() ? "0.0" : bm25_call) +
-        ", a.asset, a.version, a.title, a.kind, a.published_at, a.opens, a.product, a.persona, a.stage, a.region, "
-        "a.language FROM ";
-    sql += match.empty() ? "assets a JOIN fts ON fts.rowid = a.rowid ORDER BY a.rowid DESC LIMIT ?"
-                         : "fts JOIN assets a ON a.rowid = fts.rowid WHERE fts MATCH ? ORDER BY fts.rowid DESC LIMIT ?";
+    std::string sql = "SELECT a.rowid, " + std::string(match.empty() || !rank ? "0.0" : bm25_call) +
+                      ", a.asset, a.version, a.title, a.kind, a.published_at, a.opens, a.product, a.persona, "
+                      "a.stage, a.region, a.language FROM ";
+    sql += match.empty() ? "assets a ORDER BY a.rowid DESC LIMIT ?"
+                         : table + " JOIN assets a ON a.rowid = " + table + ".rowid WHERE " + table +
+                               " MATCH ? ORDER BY " + table + ".rowid DESC LIMIT ?";
     SQLite::Statement st(db, sql);
     int arg = 1;
     if (!match.empty()) st.bind(arg++, match);
@@ -141,6 +156,7 @@ Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::ui
     storage::Transaction tx(db);
     SQLite::Statement find(db, "SELECT rowid, version FROM assets WHERE asset = ?");
     SQLite::Statement drop_fts(db, "DELETE FROM fts WHERE rowid = ?");
+    SQLite::Statement drop_title(db, "DELETE FROM titles WHERE rowid = ?");
     SQLite::Statement drop_asset(db, "DELETE FROM assets WHERE rowid = ?");
     SQLite::Statement add_asset(db,
                                 "INSERT INTO assets(asset, version, title, kind, product, persona, stage, region, "
@@ -148,6 +164,7 @@ Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::ui
     SQLite::Statement add_fts(db,
                               "INSERT INTO fts(rowid, title, tags, description, note, body, facets) "
                               "VALUES(?, ?, ?, ?, ?, ?, ?)");
+    SQLite::Statement add_title(db, "INSERT INTO titles(rowid, title, facets) VALUES(?, ?, ?)");
     for (const catalog::Release& r : releases) {
       find.reset();
       find.bind(1, r.asset);
@@ -158,7 +175,7 @@ Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::ui
         SQLite::Statement used(db, "SELECT opens FROM assets WHERE rowid = ?");
         used.bind(1, rowid);
         if (used.executeStep()) opens = used.getColumn(0).getInt64();
-        for (SQLite::Statement* st : {&drop_fts, &drop_asset}) {
+        for (SQLite::Statement* st : {&drop_fts, &drop_title, &drop_asset}) {
           st->reset();
           st->bind(1, rowid);
           st->exec();
@@ -197,6 +214,11 @@ Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::ui
       add_fts.bind(6, r.search_text);
       add_fts.bind(7, joined(facet_tokens, " "));
       add_fts.exec();
+      add_title.reset();
+      add_title.bind(1, rowid);
+      add_title.bind(2, r.title);
+      add_title.bind(3, joined(facet_tokens, " "));
+      add_title.exec();
     }
     storage::set_meta(db, "seq", static_cast<std::int64_t>(seq));
     tx.commit();
@@ -231,17 +253,29 @@ Result<Results> SearchIndex::search(const Query& query) const {
       return m;
     };
 
-    // Newest-first candidates; one more than the limit tells whether that was all.
-    std::vector<Candidate> found = impl_->candidates(combine("title tags description note body"), candidate_limit + 1);
+    // Newest-first candidates without ranking; one more than the limit tells
+    // whether that was all of them.
+    const std::string all_columns = combine("title tags description note body");
+    std::vector<Candidate> found = impl_->candidates("fts", all_columns, candidate_limit + 1, false);
     Results results;
     results.total_is_estimate = found.size() > candidate_limit;
-    if (results.total_is_estimate) {
+    if (!results.total_is_estimate) {
+      if (!words.empty()) found = impl_->candidates("fts", all_columns, candidate_limit, true);  // few: rank them all
+    } else {
       found.pop_back();
+      // A common word: BM25 over all hits would visit every one. Rank the
+      // newest candidates, with the best title matches added, by tier:
+      // a title match counts double.
+      for (Candidate& c : found) c.bm25 = -1.0;
       if (!words.empty()) {
-        // A common word: make sure the best title matches are among the candidates.
-        for (Candidate& c : impl_->candidates(combine("title"), candidate_limit)) {
-          const bool known = std::any_of(found.begin(), found.end(), [&](const Candidate& f) { return f.rowid == c.rowid; });
-          if (!known) found.push_back(std::move(c));
+        for (Candidate& c : impl_->candidates("titles", combine("title"), candidate_limit, false)) {
+          auto same = std::find_if(found.begin(), found.end(), [&](const Candidate& f) { return f.rowid == c.rowid; });
+          if (same != found.end()) {
+            same->bm25 = -2.0;
+          } else {
+            c.bm25 = -2.0;
+            found.push_back(std::move(c));
+          }
         }
       }
     }

@@ -93,6 +93,13 @@ class AssetCache {
   Result<AssetReader> open_reader(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
 
   Result<VersionInfo> info(const VersionRef& ref) const;
+  // What the gate needs to know of a version, cheaply: nullopt if not cached.
+  struct Presence {
+    std::uint64_t size = 0;
+    crypto::Digest digest;
+    bool complete = false;  // no chunk missing
+  };
+  std::optional<Presence> presence(const VersionRef& ref) const;
   std::vector<VersionInfo> list() const;
   CacheStats stats() const;
 
