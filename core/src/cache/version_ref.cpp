@@ -36,10 +36,7 @@ Result<AssetSelector> parse_selector(std::string_view text) {
     std::uint64_t v = 0;
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || v == 0) {
-      std::string message = "'";  // built in steps: GCC 12 -O3 warns falsely (-Wrestrict) on a + chain here
-      message += text;
-      message += "': the version after '@' must be a number >= 1";
-      return Status(Errc::invalid_argument, std::move(message));
+      return Status(Errc::invalid_argument, "'" + std::string(text) + "': the version after '@' must be a number >= 1");
     }
     out.version = v;
   }
