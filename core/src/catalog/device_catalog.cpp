@@ -19,6 +19,9 @@ CREATE TABLE meta(key TEXT PRIMARY KEY, value);
 CREATE TABLE statements(seq INTEGER PRIMARY KEY, envelope BLOB NOT NULL);
 CREATE TABLE releases(
   asset TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL REFERENCES statements(seq),
+  -- copied from the verified statement, for the gate:
+  valid_from INTEGER NOT NULL, expires_at INTEGER, grace_s INTEGER NOT NULL, criticality TEXT NOT NULL,
+  digest BLOB NOT NULL, size INTEGER NOT NULL,
   PRIMARY KEY(asset, version)) WITHOUT ROWID;
 CREATE TABLE revocations(
   asset TEXT NOT NULL, version INTEGER NOT NULL, seq INTEGER NOT NULL REFERENCES statements(seq),
@@ -42,6 +45,9 @@ struct DeviceCatalog::Impl {
         releases_query(db,
                        "SELECT s.envelope FROM releases r JOIN statements s ON s.seq = r.seq "
                        "WHERE r.asset = ? ORDER BY r.version DESC"),
+        terms_query(db,
+                    "SELECT version, valid_from, expires_at, grace_s, criticality, digest, size FROM releases "
+                    "WHERE asset = ? ORDER BY version DESC"),
         clock(clk) {
     hwm = from_unix_ms(meta_int("hwm").value_or(0));
     persisted_hwm = hwm;
@@ -53,7 +59,9 @@ struct DeviceCatalog::Impl {
   }
 
   mutable SQLite::Database db;
-  mutable SQLite::Statement releases_query;  // prepared once: the gate's first question on each asset
+  mutable SQLite::Statement releases_query;
+  mutable SQLite::Statement terms_query;  // prepared once: the gate's first question on each asset
+  mutable std::map<std::string, std::vector<ReleaseTerms>> terms_cache;
   const Clock& clock;
   TimePoint hwm;
   TimePoint persisted_hwm;
@@ -178,7 +186,9 @@ struct DeviceCatalog::Impl {
 
     storage::Transaction tx(db);
     SQLite::Statement put(db, "INSERT INTO statements(seq, envelope) VALUES(?, ?)");
-    SQLite::Statement rel(db, "INSERT INTO releases(asset, version, seq) VALUES(?, ?, ?)");
+    SQLite::Statement rel(db,
+                          "INSERT INTO releases(asset, version, seq, valid_from, expires_at, grace_s, criticality, "
+                          "digest, size) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
     SQLite::Statement rev(db, "INSERT INTO revocations(asset, version, seq) VALUES(?, ?, ?)");
     std::uint64_t seq = report.from_seq;
     for (std::size_t i = 0; i < records.size(); ++i) {
@@ -195,6 +205,18 @@ struct DeviceCatalog::Impl {
       target.bind(1, asset);
       target.bind(2, static_cast<std::int64_t>(version));
       target.bind(3, static_cast<std::int64_t>(seq));
+      if (const auto* r = std::get_if<Release>(&records[i])) {
+        target.bind(4, to_unix_ms(r->valid_from));
+        if (r->expires_at) {
+          target.bind(5, to_unix_ms(*r->expires_at));
+        } else {
+          target.bind(5);
+        }
+        target.bind(6, static_cast<std::int64_t>(r->grace.count()));
+        target.bind(7, r->criticality);
+        target.bind(8, r->digest.bytes.data(), static_cast<int>(r->digest.size));
+        target.bind(9, static_cast<std::int64_t>(r->size));
+      }
       target.exec();
       if (std::holds_alternative<Release>(records[i])) {
         ++report.releases;
@@ -216,6 +238,7 @@ struct DeviceCatalog::Impl {
     trust = std::move(new_trust);
     timestamp = *ts;
     release_cache.clear();
+    terms_cache.clear();
     revoked.reset();
     report.to_seq = state.seq();
     return report;
@@ -299,6 +322,32 @@ std::optional<Release> DeviceCatalog::release(const cache::VersionRef& ref) cons
 }
 
 std::vector<Release> DeviceCatalog::releases(const std::string& asset) const { return impl_->releases_of(asset); }
+
+const std::vector<ReleaseTerms>& DeviceCatalog::terms(const std::string& asset) const {
+  auto it = impl_->terms_cache.find(asset);
+  if (it != impl_->terms_cache.end()) return it->second;
+  SQLite::Statement& st = impl_->terms_query;
+  st.reset();
+  st.bind(1, asset);
+  std::vector<ReleaseTerms> out;
+  while (st.executeStep()) {
+    ReleaseTerms t;
+    t.asset = asset;
+    t.version = static_cast<std::uint64_t>(st.getColumn(0).getInt64());
+    t.valid_from = from_unix_ms(st.getColumn(1).getInt64());
+    if (!st.getColumn(2).isNull()) t.expires_at = from_unix_ms(st.getColumn(2).getInt64());
+    t.grace = Seconds(st.getColumn(3).getInt64());
+    t.criticality = st.getColumn(4).getString();
+    const auto* p = static_cast<const std::uint8_t*>(st.getColumn(5).getBlob());
+    const auto digest = crypto::Digest::from_bytes(ByteView(p, static_cast<std::size_t>(st.getColumn(5).getBytes())));
+    if (!digest) throw Error(Errc::corrupt, "catalog holds a malformed release digest");
+    t.digest = *digest;
+    t.size = static_cast<std::uint64_t>(st.getColumn(6).getInt64());
+    out.push_back(std::move(t));
+  }
+  st.reset();
+  return impl_->terms_cache.emplace(asset, std::move(out)).first->second;
+}
 
 bool DeviceCatalog::is_revoked(const cache::VersionRef& ref) const {
   return impl_->revocations().contains({ref.asset, ref.version});

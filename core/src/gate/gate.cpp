@@ -11,7 +11,7 @@ Decision blocked(Decision d, BlockReason reason, std::string message) {
   return d;
 }
 
-bool is_valid_at(const catalog::Release& r, TimePoint now) { return r.valid_from <= now; }
+bool is_valid_at(const catalog::ReleaseTerms& r, TimePoint now) { return r.valid_from <= now; }
 
 }  // namespace
 
@@ -29,7 +29,7 @@ std::string_view reason_name(BlockReason reason) {
   return "?";
 }
 
-Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Release>& all, TimePoint now) {
+Decision Gate::judge(const catalog::ReleaseTerms& rel, const std::vector<catalog::ReleaseTerms>& all, TimePoint now) {
   Decision d;
   d.asset = rel.asset;
   d.version = rel.version;
@@ -49,7 +49,7 @@ Decision Gate::judge(const catalog::Release& rel, const std::vector<catalog::Rel
   // once its own grace is over; any one of them is enough. An expired later
   // release still supersedes (the old one must not come back), but is not
   // offered as the update.
-  for (const catalog::Release& newer : all) {
+  for (const catalog::ReleaseTerms& newer : all) {
     if (newer.version <= rel.version) break;  // all is newest first
     if (!is_valid_at(newer, now) || catalog_.is_revoked({newer.asset, newer.version})) continue;
     const bool usable = !newer.expires_at || now < *newer.expires_at;
@@ -91,10 +91,10 @@ Decision Gate::peek(const std::string& asset, std::optional<std::uint64_t> versi
 
 Decision Gate::evaluate(const std::string& asset, std::optional<std::uint64_t> version) {
   const TimePoint now = catalog_.trusted_now();
-  const std::vector<catalog::Release> all = catalog_.releases(asset);
+  const std::vector<catalog::ReleaseTerms>& all = catalog_.terms(asset);
 
   if (version) {
-    for (const catalog::Release& rel : all) {
+    for (const catalog::ReleaseTerms& rel : all) {
       if (rel.version == *version) return judge(rel, all, now);
     }
     Decision d;
@@ -106,7 +106,7 @@ Decision Gate::evaluate(const std::string& asset, std::optional<std::uint64_t> v
   }
 
   std::optional<Decision> current;  // the decision on the newest version in force
-  for (const catalog::Release& rel : all) {
+  for (const catalog::ReleaseTerms& rel : all) {
     Decision d = judge(rel, all, now);
     if (d.allowed) {
       if (current && current->version != d.version) d.update_pending = current->version;

@@ -38,6 +38,19 @@ struct CatalogStatus {
   TimePoint trusted_now;
 };
 
+// What the gate needs of a release, kept as plain columns so a decision
+// never parses signed MessagePack.
+struct ReleaseTerms {
+  std::string asset;
+  std::uint64_t version = 0;
+  TimePoint valid_from;
+  std::optional<TimePoint> expires_at;
+  Seconds grace{0};
+  std::string criticality;
+  crypto::Digest digest;
+  std::uint64_t size = 0;
+};
+
 class DeviceCatalog {
  public:
   static Result<std::unique_ptr<DeviceCatalog>> open(const std::filesystem::path& path, const Clock& clock);
@@ -60,6 +73,9 @@ class DeviceCatalog {
   std::optional<Release> release(const cache::VersionRef& ref) const;
   // Every release of the asset, newest version first.
   std::vector<Release> releases(const std::string& asset) const;
+  // The same, reduced to what the gate needs; cheap, and cached per asset.
+  // The reference stays valid until the next apply().
+  const std::vector<ReleaseTerms>& terms(const std::string& asset) const;
   std::optional<Revocation> revocation(const cache::VersionRef& ref) const;
   bool is_revoked(const cache::VersionRef& ref) const;  // cheap: answered from memory
   std::optional<TimePoint> verified_as_of() const;      // issued_at of the held timestamp

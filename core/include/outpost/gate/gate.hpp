@@ -58,7 +58,7 @@ class Gate {
 
  private:
   Decision evaluate(const std::string& asset, std::optional<std::uint64_t> version);
-  Decision judge(const catalog::Release& release, const std::vector<catalog::Release>& all, TimePoint now);
+  Decision judge(const catalog::ReleaseTerms& release, const std::vector<catalog::ReleaseTerms>& all, TimePoint now);
 
   catalog::DeviceCatalog& catalog_;
   cache::AssetCache& cache_;
