@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/Database.h>
+
 #include "outpost/search/search_index.hpp"
 #include "test_support.hpp"
 
@@ -144,4 +146,43 @@ TEST_CASE("Search: a word in most assets is answered from bounded candidates, ti
   REQUIRE_FALSE(r.hits.empty());
   CHECK(r.hits.front().asset == "titled");
   CHECK(r.hits.size() == 20);
+}
+
+TEST_CASE("Search: an index from schema 1 (facets inside FTS5) is started over and re-filled", "[search]") {
+  TempDir dir;
+  {
+    SQLite::Database v1((dir / "search.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    v1.exec(R"sql(
+      CREATE TABLE meta(key TEXT PRIMARY KEY, value);
+      CREATE TABLE assets(rowid INTEGER PRIMARY KEY, asset TEXT UNIQUE NOT NULL, version INTEGER NOT NULL,
+        title TEXT NOT NULL, kind TEXT NOT NULL, product TEXT NOT NULL, persona TEXT NOT NULL, stage TEXT NOT NULL,
+        region TEXT NOT NULL, language TEXT NOT NULL, published_at INTEGER NOT NULL, opens INTEGER NOT NULL DEFAULT 0);
+      CREATE VIRTUAL TABLE fts USING fts5(title, tags, description, note, body, facets,
+        tokenize = "unicode61 remove_diacritics 2 tokenchars '_'", prefix = '1 2 3 4 5 6');
+      CREATE VIRTUAL TABLE titles USING fts5(title, facets,
+        tokenize = "unicode61 remove_diacritics 2 tokenchars '_'", prefix = '1 2 3');
+      INSERT INTO meta VALUES('seq', 7);
+      INSERT INTO assets VALUES(1, 'old', 1, 'Old brochure', 'pdf', '', '', '', 'north', '', 0, 3);
+      INSERT INTO fts(rowid, title, facets) VALUES(1, 'Old brochure', 'f_region_north');
+      PRAGMA application_id = 0x4f505358;
+      PRAGMA user_version = 1;)sql");
+  }
+  auto opened = search::SearchIndex::open(dir / "search.db");
+  INFO(opened.status().to_string());
+  REQUIRE(opened.is_ok());
+  auto& index = *opened.value();
+  CHECK(index.indexed_seq() == 0);  // the device's catch-up re-indexes everything
+  CHECK(index.search({"brochure", {}, 20}).value().hits.empty());
+
+  catalog::Release r;
+  r.asset = "old";
+  r.version = 1;
+  r.title = "Old brochure";
+  r.kind = "pdf";
+  r.facets.region = "North";
+  REQUIRE(index.index({r}, 7).is_ok());
+  const auto found = index.search({"brochure", {{"region", "north"}}, 20});
+  REQUIRE(found.is_ok());
+  REQUIRE(found.value().hits.size() == 1);
+  CHECK(found.value().hits[0].asset == "old");
 }

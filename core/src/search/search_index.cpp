@@ -26,27 +26,33 @@ CREATE TABLE assets(
 CREATE VIRTUAL TABLE fts USING fts5(
   title, tags, description, note, body, facets,
   tokenize = "unicode61 remove_diacritics 2 tokenchars '_'", prefix = '1 2 3 4 5 6');
--- Titles (and facets) again, on their own: the title tier of a common word
--- reads this short doclist instead of filtering the word's whole doclist.
 CREATE VIRTUAL TABLE titles USING fts5(
   title, facets, tokenize = "unicode61 remove_diacritics 2 tokenchars '_'", prefix = '1 2 3');
+)sql",
+    // 2: facets leave FTS5 and become plain column tests on assets, so a
+    // user's words need no column filter (which made FTS5 read the position
+    // list of every candidate). The index is derived from the catalog: start
+    // it over and let the device's catch-up re-index (use counts restart).
+    R"sql(
+DROP TABLE fts;
+DROP TABLE titles;
+DELETE FROM assets;
+DELETE FROM meta WHERE key = 'seq';
+CREATE VIRTUAL TABLE fts USING fts5(
+  title, tags, description, note, body,
+  tokenize = "unicode61 remove_diacritics 2", prefix = '1 2 3 4 5 6');
+-- Titles again, on their own: the title tier of a common word reads this
+-- short doclist instead of filtering the word's whole doclist by column.
+CREATE VIRTUAL TABLE titles USING fts5(title, tokenize = "unicode61 remove_diacritics 2", prefix = '1 2 3 4 5 6');
 )sql",
 };
 
 constexpr storage::Schema schema{"search index", 0x4f505358 /* "OPSX" */, migrations};
 
-// BM25 column weights: title, tags, description, note, body, facets.
-constexpr const char* bm25_call = "bm25(fts, 10.0, 5.0, 2.0, 1.0, 1.0, 0.0)";
+// BM25 column weights: title, tags, description, note, body.
+constexpr const char* bm25_call = "bm25(fts, 10.0, 5.0, 2.0, 1.0, 1.0)";
 
 bool word_char(unsigned char c) { return std::isalnum(c) != 0 || c >= 0x80; }
-
-std::string normalise(const std::string& value) {
-  std::string out;
-  for (unsigned char c : value) out += word_char(c) ? static_cast<char>(std::tolower(c)) : '_';
-  return out;
-}
-
-std::string facet_token(const std::string& name, const std::string& value) { return "f_" + name + "_" + normalise(value); }
 
 std::string joined(const std::vector<std::string>& words, const char* sep) {
   std::string out;
@@ -102,21 +108,32 @@ struct SearchIndex::Impl {
 
   mutable SQLite::Database db;
 
-  // Hits newest first, at most limit. BM25 costs a visit to every matching
-  // row, so it is asked for only when the hits are known to be few.
-  // table is "fts" (all columns) or "titles".
-  std::vector<Candidate> candidates(const std::string& table, const std::string& match, std::size_t limit,
+  // Hits newest first, at most limit, with facets (name -> value) as
+  // filters. BM25 costs a visit to every matching row, so it is asked for
+  // only when the hits are known to be few. table is "fts" or "titles".
+  std::vector<Candidate> candidates(const std::string& table, const std::string& match,
+                                    const std::map<std::string, std::string>& facets, std::size_t limit,
                                     bool rank) const {
     std::vector<Candidate> out;
     std::string sql = "SELECT a.rowid, " + std::string(match.empty() || !rank ? "0.0" : bm25_call) +
                       ", a.asset, a.version, a.title, a.kind, a.published_at, a.opens, a.product, a.persona, "
                       "a.stage, a.region, a.language FROM ";
-    sql += match.empty() ? "assets a ORDER BY a.rowid DESC LIMIT ?"
-                         : table + " JOIN assets a ON a.rowid = " + table + ".rowid WHERE " + table +
-                               " MATCH ? ORDER BY " + table + ".rowid DESC LIMIT ?";
+    std::vector<std::string> where;
+    if (match.empty()) {
+      sql += "assets a";
+    } else {
+      sql += table + " JOIN assets a ON a.rowid = " + table + ".rowid";
+      where.push_back(table + " MATCH ?");
+    }
+    for (const auto& facet : facets) where.push_back("a." + facet.first + " = ? COLLATE NOCASE");  // names checked
+    if (!where.empty()) sql += " WHERE " + joined(where, " AND ");
+    // Order by the FTS table's own rowid: FTS5 then walks its doclists
+    // backwards and stops at the limit (by a.rowid it would sort every hit).
+    sql += " ORDER BY " + (match.empty() ? std::string("a") : table) + ".rowid DESC LIMIT ?";
     SQLite::Statement st(db, sql);
     int arg = 1;
     if (!match.empty()) st.bind(arg++, match);
+    for (const auto& facet : facets) st.bind(arg++, facet.second);
     st.bind(arg, static_cast<std::int64_t>(limit));
     while (st.executeStep()) {
       Candidate c;
@@ -162,9 +179,8 @@ Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::ui
                                 "INSERT INTO assets(asset, version, title, kind, product, persona, stage, region, "
                                 "language, published_at, opens) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     SQLite::Statement add_fts(db,
-                              "INSERT INTO fts(rowid, title, tags, description, note, body, facets) "
-                              "VALUES(?, ?, ?, ?, ?, ?, ?)");
-    SQLite::Statement add_title(db, "INSERT INTO titles(rowid, title, facets) VALUES(?, ?, ?)");
+                              "INSERT INTO fts(rowid, title, tags, description, note, body) VALUES(?, ?, ?, ?, ?, ?)");
+    SQLite::Statement add_title(db, "INSERT INTO titles(rowid, title) VALUES(?, ?)");
     for (const catalog::Release& r : releases) {
       find.reset();
       find.bind(1, r.asset);
@@ -196,15 +212,6 @@ Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::ui
       add_asset.exec();
       const std::int64_t rowid = db.getLastInsertRowid();
 
-      std::vector<std::string> facet_tokens{facet_token("kind", r.kind)};
-      const std::pair<const char*, const std::string*> facets[] = {{"product", &r.facets.product},
-                                                                   {"persona", &r.facets.persona},
-                                                                   {"stage", &r.facets.stage},
-                                                                   {"region", &r.facets.region},
-                                                                   {"language", &r.facets.language}};
-      for (const auto& [name, value] : facets) {
-        if (!value->empty()) facet_tokens.push_back(facet_token(name, *value));
-      }
       add_fts.reset();
       add_fts.bind(1, rowid);
       add_fts.bind(2, r.title);
@@ -212,12 +219,10 @@ Status SearchIndex::index(const std::vector<catalog::Release>& releases, std::ui
       add_fts.bind(4, r.description);
       add_fts.bind(5, r.change_note);
       add_fts.bind(6, r.search_text);
-      add_fts.bind(7, joined(facet_tokens, " "));
       add_fts.exec();
       add_title.reset();
       add_title.bind(1, rowid);
       add_title.bind(2, r.title);
-      add_title.bind(3, joined(facet_tokens, " "));
       add_title.exec();
     }
     storage::set_meta(db, "seq", static_cast<std::int64_t>(seq));
@@ -237,30 +242,21 @@ Status SearchIndex::record_use(const std::string& asset) {
 
 Result<Results> SearchIndex::search(const Query& query) const {
   return guarded([&]() -> Result<Results> {
-    std::vector<std::string> facet_terms;
     for (const auto& [name, value] : query.facets) {
       if (std::find(facet_names().begin(), facet_names().end(), name) == facet_names().end()) {
         return Status(Errc::invalid_argument, "unknown facet '" + name + "' (known: kind, product, persona, stage, "
                                               "region, language)");
       }
-      facet_terms.push_back("facets : \"" + facet_token(name, value) + "\"");
     }
     const std::string words = fts_expression(query.text);
-    const std::string facet_expr = joined(facet_terms, " AND ");
-    auto combine = [&](const std::string& columns) {
-      std::string m = words.empty() ? "" : "{" + columns + "} : (" + words + ")";
-      if (!facet_expr.empty()) m = m.empty() ? facet_expr : m + " AND " + facet_expr;
-      return m;
-    };
 
     // Newest-first candidates without ranking; one more than the limit tells
     // whether that was all of them.
-    const std::string all_columns = combine("title tags description note body");
-    std::vector<Candidate> found = impl_->candidates("fts", all_columns, candidate_limit + 1, false);
+    std::vector<Candidate> found = impl_->candidates("fts", words, query.facets, candidate_limit + 1, false);
     Results results;
     results.total_is_estimate = found.size() > candidate_limit;
     if (!results.total_is_estimate) {
-      if (!words.empty()) found = impl_->candidates("fts", all_columns, candidate_limit, true);  // few: rank them all
+      if (!words.empty()) found = impl_->candidates("fts", words, query.facets, candidate_limit, true);  // few: rank all
     } else {
       found.pop_back();
       // A common word: BM25 over all hits would visit every one. Rank the
@@ -268,7 +264,7 @@ Result<Results> SearchIndex::search(const Query& query) const {
       // a title match counts double.
       for (Candidate& c : found) c.bm25 = -1.0;
       if (!words.empty()) {
-        for (Candidate& c : impl_->candidates("titles", combine("title"), candidate_limit, false)) {
+        for (Candidate& c : impl_->candidates("titles", words, query.facets, candidate_limit, false)) {
           auto same = std::find_if(found.begin(), found.end(), [&](const Candidate& f) { return f.rowid == c.rowid; });
           if (same != found.end()) {
             same->bm25 = -2.0;
