@@ -252,6 +252,7 @@ Bytes TrustList::to_body() const {
             {"hub_key", binary(hub_key.bytes)},
             {"offline_budget_s", budgets},
             {"issued_at", to_unix_ms(issued_at)}};
+  if (lead_key) j["lead_key"] = binary(lead_key->bytes);
   return json::to_msgpack(j);
 }
 
@@ -277,6 +278,7 @@ Result<TrustList> TrustList::from_body(ByteView body) {
       }
     }
     t.hub_key = r.public_key(r.get("hub_key"), "hub_key");
+    if (r.has("lead_key")) t.lead_key = crypto::BoxPublicKey{r.public_key(r.get("lead_key"), "lead_key").bytes};
     for (const auto& [name, value] : r.object("offline_budget_s").items()) {
       t.offline_budget[name] = r.duration("offline_budget_s." + name, value);
     }

@@ -1,6 +1,7 @@
 #include "outpost/device/home.hpp"
 
 #include "outpost/core/guard.hpp"
+#include "outpost/crypto/kdf.hpp"
 
 namespace outpost::device {
 
@@ -43,8 +44,12 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     if (!catalog) return catalog.status();
     auto index = search::SearchIndex::open(search_path(root));
     if (!index) return index.status();
-    std::unique_ptr<DeviceHome> home(
-        new DeviceHome(root, std::move(cache).value(), std::move(catalog).value(), std::move(index).value()));
+    auto journal = journal::Journal::open(journal_path(root), crypto::derive_key(*master, crypto::purpose::journal_payloads),
+                                          clock, random, options.journal);
+    if (!journal) return journal.status();
+    std::unique_ptr<DeviceHome> home(new DeviceHome(root, std::move(cache).value(), std::move(catalog).value(),
+                                                    std::move(index).value(), std::move(journal).value(),
+                                                    crypto::derive_key(*master, crypto::purpose::lead_dedupe)));
     if (Status s = home->shred_revoked(); !s) return s;
     if (Status s = home->catch_up_index(); !s) return s;
     return home;
@@ -72,8 +77,33 @@ Result<DeviceHome::SearchOutcome> DeviceHome::search(const search::Query& query)
   gate::Gate gate(*catalog_, *cache_);
   for (const search::Hit& hit : results->hits) outcome.found.push_back({hit, gate.peek(hit.asset)});
   outcome.results = std::move(results).value();
+  (void)record(journal::search_performed(query.text, outcome.results.total));
   if (search_sink_) search_sink_({query, outcome.results.total, std::nullopt});
   return outcome;
+}
+
+void DeviceHome::record_search_choice(const search::Query& query, std::size_t result_count, const std::string& asset) {
+  (void)record(journal::search_performed(query.text, result_count, asset));
+  if (search_sink_) search_sink_({query, result_count, asset});
+}
+
+Result<journal::Appended> DeviceHome::record(const Result<journal::Event>& event) {
+  if (!event) return event.status();
+  return journal_->append(*event);
+}
+
+// A decision is recorded even when the journal cannot take it (full of
+// undelivered events): the open itself must not fail for that, and the
+// journal counts what it turned away.
+void DeviceHome::record_decision(const gate::Decision& d) {
+  if (d.allowed) {
+    const char* notice = d.in_grace ? "grace" : d.update_pending ? "update-pending" : "";
+    (void)record(journal::asset_opened(d.asset, d.version.value_or(0), notice));
+  } else {
+    (void)record(journal::asset_blocked(d.asset, d.version,
+                                        gate::reason_name(d.reason.value_or(gate::BlockReason::not_in_catalog))));
+  }
+  if (sink_) sink_(d);
 }
 
 Status DeviceHome::shred_revoked() {
@@ -87,7 +117,7 @@ Status DeviceHome::shred_revoked() {
 }
 
 gate::Decision DeviceHome::decide(const std::string& asset, std::optional<std::uint64_t> version) {
-  return gate::Gate(*catalog_, *cache_, sink_).decide(asset, version);
+  return gate::Gate(*catalog_, *cache_, [this](const gate::Decision& d) { record_decision(d); }).decide(asset, version);
 }
 
 Result<DeviceHome::Opened> DeviceHome::open_asset(const std::string& asset, std::optional<std::uint64_t> version) {
@@ -98,6 +128,56 @@ Result<DeviceHome::Opened> DeviceHome::open_asset(const std::string& asset, std:
   if (Status s = index_->record_use(asset); !s) return s;
   opened.reader.emplace(std::move(reader).value());
   return opened;
+}
+
+Result<DeviceHome::Form> DeviceHome::load_form(const std::string& asset) {
+  return guarded([&]() -> Result<Form> {
+    gate::Gate gate(*catalog_, *cache_);
+    const gate::Decision d = gate.peek(asset);
+    if (!d.allowed || !d.version) {
+      return Status(Errc::not_found, "lead form '" + asset + "' cannot be used: " + d.message);
+    }
+    const cache::VersionRef ref{asset, *d.version};
+    const std::optional<catalog::Release> release = catalog_->release(ref);
+    if (!release || release->kind != "form") {
+      return Status(Errc::invalid_argument, "asset '" + asset + "' is not a lead form (its kind is '" +
+                                                (release ? release->kind : std::string("?")) + "')");
+    }
+    Result<cache::AssetReader> reader = cache_->open_reader(asset, *d.version);
+    if (!reader) return reader.status();
+    constexpr std::uint64_t max_form = 1 << 20;
+    if (reader->size() > max_form) return Status(Errc::invalid_argument, "lead form '" + asset + "' is over 1 MiB");
+    Bytes bytes(reader->size());
+    Result<std::size_t> n = reader->read_at(0, bytes);
+    if (!n) return n.status();
+    bytes.resize(*n);
+    Result<leads::LeadForm> form = leads::LeadForm::parse(bytes);
+    if (!form) return form.status();
+    return Form{{asset, *d.version}, std::move(form).value()};
+  });
+}
+
+Result<crypto::BoxPublicKey> DeviceHome::hub_lead_key() const {
+  const auto& trust = catalog_->trust();
+  if (!trust || !trust->lead_key) {
+    return Status(Errc::not_found,
+                  "no hub lead key: the device's trust list has none yet (sync, or apply a catalog from the hub)");
+  }
+  return *trust->lead_key;
+}
+
+Result<leads::Captured> DeviceHome::capture_lead(const std::string& form_asset, const leads::CaptureRequest& request) {
+  Result<Form> form = load_form(form_asset);
+  if (!form) return form.status();
+  Result<crypto::BoxPublicKey> hub = hub_lead_key();
+  if (!hub) return hub.status();
+  return leads::capture(*journal_, form->form, form->ref, request, {lead_dedupe_key_, *hub}, catalog_->trusted_now());
+}
+
+Result<journal::Appended> DeviceHome::withdraw_consent(const std::string& show, const std::string& email) {
+  Result<crypto::BoxPublicKey> hub = hub_lead_key();
+  if (!hub) return hub.status();
+  return leads::withdraw_consent(*journal_, show, email, {lead_dedupe_key_, *hub}, catalog_->trusted_now());
 }
 
 }  // namespace outpost::device

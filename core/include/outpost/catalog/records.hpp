@@ -17,6 +17,7 @@
 #include "outpost/core/clock.hpp"
 #include "outpost/core/status.hpp"
 #include "outpost/crypto/hash.hpp"
+#include "outpost/crypto/sealed_box.hpp"
 #include "outpost/crypto/sign.hpp"
 
 namespace outpost::catalog {
@@ -97,6 +98,9 @@ struct TrustList {
   std::vector<Publisher> publishers;
   std::vector<RetiredPublisher> retired;
   crypto::PublicKey hub_key;  // signs catalog timestamps
+  // The hub's X25519 lead key: kiosks seal lead PII to it. Root-signed here,
+  // so neither a hub nor a network attacker can swap it for their own.
+  std::optional<crypto::BoxPublicKey> lead_key;
   // How long a device may go without a fresh timestamp before assets of a
   // criticality class are blocked as stale-catalog. "general" must exist.
   std::map<std::string, Seconds> offline_budget;

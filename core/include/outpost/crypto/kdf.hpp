@@ -19,6 +19,7 @@ inline constexpr KeyPurpose chunk_encryption{{'O', 'P', 'c', 'a', 'c', 'h', 'e',
 inline constexpr KeyPurpose chunk_names{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 2};
 inline constexpr KeyPurpose key_check{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 3};
 inline constexpr KeyPurpose journal_payloads{{'O', 'P', 'j', 'r', 'n', 'l', '_', '1'}, 1};
+inline constexpr KeyPurpose lead_dedupe{{'O', 'P', 'l', 'e', 'a', 'd', 's', '1'}, 1};
 }  // namespace purpose
 
 inline constexpr std::size_t master_key_size = 32;

@@ -3,6 +3,8 @@
 //   <root>/cache/            the encrypted asset cache (AssetCache)
 //   <root>/catalog.db        the signed catalog and trusted time (DeviceCatalog)
 //   <root>/search.db         the search index, derived from the catalog (SearchIndex)
+//   <root>/journal.db        the event journal (Journal): every gate decision,
+//                            search, presentation, feedback and lead
 // init() makes a new home; open() unlocks an existing one. Shells (CLI,
 // C API, web) go through this, so they agree on the layout.
 // A DeviceHome is used by one thread at a time.
@@ -15,6 +17,8 @@
 #include "outpost/cache/asset_cache.hpp"
 #include "outpost/catalog/device_catalog.hpp"
 #include "outpost/gate/gate.hpp"
+#include "outpost/journal/journal.hpp"
+#include "outpost/leads/lead_capture.hpp"
 #include "outpost/search/search_index.hpp"
 #include "outpost/core/clock.hpp"
 #include "outpost/core/random.hpp"
@@ -29,6 +33,7 @@ struct HomeOptions {
   keys::PassphraseCost cost = keys::PassphraseCost::interactive();
   cache::ChunkerParams chunker;
   std::optional<crypto::PublicKey> root_key;  // init: the organisation root to pin
+  journal::JournalOptions journal;
 };
 
 class DeviceHome {
@@ -37,6 +42,7 @@ class DeviceHome {
   static fs::path cache_path(const fs::path& root) { return root / "cache"; }
   static fs::path catalog_path(const fs::path& root) { return root / "catalog.db"; }
   static fs::path search_path(const fs::path& root) { return root / "search.db"; }
+  static fs::path journal_path(const fs::path& root) { return root / "journal.db"; }
 
   // Creates root (if needed), a new master key and an empty cache.
   // already_exists if root already holds a home.
@@ -50,11 +56,17 @@ class DeviceHome {
   const fs::path& root() const noexcept { return root_; }
   cache::AssetCache& cache() noexcept { return *cache_; }
   catalog::DeviceCatalog& catalog() noexcept { return *catalog_; }
+  journal::Journal& journal() noexcept { return *journal_; }
+
+  // Appends an event made by one of the journal's typed constructors
+  // (passing its error through).
+  Result<journal::Appended> record(const Result<journal::Event>& event);
 
   // Applies a catalog update and shreds the chunks of revoked versions.
   Result<catalog::ApplyReport> apply_catalog(const catalog::CatalogDelta& delta);
 
-  // Every decision of the gate goes to sink (the journal, once it exists).
+  // Every decision of the gate is journaled (asset.opened / asset.blocked)
+  // and also handed to sink, if set.
   void set_decision_sink(gate::DecisionSink sink) { sink_ = std::move(sink); }
 
   struct SearchEvent {
@@ -63,13 +75,12 @@ class DeviceHome {
     std::optional<std::string> chosen;  // the asset the user picked from the results
   };
   using SearchSink = std::function<void(const SearchEvent&)>;
-  // Every search, and every pick from its results, goes to sink, so
-  // marketing sees searches with no result or with no click.
+  // Every search, and every pick from its results, is journaled
+  // (search.performed), so marketing sees searches with no result or with
+  // no click; and handed to sink, if set.
   void set_search_sink(SearchSink sink) { search_sink_ = std::move(sink); }
   // A shell calls this when the user opens a result of query.
-  void record_search_choice(const search::Query& query, std::size_t result_count, const std::string& asset) {
-    if (search_sink_) search_sink_({query, result_count, asset});
-  }
+  void record_search_choice(const search::Query& query, std::size_t result_count, const std::string& asset);
 
   struct Found {
     search::Hit hit;
@@ -89,17 +100,40 @@ class DeviceHome {
   // The gate's decision and, when allowed, a reader of the version shown.
   Result<Opened> open_asset(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
 
+  // ---- leads (kiosks)
+  struct Form {
+    leads::FormRef ref;
+    leads::LeadForm form;
+  };
+  // The newest version of a form asset the gate allows (so a replaced or
+  // withdrawn form is never used): not_found / invalid_argument with the
+  // reason otherwise.
+  Result<Form> load_form(const std::string& asset);
+  // Validates, seals to the hub's lead key and journals durably.
+  Result<leads::Captured> capture_lead(const std::string& form_asset, const leads::CaptureRequest& request);
+  Result<journal::Appended> withdraw_consent(const std::string& show, const std::string& email);
+
  private:
   DeviceHome(fs::path root, std::unique_ptr<cache::AssetCache> cache, std::unique_ptr<catalog::DeviceCatalog> catalog,
-             std::unique_ptr<search::SearchIndex> index)
-      : root_(std::move(root)), cache_(std::move(cache)), catalog_(std::move(catalog)), index_(std::move(index)) {}
+             std::unique_ptr<search::SearchIndex> index, std::unique_ptr<journal::Journal> journal,
+             crypto::SecretKey lead_dedupe_key)
+      : root_(std::move(root)),
+        cache_(std::move(cache)),
+        catalog_(std::move(catalog)),
+        index_(std::move(index)),
+        journal_(std::move(journal)),
+        lead_dedupe_key_(std::move(lead_dedupe_key)) {}
   fs::path root_;
   std::unique_ptr<cache::AssetCache> cache_;
   std::unique_ptr<catalog::DeviceCatalog> catalog_;
   std::unique_ptr<search::SearchIndex> index_;
+  std::unique_ptr<journal::Journal> journal_;
+  crypto::SecretKey lead_dedupe_key_;
   gate::DecisionSink sink_;
   SearchSink search_sink_;
 
+  void record_decision(const gate::Decision& decision);
+  Result<crypto::BoxPublicKey> hub_lead_key() const;
   // Brings the search index up to the catalog (after a crash between the two).
   Status catch_up_index();
 
