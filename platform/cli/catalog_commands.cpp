@@ -89,7 +89,7 @@ void add_show(CLI::App& cat, Context& ctx) {
     json doc = json::array();
     std::ostringstream text;
     for (const catalog::Release& r : home->catalog().latest_releases()) {
-      const gate::Decision d = home->decide(r.asset);
+      const gate::Decision d = home->peek(r.asset);
       json entry = release_json(r);
       entry["decision"] = decision_json(d);
       doc.push_back(entry);

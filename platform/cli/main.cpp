@@ -7,6 +7,7 @@
 
 #include "cache_commands.hpp"
 #include "catalog_commands.hpp"
+#include "journal_commands.hpp"
 #include "cli_support.hpp"
 
 namespace {
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   add_init(app, ctx);
   outpost::cli::add_cache_commands(app, ctx);
   outpost::cli::add_catalog_commands(app, ctx);
+  outpost::cli::add_journal_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

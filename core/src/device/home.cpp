@@ -120,6 +120,10 @@ gate::Decision DeviceHome::decide(const std::string& asset, std::optional<std::u
   return gate::Gate(*catalog_, *cache_, [this](const gate::Decision& d) { record_decision(d); }).decide(asset, version);
 }
 
+gate::Decision DeviceHome::peek(const std::string& asset, std::optional<std::uint64_t> version) {
+  return gate::Gate(*catalog_, *cache_).peek(asset, version);
+}
+
 Result<DeviceHome::Opened> DeviceHome::open_asset(const std::string& asset, std::optional<std::uint64_t> version) {
   Opened opened{decide(asset, version), std::nullopt};
   if (!opened.decision.allowed) return opened;
@@ -178,6 +182,12 @@ Result<journal::Appended> DeviceHome::withdraw_consent(const std::string& show, 
   Result<crypto::BoxPublicKey> hub = hub_lead_key();
   if (!hub) return hub.status();
   return leads::withdraw_consent(*journal_, show, email, {lead_dedupe_key_, *hub}, catalog_->trusted_now());
+}
+
+Result<journal::ExportSummary> DeviceHome::export_journal(const fs::path& out, Random& random) {
+  Result<crypto::BoxPublicKey> hub = hub_lead_key();
+  if (!hub) return hub.status();
+  return journal::export_undelivered(*journal_, *hub, out, catalog_->trusted_now(), random);
 }
 
 }  // namespace outpost::device

@@ -18,6 +18,7 @@
 #include "outpost/catalog/device_catalog.hpp"
 #include "outpost/gate/gate.hpp"
 #include "outpost/journal/journal.hpp"
+#include "outpost/journal/journal_export.hpp"
 #include "outpost/leads/lead_capture.hpp"
 #include "outpost/search/search_index.hpp"
 #include "outpost/core/clock.hpp"
@@ -92,6 +93,8 @@ class DeviceHome {
   };
   Result<SearchOutcome> search(const search::Query& query);
   gate::Decision decide(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
+  // The same judgement, not journaled: for lists and badges, which are not opens.
+  gate::Decision peek(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
 
   struct Opened {
     gate::Decision decision;
@@ -112,6 +115,9 @@ class DeviceHome {
   // Validates, seals to the hub's lead key and journals durably.
   Result<leads::Captured> capture_lead(const std::string& form_asset, const leads::CaptureRequest& request);
   Result<journal::Appended> withdraw_consent(const std::string& show, const std::string& email);
+
+  // A retiring device's undelivered journal, sealed to the hub (its lead key).
+  Result<journal::ExportSummary> export_journal(const fs::path& out, Random& random);
 
  private:
   DeviceHome(fs::path root, std::unique_ptr<cache::AssetCache> cache, std::unique_ptr<catalog::DeviceCatalog> catalog,
