@@ -49,4 +49,15 @@ printf 'X' | dd of="$victim" bs=1 seek=100 conv=notrunc status=none
 op cache verify || echo "(verify exited $?: the damaged version will be fetched again at the next sync)"
 op cache cat pricing-deck@2 > /dev/null || echo "(open refused: integrity)"
 
+step "Every open goes through the version gate, and every decision lands in the journal"
+op open pricing-deck > /dev/null || echo "(blocked: this device has no signed catalog yet, so nothing may be presented)"
+op feedback pricing-deck --rating 2 --comment "EMEA prices missing" --needs-update 2>/dev/null ||
+  echo "(feedback needs the asset in the catalog: it arrives with the hub)"
+op request "A case study for hospitals in Spain" --asset pricing-deck
+op journal show
+
+step "The journal is a hash chain with encrypted payloads: editing it is evident"
+op journal verify
+op journal stats
+
 step "Done. Everything above ran on the embedded defaults; the temp home is removed."
