@@ -744,3 +744,44 @@ TEST_CASE("Statements: chain_digest depends on the previous digest and on order"
   joined.insert(joined.end(), a.bytes.begin(), a.bytes.end());
   CHECK(chain_digest(zero, a) == crypto::blake2b(joined));
 }
+
+TEST_CASE("Records: a trust list's optional hub lead key round-trips, and so does its absence", "[catalog][leads]") {
+  SeededRandom random(21);
+  TrustList trust = sample_trust(random);
+  REQUIRE_FALSE(trust.lead_key.has_value());
+  auto without = TrustList::from_body(trust.to_body());
+  INFO(without.status().to_string());
+  REQUIRE(without.is_ok());
+  CHECK_FALSE(without->lead_key.has_value());
+  CHECK(*without == trust);
+
+  trust.lead_key = crypto::BoxKeyPair::generate(random).public_key();
+  auto with = TrustList::from_body(trust.to_body());
+  INFO(with.status().to_string());
+  REQUIRE(with.is_ok());
+  REQUIRE(with->lead_key.has_value());
+  CHECK(with->lead_key->bytes == trust.lead_key->bytes);
+  CHECK(*with == trust);
+  CHECK(trust.to_body() != without->to_body());
+
+  // On the wire: "lead_key", 32 bytes.
+  Fields f = trust_fields(trust);
+  set_field(f, "lead_key", mp_bin(trust.lead_key->bytes));
+  auto manual = TrustList::from_body(mp_map(f));
+  REQUIRE(manual.is_ok());
+  CHECK(*manual == trust);
+  set_field(f, "lead_key", mp_bin(Bytes(31, 1)));
+  check_corrupt_naming(TrustList::from_body(mp_map(f)), "lead_key");
+  set_field(f, "lead_key", mp_str("not a key"));
+  check_corrupt_naming(TrustList::from_body(mp_map(f)), "lead_key");
+
+  // The root's signature covers the lead key: swapping it breaks the signature.
+  const crypto::SigningKey root = crypto::SigningKey::generate(random);
+  const SignedStatement signed_trust = sign_statement(trust.to_body(), root);
+  CHECK(signed_trust.signature_valid());
+  TrustList swapped = trust;
+  swapped.lead_key = crypto::BoxKeyPair::generate(random).public_key();
+  SignedStatement forged = signed_trust;
+  forged.body = swapped.to_body();
+  CHECK_FALSE(forged.signature_valid());
+}

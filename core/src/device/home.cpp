@@ -1,9 +1,31 @@
 #include "outpost/device/home.hpp"
 
+#include <algorithm>
+#include <string_view>
+
 #include "outpost/core/guard.hpp"
 #include "outpost/crypto/kdf.hpp"
 
 namespace outpost::device {
+
+namespace {
+
+// A query longer than the journal takes is recorded cut short (on a UTF-8
+// character boundary) rather than not at all.
+std::string_view loggable_query(std::string_view text) {
+  std::size_t max = text.size();
+  if (const journal::EventType* type = journal::find_type("search.performed")) {
+    for (const journal::FieldSpec& f : type->fields) {
+      if (f.name == "query") max = static_cast<std::size_t>(std::min<std::uint64_t>(f.max, text.size()));
+    }
+  }
+  if (text.size() <= max) return text;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+}  // namespace
 
 Status DeviceHome::init(const fs::path& root, Random& random, const HomeOptions& options) {
   return guarded([&]() -> Status {
@@ -77,13 +99,13 @@ Result<DeviceHome::SearchOutcome> DeviceHome::search(const search::Query& query)
   gate::Gate gate(*catalog_, *cache_);
   for (const search::Hit& hit : results->hits) outcome.found.push_back({hit, gate.peek(hit.asset)});
   outcome.results = std::move(results).value();
-  (void)record(journal::search_performed(query.text, outcome.results.total));
+  (void)record(journal::search_performed(loggable_query(query.text), outcome.results.total));
   if (search_sink_) search_sink_({query, outcome.results.total, std::nullopt});
   return outcome;
 }
 
 void DeviceHome::record_search_choice(const search::Query& query, std::size_t result_count, const std::string& asset) {
-  (void)record(journal::search_performed(query.text, result_count, asset));
+  (void)record(journal::search_performed(loggable_query(query.text), result_count, asset));
   if (search_sink_) search_sink_({query, result_count, asset});
 }
 

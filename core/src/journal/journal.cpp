@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -42,7 +43,6 @@ constexpr storage::Schema schema{"journal", 0x4f504a4e /* "OPJN" */, migrations}
 // What a row costs against the quota beyond its payload: two hashes, the
 // integers and SQLite's own bookkeeping, rounded up.
 constexpr std::uint64_t row_overhead = 100;
-constexpr std::size_t nonce_salt_size = 16;
 constexpr std::size_t blob_overhead = 24 + crypto::aead_tag_size;
 
 void put_be64(std::uint8_t* out, std::uint64_t v) {
@@ -65,6 +65,13 @@ crypto::Digest digest_column(const SQLite::Column& c) {
   crypto::Digest d;
   if (c.getBytes() == static_cast<int>(d.size)) std::memcpy(d.bytes.data(), c.getBlob(), d.size);
   return d;
+}
+
+// The most a journal.dropped note costs against the quota.
+std::uint64_t dropped_note_bytes() {
+  constexpr auto most = std::numeric_limits<std::uint64_t>::max();
+  static const std::uint64_t size = journal_dropped(most, most, most)->payload().size() + blob_overhead + row_overhead;
+  return size;
 }
 
 crypto::Digest key_check(const crypto::SecretKey& key) {
@@ -110,7 +117,6 @@ struct Journal::Impl {
   Random& random;
   JournalOptions options;
   Bytes id;
-  std::array<std::uint8_t, nonce_salt_size> nonce_salt{};
   Hlc hlc;
   ChainLink head_link;
   ChainLink anchor_link;
@@ -154,9 +160,9 @@ struct Journal::Impl {
 
   Bytes seal_payload(std::uint64_t seq, const EventType& type, ByteView payload) {
     Bytes blob(24 + payload.size() + crypto::aead_tag_size);
-    crypto::AeadNonce nonce;
-    std::memcpy(nonce.data(), nonce_salt.data(), nonce_salt.size());
-    put_be64(nonce.data() + nonce_salt.size(), seq);
+    // Random, not derived from seq: a seq whose write failed is sealed again
+    // for the next event, and one nonce must never cover two plaintexts.
+    const crypto::AeadNonce nonce = crypto::random_nonce(random);
     std::memcpy(blob.data(), nonce.data(), nonce.size());
     const auto ad = payload_ad(seq, type.code);
     const crypto::AeadTag tag =
@@ -257,6 +263,8 @@ struct Journal::Impl {
       rows.reset();
       if (through != 0) delete_through(through);
     }
+    // Dropping telemetry writes a journal.dropped note, which needs room too.
+    if (over()) needed += dropped_note_bytes();
     if (over()) {
       SQLite::Statement rows(db,
                              "SELECT seq, length(payload) FROM events WHERE seq > ? AND durable = 0 "
@@ -465,7 +473,6 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::filesystem::path& path
       storage::set_meta(impl->db, "key_check", check.bytes);
       tx.commit();
     }
-    random.fill(impl->nonce_salt);
     impl->load_state();
     Impl* raw = impl.get();
     std::unique_ptr<Journal> journal(new Journal(std::move(impl)));
@@ -644,6 +651,8 @@ Result<VerifyReport> Journal::verify() const {
                                                    static_cast<std::size_t>(blob.getBytes())));
         if (!plain) return broken(e.seq, "payload does not authenticate (altered, or moved from another event)");
         if (crypto::blake2b(*plain) != e.payload_hash) return broken(e.seq, "payload does not match its hash");
+      } else if (e.type->durability == Durability::durable) {
+        return broken(e.seq, "payload missing (durable events are never dropped)");
       }
       if (chain_hash(prev.hash, e.seq, e.time, e.type->name, e.payload_hash) != e.hash) {
         return broken(e.seq, "chain hash does not match (the event or its predecessor was altered)");

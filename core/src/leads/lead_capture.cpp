@@ -182,7 +182,8 @@ Result<NormalisedLead> normalise(const LeadForm& form, const CaptureRequest& req
     lead.answers[q.name] = answer;
     lead.score += option->score;
   }
-  lead.show = trim(request.show).empty() ? form.show : trim(request.show);
+  // Trimmed either way, as withdraw_consent trims it: the dedupe key must match.
+  lead.show = trim(request.show).empty() ? trim(form.show) : trim(request.show);
   if (lead.show.empty()) problems.push_back({"show", "no trade show is named (the form has none, and none was given)"});
   if (errors != nullptr) *errors = problems;
   if (!problems.empty()) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace outpost::leads {
 
@@ -41,6 +42,10 @@ std::optional<std::int64_t> integer(const json& obj, const char* key, const std:
   const auto it = obj.find(key);
   if (it == obj.end()) return std::nullopt;
   if (!it->is_number_integer()) fail(where + "." + key, "must be an integer");
+  // An unsigned value past the signed range would wrap into a negative one.
+  if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    fail(where + "." + key, "is out of range");
+  }
   return it->get<std::int64_t>();
 }
 
