@@ -1038,11 +1038,14 @@ TEST_CASE("Journal: concurrent appends from 4 threads stay dense and chained", "
       std::this_thread::sleep_for(1ms);
     }
   });
+  // Made here: Catch2's assertions (inside must) are not thread-safe.
+  std::vector<Event> made;
+  for (std::uint64_t i = 0; i < per_thread; ++i) made.push_back(i % 5 == 0 ? durable(i) : telemetry(i));
   std::vector<std::thread> writers;
   for (int t = 0; t < threads; ++t) {
     writers.emplace_back([&, t] {
       for (std::uint64_t i = 0; i < per_thread; ++i) {
-        auto r = f.j().append(i % 5 == 0 ? durable(i) : telemetry(i));
+        auto r = f.j().append(made[i]);
         if (!r) {
           failures.fetch_add(1);
           continue;

@@ -109,14 +109,27 @@ struct Journal::Impl {
   Impl(SQLite::Database database, crypto::SecretKey k, const Clock& c, Random& r, JournalOptions o)
       : db(std::move(database)), key(std::move(k)), clock(c), random(r), options(o), hlc(c) {}
 
+  // What is on disk, as the writer changes it. The writer works on a copy
+  // (with mu released) and publishes it when its transaction commits.
+  struct Disk {
+    ChainLink anchor;
+    std::uint64_t stored_seq = 0, bytes = 0, events = 0, dropped_total = 0;
+    std::uint64_t drop_cursor = 0;  // telemetry payloads up to here are gone or delivered
+  };
+
   mutable std::mutex mu;
-  std::condition_variable wake;
+  std::condition_variable wake;          // the flusher: there is work
+  mutable std::condition_variable idle;  // the database is free (no write in flight)
+  bool writing = false;
   mutable SQLite::Database db;
   crypto::SecretKey key;
   const Clock& clock;
   Random& random;
   JournalOptions options;
   Bytes id;
+  std::array<std::uint8_t, 16> nonce_salt{};  // drawn at every open
+  std::uint64_t nonce_counter = 0;            // one per sealed payload
+  std::uint64_t persisted_dropped = 0;        // dropped_total as the database holds it
   Hlc hlc;
   ChainLink head_link;
   ChainLink anchor_link;
@@ -138,6 +151,7 @@ struct Journal::Impl {
     id = storage::meta_blob(db, "id").value_or(Bytes{});
     acked = static_cast<std::uint64_t>(storage::meta_int(db, "acked").value_or(0));
     dropped_total = static_cast<std::uint64_t>(storage::meta_int(db, "dropped_total").value_or(0));
+    persisted_dropped = dropped_total;
     anchor_link.seq = static_cast<std::uint64_t>(storage::meta_int(db, "anchor_seq").value_or(0));
     anchor_link.time.value = static_cast<std::uint64_t>(storage::meta_int(db, "anchor_time").value_or(0));
     if (auto h = storage::meta_blob(db, "anchor_hash"); h && h->size() == 32) {
@@ -160,9 +174,12 @@ struct Journal::Impl {
 
   Bytes seal_payload(std::uint64_t seq, const EventType& type, ByteView payload) {
     Bytes blob(24 + payload.size() + crypto::aead_tag_size);
-    // Random, not derived from seq: a seq whose write failed is sealed again
-    // for the next event, and one nonce must never cover two plaintexts.
-    const crypto::AeadNonce nonce = crypto::random_nonce(random);
+    // A salt drawn at open and a counter: never the same nonce twice under
+    // the key (a seq whose write failed is sealed again with a new one), and
+    // no system call per event.
+    crypto::AeadNonce nonce;
+    std::memcpy(nonce.data(), nonce_salt.data(), nonce_salt.size());
+    put_be64(nonce.data() + nonce_salt.size(), ++nonce_counter);
     std::memcpy(blob.data(), nonce.data(), nonce.size());
     const auto ad = payload_ad(seq, type.code);
     const crypto::AeadTag tag =
@@ -210,12 +227,29 @@ struct Journal::Impl {
     }
   }
 
+  Disk snapshot() const { return {anchor_link, stored_seq, bytes, events, dropped_total, drop_cursor}; }
+  void publish(const Disk& d) {
+    anchor_link = d.anchor;
+    stored_seq = d.stored_seq;
+    bytes = d.bytes;
+    events = d.events;
+    dropped_total = d.dropped_total;
+    drop_cursor = std::max(drop_cursor, d.drop_cursor);
+  }
+
+  // mu, once no write is in flight: for everything that uses the database.
+  std::unique_lock<std::mutex> idle_lock() const {
+    std::unique_lock lock(mu);
+    idle.wait(lock, [&] { return !writing; });
+    return lock;
+  }
+
   // Deletes delivered events up to and including seq; the last one becomes
-  // the anchor. Returns the bytes freed.
-  std::uint64_t delete_through(std::uint64_t seq) {
+  // the anchor.
+  void delete_through(Disk& w, std::uint64_t seq) {
     SQLite::Statement last(db, "SELECT hash, time FROM events WHERE seq = ?");
     last.bind(1, static_cast<std::int64_t>(seq));
-    if (!last.executeStep()) return 0;
+    if (!last.executeStep()) return;
     const ChainLink new_anchor{seq, digest_column(last.getColumn(0)),
                                HlcTime{static_cast<std::uint64_t>(last.getColumn(1).getInt64())}};
     SQLite::Statement size(db, "SELECT count(*), coalesce(sum(length(payload)), 0) FROM events WHERE seq <= ?");
@@ -229,10 +263,9 @@ struct Journal::Impl {
     storage::set_meta(db, "anchor_seq", static_cast<std::int64_t>(new_anchor.seq));
     storage::set_meta(db, "anchor_hash", new_anchor.hash.bytes);
     storage::set_meta(db, "anchor_time", static_cast<std::int64_t>(new_anchor.time.value));
-    anchor_link = new_anchor;
-    bytes -= freed;
-    events -= rows;
-    return freed;
+    w.anchor = new_anchor;
+    w.bytes -= freed;
+    w.events -= rows;
   }
 
   struct Dropped {
@@ -245,23 +278,25 @@ struct Journal::Impl {
 
   // Frees room for `needed` more bytes inside the open transaction: first
   // delivered events, then stored telemetry payloads, then the payloads of
-  // waiting telemetry, oldest first. Returns what was dropped; the waiting
-  // payloads it took are moved to taken (to put back if the write fails).
-  Dropped make_room(std::uint64_t needed, std::vector<std::pair<std::size_t, Bytes>>& taken) {
+  // the batch's telemetry, oldest first. Returns what was dropped; the
+  // batch payloads it took are moved to taken (to put back if the write
+  // fails).
+  Dropped make_room(Disk& w, std::uint64_t acked_seq, std::vector<Pending>& batch, std::uint64_t needed,
+                    std::vector<std::pair<std::size_t, Bytes>>& taken) {
     Dropped dropped;
-    auto over = [&] { return bytes + needed > options.quota_bytes; };
+    auto over = [&] { return w.bytes + needed > options.quota_bytes; };
     if (!over()) return dropped;
-    if (acked > anchor_link.seq) {
+    if (acked_seq > w.anchor.seq) {
       // Oldest delivered events until enough is free (or all of them).
       SQLite::Statement rows(db, "SELECT seq, length(payload) FROM events WHERE seq <= ? ORDER BY seq");
-      rows.bind(1, static_cast<std::int64_t>(acked));
+      rows.bind(1, static_cast<std::int64_t>(acked_seq));
       std::uint64_t through = 0, freeing = 0;
-      while (bytes + needed > options.quota_bytes + freeing && rows.executeStep()) {
+      while (w.bytes + needed > options.quota_bytes + freeing && rows.executeStep()) {
         through = static_cast<std::uint64_t>(rows.getColumn(0).getInt64());
         freeing += static_cast<std::uint64_t>(rows.getColumn(1).getInt64()) + row_overhead;
       }
       rows.reset();
-      if (through != 0) delete_through(through);
+      if (through != 0) delete_through(w, through);
     }
     // Dropping telemetry writes a journal.dropped note, which needs room too.
     if (over()) needed += dropped_note_bytes();
@@ -269,20 +304,20 @@ struct Journal::Impl {
       SQLite::Statement rows(db,
                              "SELECT seq, length(payload) FROM events WHERE seq > ? AND durable = 0 "
                              "AND payload IS NOT NULL ORDER BY seq");
-      rows.bind(1, static_cast<std::int64_t>(drop_cursor));
+      rows.bind(1, static_cast<std::int64_t>(std::max(w.drop_cursor, acked_seq)));
       SQLite::Statement drop(db, "UPDATE events SET payload = NULL WHERE seq = ?");
       while (over() && rows.executeStep()) {
         const auto seq = static_cast<std::uint64_t>(rows.getColumn(0).getInt64());
         drop.reset();
         drop.bind(1, static_cast<std::int64_t>(seq));
         drop.exec();
-        bytes -= static_cast<std::uint64_t>(rows.getColumn(1).getInt64());
-        drop_cursor = seq;
+        w.bytes -= static_cast<std::uint64_t>(rows.getColumn(1).getInt64());
+        w.drop_cursor = seq;
         dropped.add(seq);
       }
     }
-    for (std::size_t i = 0; i < pending.size() && over(); ++i) {
-      Pending& p = pending[i];
+    for (std::size_t i = 0; i < batch.size() && over(); ++i) {
+      Pending& p = batch[i];
       if (p.type->durability == Durability::durable || p.blob.empty()) continue;
       needed -= p.blob.size();
       taken.emplace_back(i, std::move(p.blob));
@@ -292,12 +327,11 @@ struct Journal::Impl {
     return dropped;
   }
 
-  void insert_pending(std::size_t from) {
+  void insert_rows(const std::vector<Pending>& batch) {
     SQLite::Statement insert(db,
                              "INSERT INTO events(seq, time, type, durable, payload, payload_hash, hash) "
                              "VALUES(?, ?, ?, ?, ?, ?, ?)");
-    for (std::size_t i = from; i < pending.size(); ++i) {
-      const Pending& p = pending[i];
+    for (const Pending& p : batch) {
       insert.reset();
       insert.bind(1, static_cast<std::int64_t>(p.seq));
       insert.bind(2, static_cast<std::int64_t>(p.time.value));
@@ -314,54 +348,73 @@ struct Journal::Impl {
     }
   }
 
-  // Writes every waiting event in one transaction (one fsync). in_tx runs
-  // inside it, after the rows. If it fails, nothing changes: the database
-  // rolls back and the in-memory state is put back as it was.
-  Status write_pending(const std::function<void()>& in_tx = {}) {
+  // Writes every waiting event in one transaction (one fsync); in_tx runs
+  // inside it, after the rows. With release, mu is let go during the
+  // write so appends go on (into the next batch) while this one reaches the
+  // disk; every other user of the database waits for it (idle). If the
+  // write fails nothing changes: the database rolls back and the batch
+  // waits again, in front of anything appended meanwhile. When telemetry
+  // had to be dropped for quota, a journal.dropped note follows in a second
+  // transaction.
+  Status write_pending(std::unique_lock<std::mutex>& lock, bool release, const std::function<void()>& in_tx = {}) {
+    idle.wait(lock, [&] { return !writing; });
     if (pending.empty() && !in_tx) return Status::ok();
-    const std::uint64_t bytes_before = bytes, events_before = events, drop_cursor_before = drop_cursor;
-    const std::uint64_t dropped_before = dropped_total;
-    const ChainLink anchor_before = anchor_link, head_before = head_link;
-    const std::size_t pending_before = pending.size();
+    std::vector<Pending> batch = std::move(pending);
+    pending.clear();
+    Disk w = snapshot();
+    const std::uint64_t acked_seq = acked, dropped_at_start = dropped_total;
+    writing = true;
+    if (release) lock.unlock();
+
     std::vector<std::pair<std::size_t, Bytes>> taken;
+    Dropped dropped;
     Status s = guarded([&]() -> Status {
       storage::Transaction tx(db);
       std::uint64_t needed = 0, durable_needed = 0;
-      for (const Pending& p : pending) {
+      for (const Pending& p : batch) {
         needed += p.bytes();
-        if (p.type->durability == Durability::durable) durable_needed += p.bytes();
+        // Durable payloads must fit the quota; a journal.dropped note, like
+        // telemetry rows, may use the slack above it.
+        if (p.type->durability == Durability::durable && p.type->name != "journal.dropped") {
+          durable_needed += p.bytes();
+        }
       }
-      const Dropped dropped = make_room(needed, taken);
-      if (durable_needed > 0 && bytes + durable_needed > options.quota_bytes) {
-        return Status(Errc::disk_full, "journal full (" + std::to_string(bytes) + " of " +
+      dropped = make_room(w, acked_seq, batch, needed, taken);
+      if (durable_needed > 0 && w.bytes + durable_needed > options.quota_bytes) {
+        return Status(Errc::disk_full, "journal full (" + std::to_string(w.bytes) + " of " +
                                            std::to_string(options.quota_bytes) +
                                            " bytes held by undelivered leads and feedback): sync to make room");
       }
-      if (dropped.count > 0) {
-        dropped_total += dropped.count;
-        storage::set_meta(db, "dropped_total", static_cast<std::int64_t>(dropped_total));
-        Result<Event> note = journal_dropped(dropped.count, dropped.first, dropped.last);
-        throw_if_error(note.status());
-        enqueue(*note);
+      w.dropped_total += dropped.count;
+      if (w.dropped_total != persisted_dropped) {  // also counts telemetry turned away since
+        storage::set_meta(db, "dropped_total", static_cast<std::int64_t>(w.dropped_total));
       }
-      insert_pending(0);
+      insert_rows(batch);
       if (in_tx) in_tx();
       tx.commit();
-      for (const Pending& p : pending) bytes += p.bytes();
-      events += pending.size();
-      stored_seq = pending.empty() ? stored_seq : pending.back().seq;
-      pending.clear();
+      for (const Pending& p : batch) w.bytes += p.bytes();
+      w.events += batch.size();
+      if (!batch.empty()) w.stored_seq = batch.back().seq;
       return Status::ok();
     });
-    if (!s) {
-      bytes = bytes_before;
-      events = events_before;
-      drop_cursor = drop_cursor_before;
-      dropped_total = dropped_before;
-      anchor_link = anchor_before;
-      head_link = head_before;
-      pending.erase(pending.begin() + static_cast<std::ptrdiff_t>(pending_before), pending.end());  // a dropped note
-      for (auto& [i, blob] : taken) pending[i].blob = std::move(blob);
+
+    if (release) lock.lock();
+    writing = false;
+    if (s) {
+      persisted_dropped = w.dropped_total;
+      w.dropped_total += dropped_total - dropped_at_start;  // telemetry refused meanwhile
+      publish(w);
+    } else {
+      for (auto& [i, blob] : taken) batch[i].blob = std::move(blob);
+      std::move(pending.begin(), pending.end(), std::back_inserter(batch));
+      pending = std::move(batch);
+    }
+    idle.notify_all();
+    if (s && dropped.count > 0) {
+      Result<Event> note = journal_dropped(dropped.count, dropped.first, dropped.last);
+      if (!note) return note.status();
+      enqueue(*note);
+      return write_pending(lock, false);
     }
     return s;
   }
@@ -372,47 +425,60 @@ struct Journal::Impl {
     return bytes > options.quota_bytes + options.quota_bytes / 8;
   }
 
-  Result<Appended> append_locked(const Event& event) {
+  Result<Appended> append_locked(std::unique_lock<std::mutex>& lock, const Event& event) {
     const bool durable = event.type().durability == Durability::durable;
-    if (!durable && refuse_telemetry()) {
+    if (!durable && (refuse_telemetry() || pending.size() >= 16 * options.flush_batch)) {
       ++dropped_total;
       return Status(Errc::disk_full, "journal full of undelivered events: " + std::string(event.type().name) +
                                          " not recorded (sync to make room)");
     }
+    if (durable) {
+      // Written with mu held, so nothing is appended behind it and a failed
+      // write can take it back.
+      idle.wait(lock, [&] { return !writing; });
+      const Pending& p = enqueue(event);
+      const Appended out{p.seq, p.time, true};
+      if (Status s = write_pending(lock, false); !s) {
+        unqueue_last();
+        return s;
+      }
+      return out;
+    }
     const Pending& p = enqueue(event);
     Appended out{p.seq, p.time, false};
-    if (durable || pending.size() >= options.flush_batch) {
-      if (Status s = write_pending(); !s) {
-        if (durable) {
-          unqueue_last();
-          return s;
-        }
-        background_error = s;
-        return out;
-      }
-      out.stored = true;
-    } else {
-      wake.notify_one();
+    if (pending.size() == 1 || pending.size() == options.flush_batch) wake.notify_one();
+    if (pending.size() < options.flush_batch) return out;
+    if (flusher.joinable()) {
+      // The flusher writes the batch while appends go on; past a few
+      // batches the disk is the limit, and an append waits out the write in
+      // flight (past 16, telemetry is turned away above).
+      if (pending.size() >= 4 * options.flush_batch) idle.wait(lock, [&] { return !writing || stopping; });
+      return out;
     }
+    if (writing) return out;
+    Status s = write_pending(lock, true);
+    if (!s) background_error = s;
+    out.stored = s.is_ok() && stored_seq >= out.seq;
     return out;
   }
 
   void run_flusher() {
     std::unique_lock lock(mu);
     while (!stopping) {
-      if (pending.empty()) {
-        wake.wait(lock, [&] { return stopping || !pending.empty(); });
+      if (pending.empty() || writing) {
+        wake.wait_for(lock, options.flush_delay, [&] { return stopping || (!pending.empty() && !writing); });
         continue;
       }
       const auto due = oldest_pending + options.flush_delay;
-      if (std::chrono::steady_clock::now() < due) {
-        wake.wait_until(lock, due, [&] { return stopping; });
+      if (pending.size() < options.flush_batch && std::chrono::steady_clock::now() < due) {
+        wake.wait_until(lock, due, [&] { return stopping || pending.size() >= options.flush_batch; });
         continue;
       }
-      if (Status s = write_pending(); !s) {
+      if (Status s = write_pending(lock, true); !s) {
         background_error = s;
         // Try again after another delay rather than spin on a full disk.
         oldest_pending = std::chrono::steady_clock::now();
+        wake.wait_for(lock, options.flush_delay, [&] { return stopping; });
       }
     }
   }
@@ -446,9 +512,10 @@ Journal::~Journal() {
     impl_->stopping = true;
   }
   impl_->wake.notify_all();
+  impl_->idle.notify_all();
   if (impl_->flusher.joinable()) impl_->flusher.join();
-  std::lock_guard lock(impl_->mu);
-  (void)impl_->write_pending();
+  std::unique_lock lock(impl_->mu);
+  (void)impl_->write_pending(lock, false);
 }
 
 Result<std::unique_ptr<Journal>> Journal::open(const std::filesystem::path& path, const crypto::SecretKey& key,
@@ -473,6 +540,7 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::filesystem::path& path
       storage::set_meta(impl->db, "key_check", check.bytes);
       tx.commit();
     }
+    random.fill(impl->nonce_salt);
     impl->load_state();
     Impl* raw = impl.get();
     std::unique_ptr<Journal> journal(new Journal(std::move(impl)));
@@ -482,13 +550,13 @@ Result<std::unique_ptr<Journal>> Journal::open(const std::filesystem::path& path
 }
 
 Result<Appended> Journal::append(const Event& event) {
-  std::lock_guard lock(impl_->mu);
-  return guarded([&]() -> Result<Appended> { return impl_->append_locked(event); });
+  std::unique_lock lock(impl_->mu);
+  return guarded([&]() -> Result<Appended> { return impl_->append_locked(lock, event); });
 }
 
 Result<Appended> Journal::append_once(const std::string& scope, const crypto::Digest& key,
                                       const std::function<Result<Event>(bool first)>& make) {
-  std::lock_guard lock(impl_->mu);
+  auto lock = impl_->idle_lock();
   return guarded([&]() -> Result<Appended> {
     Impl& m = *impl_;
     SQLite::Statement seen(m.db, "SELECT 1 FROM once_keys WHERE scope = ? AND key = ?");
@@ -500,7 +568,7 @@ Result<Appended> Journal::append_once(const std::string& scope, const crypto::Di
     if (!event) return event.status();
     const Impl::Pending& p = m.enqueue(*event);
     const Appended out{p.seq, p.time, true};
-    Status s = m.write_pending([&] {
+    Status s = m.write_pending(lock, false, [&] {
       SQLite::Statement note(m.db,
                              "INSERT INTO once_keys(scope, key, first_seq, appends) VALUES(?, ?, ?, 1) "
                              "ON CONFLICT(scope, key) DO UPDATE SET appends = appends + 1");
@@ -518,7 +586,7 @@ Result<Appended> Journal::append_once(const std::string& scope, const crypto::Di
 }
 
 Result<std::vector<Journal::ScopeCount>> Journal::scope_counts() const {
-  std::lock_guard lock(impl_->mu);
+  auto lock = impl_->idle_lock();
   return guarded([&]() -> Result<std::vector<ScopeCount>> {
     std::vector<ScopeCount> out;
     SQLite::Statement st(impl_->db, "SELECT scope, count(*), sum(appends) FROM once_keys GROUP BY scope ORDER BY scope");
@@ -531,15 +599,15 @@ Result<std::vector<Journal::ScopeCount>> Journal::scope_counts() const {
 }
 
 Status Journal::flush() {
-  std::lock_guard lock(impl_->mu);
-  Status s = impl_->write_pending();
+  std::unique_lock lock(impl_->mu);
+  Status s = impl_->write_pending(lock, false);
   if (s) impl_->background_error = Status::ok();
   return s;
 }
 
 Result<std::vector<StoredEvent>> Journal::read_after(std::uint64_t seq, std::size_t max_events,
                                                      std::size_t max_bytes) const {
-  std::lock_guard lock(impl_->mu);
+  auto lock = impl_->idle_lock();
   return guarded([&]() -> Result<std::vector<StoredEvent>> {
     if (seq < impl_->anchor_link.seq) {
       return Status(Errc::not_found, "journal events up to " + std::to_string(impl_->anchor_link.seq) +
@@ -563,7 +631,7 @@ Result<std::vector<StoredEvent>> Journal::read_after(std::uint64_t seq, std::siz
 }
 
 Status Journal::mark_acked(std::uint64_t seq) {
-  std::lock_guard lock(impl_->mu);
+  auto lock = impl_->idle_lock();
   return guarded([&]() -> Status {
     Impl& m = *impl_;
     if (seq > m.stored_seq) {
@@ -580,7 +648,7 @@ Status Journal::mark_acked(std::uint64_t seq) {
 }
 
 Result<std::uint64_t> Journal::compact() {
-  std::lock_guard lock(impl_->mu);
+  auto lock = impl_->idle_lock();
   return guarded([&]() -> Result<std::uint64_t> {
     Impl& m = *impl_;
     const std::int64_t now_ms = std::max(to_unix_ms(m.clock.now()), m.hlc.last().unix_ms());
@@ -592,11 +660,13 @@ Result<std::uint64_t> Journal::compact() {
     if (!last.executeStep()) return std::uint64_t{0};
     const auto through = static_cast<std::uint64_t>(last.getColumn(0).getInt64());
     last.reset();
-    const std::uint64_t before = m.events;
+    Impl::Disk w = m.snapshot();
     storage::Transaction tx(m.db);
-    m.delete_through(through);
+    m.delete_through(w, through);
     tx.commit();
-    return before - m.events;
+    const std::uint64_t removed = m.events - w.events;
+    m.publish(w);
+    return removed;
   });
 }
 
@@ -613,7 +683,7 @@ ChainLink Journal::head() const {
 Result<std::uint64_t> Journal::count_after_acked(std::string_view type) const {
   const EventType* t = find_type(type);
   if (t == nullptr) return Status(Errc::invalid_argument, "unknown event type '" + std::string(type) + "'");
-  std::lock_guard lock(impl_->mu);
+  auto lock = impl_->idle_lock();
   return guarded([&]() -> Result<std::uint64_t> {
     SQLite::Statement st(impl_->db, "SELECT count(*) FROM events WHERE seq > ? AND type = ?");
     st.bind(1, static_cast<std::int64_t>(impl_->acked));
@@ -626,7 +696,7 @@ Result<std::uint64_t> Journal::count_after_acked(std::string_view type) const {
 }
 
 Result<VerifyReport> Journal::verify() const {
-  std::lock_guard lock(impl_->mu);
+  auto lock = impl_->idle_lock();
   return guarded([&]() -> Result<VerifyReport> {
     const Impl& m = *impl_;
     VerifyReport report;
