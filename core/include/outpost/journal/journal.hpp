@@ -11,8 +11,10 @@
 // Durability: durable events (leads, feedback) are committed with
 // synchronous=FULL before append returns. Batched events (telemetry) wait in
 // memory and are committed together - by flush(), by the next durable
-// append, when flush_batch are waiting, or by a background thread within
-// flush_delay. Appended::stored says which: what is reported stored is on
+// append, or by a background thread within flush_delay (at once when
+// flush_batch are waiting; it commits with the lock released, so appends go
+// on while a batch reaches the disk; without the thread, the append that
+// fills a batch commits it). Appended::stored says which: what is reported stored is on
 // disk and survives a crash or power cut; what is not yet stored is lost
 // only if the process dies before the flush.
 //
