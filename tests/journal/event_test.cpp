@@ -400,3 +400,18 @@ TEST_CASE("payload_json renders every field, bytes as hex, and survives a malfor
   CHECK_FALSE(payload_json(Bytes{0xc1, 0x00}).empty());
   CHECK_THAT(payload_json(Bytes{0xc1, 0x00}), Catch::Contains("malformed"));
 }
+
+TEST_CASE("Event::parse takes a non-negative integer in MessagePack's signed encoding, and refuses a negative one",
+          "[journal][events]") {
+  // {"asset": "a", "version": int8 5} and the same with int8 -5.
+  const Bytes positive{0x82, 0xa5, 'a', 's', 's', 'e', 't', 0xa1, 'a', 0xa7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 0xd0, 0x05};
+  Bytes negative = positive;
+  negative.back() = 0xfb;
+  auto ok = journal::Event::parse("asset.opened", positive);
+  INFO(ok.status().to_string());
+  CHECK(ok.is_ok());
+  auto bad = journal::Event::parse("asset.opened", negative);
+  REQUIRE_FALSE(bad.is_ok());
+  CHECK(bad.status().code() == Errc::invalid_argument);
+  CHECK(bad.status().message().find("version") != std::string::npos);
+}

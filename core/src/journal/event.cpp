@@ -122,7 +122,9 @@ Status validate(const EventType& type, const json& payload) {
         if (kind_ok) measure = v.get_ref<const std::string&>().size();
         break;
       case K::unsigned_int:
-        kind_ok = v.is_number_unsigned();
+        // Any non-negative integer, whichever MessagePack encoding a client
+        // chose (some write small positive numbers as signed ints).
+        kind_ok = v.is_number_unsigned() || (v.is_number_integer() && v.get<std::int64_t>() >= 0);
         if (kind_ok) measure = v.get<std::uint64_t>();
         break;
       case K::boolean: kind_ok = v.is_boolean(); break;
