@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "test_support.hpp"
 
 using namespace outpost;
@@ -12,30 +13,6 @@ using namespace outpost::test;
 using nlohmann::json;
 
 namespace {
-
-struct Cli {
-  TempDir dir;
-  fs::path home = dir / "home";
-  std::string env;  // e.g. "OUTPOST_PASSPHRASE=x "
-
-  struct Output {
-    int code;
-    std::string out;
-    std::string err;
-  };
-
-  Output operator()(const std::string& args) const {
-    Output o{};
-    o.code = run(env + "'" OUTPOST_CLI_PATH "' --quiet --home '" + home.string() + "' " + args, &o.out, &o.err);
-    return o;
-  }
-
-  fs::path file(const std::string& name, ByteView data) const {
-    const fs::path p = dir / name;
-    write_file(p, data);
-    return p;
-  }
-};
 
 std::vector<fs::path> chunk_files(const fs::path& home) {
   std::vector<fs::path> files;

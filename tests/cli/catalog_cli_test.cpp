@@ -5,30 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "org.hpp"
+#include "cli_runner.hpp"
 #include "test_support.hpp"
 
 using namespace outpost;
 using namespace outpost::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-namespace {
-
-struct Cli {
-  TempDir dir;
-  fs::path home = dir / "home";
-  struct Output {
-    int code;
-    std::string out, err;
-  };
-  Output operator()(const std::string& args) const {
-    Output o{};
-    o.code = run("'" OUTPOST_CLI_PATH "' --quiet --home '" + home.string() + "' " + args, &o.out, &o.err);
-    return o;
-  }
-};
-
-}  // namespace
 
 TEST_CASE("CLI: apply a catalog update, open the current version, and get blocked on the replaced one",
           "[cli][catalog]") {

@@ -40,6 +40,12 @@ crypto::Digest digest_of(const json& v) {
   return d;
 }
 
+const json& field(const json& object, const char* name) {
+  const auto it = object.find(name);
+  if (it == object.end()) bad(std::string("no ") + name);
+  return *it;
+}
+
 std::uint64_t u64(const json& v) {
   if (!v.is_number_unsigned()) bad("a number is malformed");
   return v.get<std::uint64_t>();
@@ -134,8 +140,9 @@ Result<ExportedJournal> read_export(const std::filesystem::path& path, const cry
     const json first = decode(next().bytes);
     if (!first.is_object() || !first.contains("journal_id") || !first["journal_id"].is_binary()) bad("no header");
     out.journal_id = first["journal_id"].get_binary();
-    out.anchor = {u64(first.at("anchor_seq")), digest_of(first.at("anchor_hash")), HlcTime{u64(first.at("anchor_time"))}};
-    out.exported_at = from_unix_ms(static_cast<std::int64_t>(u64(first.at("exported_at"))));
+    out.anchor = {u64(field(first, "anchor_seq")), digest_of(field(first, "anchor_hash")),
+                  HlcTime{u64(field(first, "anchor_time"))}};
+    out.exported_at = from_unix_ms(static_cast<std::int64_t>(u64(field(first, "exported_at"))));
     ChainLink prev = out.anchor;
     while (true) {
       const crypto::StreamOpener::Message m = next();
