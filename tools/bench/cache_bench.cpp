@@ -44,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "outpost/cache/asset_cache.hpp"
 #include "outpost/cache/asset_reader.hpp"
 #include "outpost/cache/chunk_store.hpp"
@@ -57,6 +58,8 @@
 #include "outpost/storage/byte_source.hpp"
 
 namespace {
+
+using namespace outpost::bench;
 
 namespace fs = std::filesystem;
 using namespace outpost;
@@ -84,20 +87,6 @@ void fill_pseudo_random(MutableByteView out, std::uint64_t seed) {
     std::memcpy(out.data() + i, &z, n);
     i += n;
   }
-}
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "outpost_bench_cache: %s\n", what.c_str());
-  std::exit(2);
-}
-
-// Flushes pending writes of the filesystem holding dir, so one iteration's
-// setup or clean-up is not paid by the next one's first fsync.
-void flush_filesystem(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::syncfs(fd);
-  ::close(fd);
 }
 
 struct ChunkSpan {

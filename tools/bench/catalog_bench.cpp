@@ -56,6 +56,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "outpost/cache/asset_cache.hpp"
 #include "outpost/cache/content_digest.hpp"
 #include "outpost/catalog/catalog_authority.hpp"
@@ -72,69 +73,14 @@
 
 namespace {
 
+using namespace outpost::bench;
+
 namespace fs = std::filesystem;
 using namespace outpost;
 using namespace std::chrono_literals;
-using Steady = std::chrono::steady_clock;
 using Days = std::chrono::days;
 
 // ------------------------------------------------------------------ helpers
-
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "outpost_bench_catalog: %s\n", what.c_str());
-  std::exit(2);
-}
-
-template <class T>
-T must(Result<T> result, const char* what) {
-  if (!result.is_ok()) die(std::string(what) + ": " + result.status().to_string());
-  return std::move(result).value();
-}
-
-void must(const Status& status, const char* what) {
-  if (!status.is_ok()) die(std::string(what) + ": " + status.to_string());
-}
-
-double micros_since(Steady::time_point start) {
-  return std::chrono::duration<double, std::micro>(Steady::now() - start).count();
-}
-
-double seconds_since(Steady::time_point start) {
-  return std::chrono::duration<double>(Steady::now() - start).count();
-}
-
-// CPU time of this thread. Compared with the wall time of a timed loop it
-// shows whether other processes took the CPU away during the loop.
-double thread_cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-// A fresh directory under /tmp, removed on destruction.
-struct TempRoot {
-  fs::path path;
-  TempRoot() {
-    char templ[] = "/tmp/outpost-bench-cat-XXXXXX";
-    if (::mkdtemp(templ) == nullptr) die(std::string("cannot create a temp dir: ") + std::strerror(errno));
-    path = templ;
-  }
-  ~TempRoot() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempRoot(const TempRoot&) = delete;
-  TempRoot& operator=(const TempRoot&) = delete;
-};
-
-// Flushes pending writes of the filesystem holding dir, so setup writes are
-// not paid by the next timed fsync.
-void flush_filesystem(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::syncfs(fd);
-  ::close(fd);
-}
 
 std::uintmax_t dir_bytes(const fs::path& dir) {
   std::uintmax_t total = 0;
@@ -161,31 +107,6 @@ Bytes pseudo_random_bytes(std::size_t size, std::uint64_t seed) {
   }
   return out;
 }
-
-// Per-call latencies in microseconds.
-struct Latencies {
-  std::vector<double> us;
-
-  void add(double v) { us.push_back(v); }
-  void add_all(const Latencies& other) { us.insert(us.end(), other.us.begin(), other.us.end()); }
-
-  // Nearest-rank percentile.
-  double pct(double p) const {
-    if (us.empty()) return 0;
-    std::vector<double> s = us;
-    std::sort(s.begin(), s.end());
-    const double rank = std::ceil(p / 100.0 * static_cast<double>(s.size()));
-    const std::size_t idx = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
-    return s[std::min(idx, s.size() - 1)];
-  }
-  double max() const { return us.empty() ? 0 : *std::max_element(us.begin(), us.end()); }
-  double mean() const {
-    if (us.empty()) return 0;
-    double sum = 0;
-    for (double v : us) sum += v;
-    return sum / static_cast<double>(us.size());
-  }
-};
 
 // Zipf(s) over ranks 0..n-1 (rank 0 the most frequent).
 class Zipf {
@@ -341,7 +262,7 @@ constexpr std::size_t gate_decisions = 20000;
 void run_gate_study() {
   std::printf("\n=== 1. Gate decision latency ===\n");
   const auto setup_start = Steady::now();
-  TempRoot root;
+  TempRoot root{"cat"};
   SignedWorld world;
   const TimePoint t0 = world.clock.now();
   const crypto::SecretKey master = crypto::SecretKey::random(world.random, 32);
@@ -680,7 +601,7 @@ std::vector<QueryClass> make_query_classes(const std::vector<std::string>& vocab
 
 void run_search_study() {
   std::printf("\n=== 2. Search latency, %zu assets ===\n", search_assets);
-  TempRoot root;
+  TempRoot root{"cat"};
   const fs::path db_path = root.path / "search.db";
   const std::vector<std::string> vocab = make_vocabulary(vocabulary_size, 0x766f6361);
   auto index = must(search::SearchIndex::open(db_path), "open the search index");
@@ -828,7 +749,7 @@ constexpr std::size_t delta_releases = 10000;
 constexpr std::string_view signing_prefix{"OutpostStatement/1\0", 19};  // statement.cpp: what a signature covers
 
 struct DeltaEnv {
-  TempRoot dir;
+  TempRoot dir{"cat"};
   SignedWorld world;
   catalog::CatalogDelta delta;
   std::vector<Bytes> messages;   // signing prefix || body, per statement
@@ -871,11 +792,6 @@ std::unique_ptr<DeltaEnv> g_delta;
 DeltaEnv& delta_env() {
   if (!g_delta) g_delta = std::make_unique<DeltaEnv>();
   return *g_delta;
-}
-
-void remove_db(const fs::path& path) {
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix, ec);
 }
 
 void bm_delta_apply(benchmark::State& state) {

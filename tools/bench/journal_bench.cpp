@@ -73,6 +73,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_support.hpp"
 #include "outpost/core/clock.hpp"
 #include "outpost/core/random.hpp"
 #include "outpost/crypto/aead.hpp"
@@ -87,40 +88,16 @@
 
 namespace {
 
+using namespace outpost::bench;
+
 namespace fs = std::filesystem;
 using namespace outpost;
-using Steady = std::chrono::steady_clock;
 
 constexpr std::size_t batch = 4096;  // JournalOptions::flush_batch, and the raw transactions
 constexpr std::uint64_t big_quota = 4ull << 30;  // nothing is dropped for quota in this benchmark
 
 // ------------------------------------------------------------------ helpers
 
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "outpost_bench_journal: %s\n", what.c_str());
-  std::exit(2);
-}
-
-template <class T>
-T must(Result<T> result, const char* what) {
-  if (!result.is_ok()) die(std::string(what) + ": " + result.status().to_string());
-  return std::move(result).value();
-}
-
-void must(const Status& status, const char* what) {
-  if (!status.is_ok()) die(std::string(what) + ": " + status.to_string());
-}
-
-double seconds_since(Steady::time_point start) { return std::chrono::duration<double>(Steady::now() - start).count(); }
-double micros_since(Steady::time_point start) {
-  return std::chrono::duration<double, std::micro>(Steady::now() - start).count();
-}
-
-double cpu_seconds(clockid_t which) {
-  timespec ts{};
-  ::clock_gettime(which, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 // CPU time of the whole process (the journal's flusher thread included).
 double process_cpu() { return cpu_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
@@ -138,36 +115,6 @@ std::string utc_now() {
   return buf;
 }
 
-// A fresh directory under /tmp, removed on destruction.
-struct TempRoot {
-  fs::path path;
-  TempRoot() {
-    char templ[] = "/tmp/outpost-bench-jnl-XXXXXX";
-    if (::mkdtemp(templ) == nullptr) die(std::string("cannot create a temp dir: ") + std::strerror(errno));
-    path = templ;
-  }
-  ~TempRoot() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  TempRoot(const TempRoot&) = delete;
-  TempRoot& operator=(const TempRoot&) = delete;
-};
-
-// Flushes the filesystem holding dir, so earlier writes are not paid by the
-// next timed fsync.
-void flush_filesystem(const fs::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::syncfs(fd);
-  ::close(fd);
-}
-
-void remove_db(const fs::path& path) {
-  std::error_code ec;
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path.string() + suffix, ec);
-}
-
 std::uintmax_t file_size_or_zero(const fs::path& path) {
   std::error_code ec;
   const auto n = fs::file_size(path, ec);
@@ -180,27 +127,6 @@ double median(std::vector<double> v) {
   const std::size_t n = v.size();
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-// Per-call latencies in microseconds.
-struct Latencies {
-  std::vector<double> us;
-  void add(double v) { us.push_back(v); }
-  // Nearest-rank percentile.
-  double pct(double p) const {
-    if (us.empty()) return 0;
-    std::vector<double> s = us;
-    std::sort(s.begin(), s.end());
-    const double rank = std::ceil(p / 100.0 * static_cast<double>(s.size()));
-    const std::size_t idx = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
-    return s[std::min(idx, s.size() - 1)];
-  }
-  double max() const { return us.empty() ? 0 : *std::max_element(us.begin(), us.end()); }
-  double mean() const {
-    double sum = 0;
-    for (double v : us) sum += v;
-    return us.empty() ? 0 : sum / static_cast<double>(us.size());
-  }
-};
 
 // The journal's `events` table (core/src/journal/journal.cpp), for the raw baselines.
 constexpr const char* events_table =
@@ -326,7 +252,7 @@ struct RunTimes {
 };
 
 struct AppendEnv {
-  TempRoot root;
+  TempRoot root{"jnl"};
   SystemClock clock;
   SystemRandom random;
   crypto::SecretKey journal_key = crypto::SecretKey::random(random, 32);
@@ -749,7 +675,7 @@ struct LeadResults {
 };
 
 LeadResults run_lead_study(std::size_t n) {
-  TempRoot root;
+  TempRoot root{"jnl"};
   SystemClock clock;
   SystemRandom random;
   const crypto::SecretKey journal_key = crypto::SecretKey::random(random, 32);
