@@ -63,6 +63,7 @@ Result<EnrollToken> EnrollToken::parse(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) text.remove_prefix(1);
   if (!text.starts_with(prefix)) return bad("not an Outpost enrollment token (it starts with " + std::string(prefix) + ")");
   text.remove_prefix(prefix.size());
+  if (text.empty()) return bad("mistyped or cut short (nothing after the prefix)");
   if (text.size() > 4096) return bad("too long");
   crypto::ensure_sodium();
   Bytes raw(text.size());

@@ -87,7 +87,7 @@ TEST_CASE("Authority: a tampered release is refused", "[catalog]") {
   CHECK(w.authority.seq() == 0);
 }
 
-TEST_CASE("Authority: a version must increase per asset; other assets are independent", "[catalog]") {
+TEST_CASE("Authority: a version must increase per asset, other assets are independent", "[catalog]") {
   CatalogWorld w;
   w.publish(w.sign(w.release_of("deck", 5, content(1))));
   // Same version (even with different content) and lower versions are refused.

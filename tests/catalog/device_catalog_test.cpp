@@ -525,7 +525,7 @@ TEST_CASE("DeviceCatalog: trusted time survives reopening after the clock was se
   }
 }
 
-TEST_CASE("DeviceCatalog: CatalogDelta encodes and decodes losslessly; garbage is corrupt", "[catalog]") {
+TEST_CASE("DeviceCatalog: CatalogDelta encodes and decodes losslessly, garbage is corrupt", "[catalog]") {
   PendingWorld w;
   const auto d = w.delta();
   auto back = CatalogDelta::decode(d.encode());

@@ -86,7 +86,7 @@ std::vector<std::string> files_containing(const fs::path& root, const std::vecto
 
 }  // namespace
 
-TEST_CASE("CLI: leads, feedback and requests go to the journal; personal data never shows or stays in clear",
+TEST_CASE("CLI: leads, feedback and requests go to the journal, personal data never shows or stays in clear",
           "[cli][journal]") {
   Org org;
   Cli cli;

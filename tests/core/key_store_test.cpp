@@ -108,7 +108,7 @@ TEST_CASE("MemoryKeyStore: a second store is refused with already_exists", "[cor
   CHECK(loaded->equals(key));  // not replaced
 }
 
-TEST_CASE("MemoryKeyStore: load with no key is not_found; destroy removes it", "[core][keys]") {
+TEST_CASE("MemoryKeyStore: load with no key is not_found, destroy removes it", "[core][keys]") {
   SeededRandom random(3);
   MemoryKeyStore store;
   CHECK(store.load_master_key().status().code() == Errc::not_found);

@@ -239,7 +239,7 @@ TEST_CASE("Journal export: any altered byte after the sealed key, or a truncatio
   CHECK(read_status(bad, f.hub).code() == Errc::integrity);
 }
 
-TEST_CASE("Journal export: refuses to overwrite a file; nothing undelivered gives an empty export",
+TEST_CASE("Journal export: refuses to overwrite a file, nothing undelivered gives an empty export",
           "[journal][export]") {
   ExportFixture f;
   f.append_mixed(2);

@@ -163,7 +163,7 @@ TEST_CASE("chain_hash follows the documented formula", "[journal]") {
   CHECK(chain_hash(prev, 7, time, type, prev) != base);
 }
 
-TEST_CASE("Journal: seqs are dense from 1; durable appends are stored at once, batched ones at flush()",
+TEST_CASE("Journal: seqs are dense from 1, durable appends are stored at once, batched ones at flush()",
           "[journal]") {
   JournalFixture f;
   f.open();

@@ -198,7 +198,7 @@ TEST_CASE("Kiosk: a lead form published through the catalog captures leads seale
   CHECK(payload_of(theirs[0])["dedupe_key"] != p["dedupe_key"]);
 }
 
-TEST_CASE("Kiosk: a replaced form is not used; the new version is", "[leads]") {
+TEST_CASE("Kiosk: a replaced form is not used, the new version is", "[leads]") {
   Kiosk k;
   k.publish_form("lead-form", 1, form_v(1));
   REQUIRE(k.home->load_form("lead-form")->ref.version == 1);

@@ -446,7 +446,7 @@ TEST_CASE("Leads: without consent, or with a bad field, nothing is stored", "[le
   CHECK_FALSE(k.capture_ok(good_request()).repeat);
 }
 
-TEST_CASE("Leads: the journaled event holds metadata only; the lead itself is sealed", "[leads]") {
+TEST_CASE("Leads: the journaled event holds metadata only, the lead itself is sealed", "[leads]") {
   Kiosk k;
   k.capture_ok(good_request());
   const auto events = k.events();
@@ -473,7 +473,7 @@ TEST_CASE("Leads: the journaled event holds metadata only; the lead itself is se
   }
 }
 
-TEST_CASE("Leads: the hub's lead key opens the sealed lead; no other key does", "[leads]") {
+TEST_CASE("Leads: the hub's lead key opens the sealed lead, no other key does", "[leads]") {
   Kiosk k;
   k.clock.set(from_unix_ms(1'800'000'000'123));
   k.capture_ok(good_request());

@@ -45,7 +45,7 @@ TEST_CASE("Sync envelope: type, id, body and data frames survive encode and deco
   CHECK(back->data == e.data);
 }
 
-TEST_CASE("Sync envelope: a missing body is an empty map; an error reply names the code", "[sync][envelope]") {
+TEST_CASE("Sync envelope: a missing body is an empty map, an error reply names the code", "[sync][envelope]") {
   auto r = sync::decode({header({{"t", "ping"}, {"v", sync::protocol_version}, {"id", 0}})});
   REQUIRE(r.is_ok());
   CHECK(r->body == json::object());
@@ -114,7 +114,7 @@ TEST_CASE("Sync envelope: oversized messages are refused before they are parsed"
   check_refused(sync::decode({ok, Bytes(1000), Bytes(1000)}, limits), Errc::invalid_argument, "in all");
 }
 
-TEST_CASE("Sync envelope: random and mutated bytes never throw; each is decoded or refused", "[sync][envelope]") {
+TEST_CASE("Sync envelope: random and mutated bytes never throw, each is decoded or refused", "[sync][envelope]") {
   const Bytes good = header(good_header());
   std::size_t refused = 0, decoded = 0;
   for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
