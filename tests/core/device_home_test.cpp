@@ -2,46 +2,14 @@
 // what it records, and how it mends itself after a crash between them.
 #include <catch2/catch.hpp>
 
-#include "org.hpp"
-#include "outpost/device/home.hpp"
-#include "outpost/storage/byte_source.hpp"
+#include "home_fixture.hpp"
 
 using namespace outpost;
 using namespace outpost::test;
 
 namespace {
 
-struct Home {
-  Org org;
-  TempDir dir;
-  SeededRandom random{11};
-  SystemClock clock;
-  device::HomeOptions options = make_options();
-  std::unique_ptr<device::DeviceHome> home = create();
-
-  device::HomeOptions make_options() {
-    device::HomeOptions o;
-    o.root_key = org.root.public_key();
-    return o;
-  }
-
-  std::unique_ptr<device::DeviceHome> open() {
-    auto h = device::DeviceHome::open(dir / "home", clock, random, options);
-    INFO(h.status().to_string());
-    REQUIRE(h.is_ok());
-    return std::move(h).value();
-  }
-
-  std::unique_ptr<device::DeviceHome> create() {
-    REQUIRE(device::DeviceHome::init(dir / "home", random, options).is_ok());
-    return open();
-  }
-
-  void cache(const std::string& asset, std::uint64_t version, ByteView content) {
-    storage::MemorySource source(content);
-    REQUIRE(home->cache().import({asset, version}, source).is_ok());
-  }
-};
+using Home = HomeFixture;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "home_fixture.hpp"
 #include "org.hpp"
 #include "outpost/device/home.hpp"
 #include "outpost/storage/byte_source.hpp"
@@ -51,45 +52,8 @@ leads::CaptureRequest visitor(const std::string& name = "Zebulon Quixotic",
   return r;
 }
 
-struct Kiosk {
-  explicit Kiosk(bool lead_key = true, std::uint64_t seed = 21) : org(5, lead_key), random(seed) { home = create(); }
-  Org org;
-  TempDir dir;
-  SeededRandom random;
-  ManualClock clock{SystemClock().now()};
-  device::HomeOptions options = make_options();
-  std::unique_ptr<device::DeviceHome> home;
-
-  device::HomeOptions make_options() {
-    device::HomeOptions o;
-    o.root_key = org.root.public_key();
-    return o;
-  }
-
-  std::unique_ptr<device::DeviceHome> open() {
-    auto h = device::DeviceHome::open(dir / "home", clock, random, options);
-    INFO(h.status().to_string());
-    REQUIRE(h.is_ok());
-    return std::move(h).value();
-  }
-
-  std::unique_ptr<device::DeviceHome> create() {
-    REQUIRE(device::DeviceHome::init(dir / "home", random, options).is_ok());
-    return open();
-  }
-
-  void apply() {
-    auto r = home->apply_catalog(org.delta());
-    INFO(r.status().to_string());
-    REQUIRE(r.is_ok());
-  }
-
-  void cache(const std::string& asset, std::uint64_t version, ByteView content) {
-    storage::MemorySource source(content);
-    auto r = home->cache().import({asset, version}, source);
-    INFO(r.status().to_string());
-    REQUIRE(r.is_ok());
-  }
+struct Kiosk : HomeFixture {
+  explicit Kiosk(bool lead_key = true, std::uint64_t seed = 21) : HomeFixture(seed, lead_key) {}
 
   // Publishes a form version through the signed catalog and downloads it.
   void publish_form(const std::string& asset, std::uint64_t version, const std::string& text,
