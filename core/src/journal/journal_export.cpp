@@ -6,6 +6,7 @@
 
 #include "outpost/core/guard.hpp"
 #include "outpost/crypto/secret_stream.hpp"
+#include "outpost/journal/event_row.hpp"
 #include "outpost/storage/file_io.hpp"
 
 namespace outpost::journal {
@@ -87,8 +88,7 @@ Result<ExportSummary> export_undelivered(Journal& journal, const crypto::BoxPubl
       if (events->empty()) break;
       json rows = json::array();
       for (const StoredEvent& e : *events) {
-        rows.push_back({e.seq, e.time.value, e.type->name, e.payload ? bin(*e.payload) : json(nullptr),
-                        bin(e.payload_hash.bytes), bin(e.hash.bytes)});
+        rows.push_back(to_row(e));
         if (summary.events++ == 0) summary.first_seq = e.seq;
         summary.last_seq = e.seq;
       }
@@ -154,26 +154,13 @@ Result<ExportedJournal> read_export(const std::filesystem::path& path, const cry
       }
       if (!doc.is_object() || !doc.contains("events") || !doc["events"].is_array()) bad("malformed batch");
       for (const json& row : doc["events"]) {
-        if (!row.is_array() || row.size() != 6 || !row[2].is_string()) bad("malformed event");
-        StoredEvent e;
-        e.seq = u64(row[0]);
-        e.time = HlcTime{u64(row[1])};
-        e.type = find_type(row[2].get<std::string>());
-        if (e.type == nullptr) bad("unknown event type '" + row[2].get<std::string>() + "'");
-        e.payload_hash = digest_of(row[4]);
-        e.hash = digest_of(row[5]);
-        if (!row[3].is_null()) {
-          if (!row[3].is_binary()) bad("a payload is not bytes");
-          Bytes payload = row[3].get_binary();
-          Result<Event> parsed = Event::parse(e.type->name, payload);
-          if (!parsed) return parsed.status();
-          if (crypto::blake2b(payload) != e.payload_hash) bad("event " + std::to_string(e.seq) + ": payload hash");
-          e.payload = std::move(payload);
-        }
-        if (e.seq != prev.seq + 1 || chain_hash(prev.hash, e.seq, e.time, e.type->name, e.payload_hash) != e.hash) {
+        Result<StoredEvent> parsed = from_row(row);
+        if (!parsed) bad(parsed.status().message());
+        StoredEvent& e = *parsed;
+        if (!links_to(prev, e)) {
           bad("event " + std::to_string(e.seq) + " does not chain from event " + std::to_string(prev.seq));
         }
-        prev = {e.seq, e.hash, e.time};
+        prev = link_of(e);
         out.events.push_back(std::move(e));
       }
     }

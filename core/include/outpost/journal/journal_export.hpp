@@ -41,7 +41,7 @@ struct ExportedJournal {
 
 // Opens and checks an export: wrong_key if sealed to another hub; integrity
 // if it was altered or truncated, or its events do not chain from the
-// anchor; invalid_argument if an event's payload is malformed.
+// anchor or an event (its form, payload schema or hash) is malformed.
 Result<ExportedJournal> read_export(const std::filesystem::path& file, const crypto::BoxKeyPair& hub);
 
 }  // namespace outpost::journal

@@ -1,0 +1,216 @@
+// The typed messages of a sync session (docs/protocol.md §10), one struct
+// per message type, each with to_envelope() and a parse() that checks every
+// field and names the first one that is missing or wrong (invalid_argument).
+// Both ends use these, so the hub and the device cannot disagree on a field.
+// Value types; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "outpost/cache/asset_reader.hpp"
+#include "outpost/cache/chunk_store.hpp"
+#include "outpost/journal/journal.hpp"
+#include "outpost/sync/envelope.hpp"
+
+namespace outpost::sync::msg {
+
+using CurveKey = std::array<std::uint8_t, 32>;
+
+// Most chunk ids one chunk.get or publish.have may name (keeps the header
+// frame well under Limits::max_header).
+inline constexpr std::size_t max_chunk_ids = 64;
+inline constexpr std::size_t max_have_ids = 1024;
+// Most events one journal.push may carry.
+inline constexpr std::size_t max_push_events = 512;
+
+// ---- enrollment endpoint
+struct Enroll {
+  static constexpr const char* type = "enroll";
+  std::array<std::uint8_t, 32> secret{};
+  CurveKey device_key{};
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<Enroll> parse(const Envelope& e);
+};
+
+struct EnrollOk {
+  static constexpr const char* type = "enroll.ok";
+  std::string device;
+  std::string role;
+  std::string sync_endpoint;    // tcp://host:port
+  std::string notice_endpoint;  // tcp://host:port
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<EnrollOk> parse(const Envelope& e);
+};
+
+// ---- device sessions
+struct Hello {
+  static constexpr const char* type = "hello";
+  Bytes journal_id;  // 16 bytes
+  std::uint64_t catalog_seq = 0;
+  std::uint64_t journal_head = 0;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<Hello> parse(const Envelope& e);
+};
+
+struct HelloOk {
+  static constexpr const char* type = "hello.ok";
+  std::int64_t hub_time_ms = 0;  // the hub's wall clock, Unix ms
+  std::uint64_t catalog_seq = 0;
+  std::uint64_t journal_acked = 0;
+  bool wipe = false;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<HelloOk> parse(const Envelope& e);
+};
+
+struct CatalogGet {
+  static constexpr const char* type = "catalog.get";
+  std::uint64_t since_seq = 0;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<CatalogGet> parse(const Envelope& e);
+};
+
+struct CatalogDeltaMsg {
+  static constexpr const char* type = "catalog.delta";
+  Bytes delta;  // CatalogDelta::encode()
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<CatalogDeltaMsg> parse(const Envelope& e);
+};
+
+struct RecipeGet {
+  static constexpr const char* type = "recipe.get";
+  cache::VersionRef ref;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<RecipeGet> parse(const Envelope& e);
+};
+
+// A recipe travels packed: 36 bytes per chunk, id (32) || be32(size);
+// offsets follow from the sizes.
+Bytes pack_recipe(const std::vector<cache::RecipeEntry>& recipe);
+Result<std::vector<cache::RecipeEntry>> unpack_recipe(ByteView packed);
+
+struct RecipeMsg {
+  static constexpr const char* type = "recipe";
+  cache::VersionRef ref;
+  std::vector<cache::RecipeEntry> recipe;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<RecipeMsg> parse(const Envelope& e);
+};
+
+struct ChunkGet {
+  static constexpr const char* type = "chunk.get";
+  std::vector<cache::ChunkId> chunks;  // 1..max_chunk_ids
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<ChunkGet> parse(const Envelope& e);
+};
+
+// The chunks sent, in the order of the data frames, and those refused.
+struct ChunkData {
+  static constexpr const char* type = "chunk.data";
+  std::vector<cache::ChunkId> chunks;
+  std::vector<cache::ChunkId> refused;
+  std::vector<Bytes> data;  // one per chunk
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<ChunkData> parse(Envelope e);
+};
+
+struct JournalPush {
+  static constexpr const char* type = "journal.push";
+  Bytes journal_id;
+  std::vector<journal::StoredEvent> events;  // contiguous seqs
+  Envelope to_envelope(std::uint64_t id) const;
+  // Checks each row's form and payload hash (not the chain: the hub does,
+  // against what it holds).
+  static Result<JournalPush> parse(const Envelope& e);
+};
+
+struct JournalAck {
+  static constexpr const char* type = "journal.ack";
+  std::uint64_t acked_seq = 0;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<JournalAck> parse(const Envelope& e);
+};
+
+// ---- publisher endpoint
+struct PublishHave {
+  static constexpr const char* type = "publish.have";
+  std::vector<cache::ChunkId> chunks;  // 1..max_have_ids
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<PublishHave> parse(const Envelope& e);
+};
+
+struct PublishMissing {
+  static constexpr const char* type = "publish.missing";
+  std::vector<cache::ChunkId> chunks;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<PublishMissing> parse(const Envelope& e);
+};
+
+// Chunks to store: ids in the body, bytes in the data frames.
+struct PublishChunks {
+  static constexpr const char* type = "publish.chunks";
+  std::vector<cache::ChunkId> chunks;  // 1..max_chunk_ids
+  std::vector<Bytes> data;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<PublishChunks> parse(Envelope e);
+};
+
+struct PublishStored {
+  static constexpr const char* type = "publish.stored";
+  std::uint64_t count = 0;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<PublishStored> parse(const Envelope& e);
+};
+
+// A signed release (with the recipe of its content) or revocation.
+struct PublishStatement {
+  static constexpr const char* type = "publish.statement";
+  Bytes statement;                                     // SignedStatement::encode()
+  std::optional<std::vector<cache::RecipeEntry>> recipe;  // releases only
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<PublishStatement> parse(const Envelope& e);
+};
+
+struct PublishOk {
+  static constexpr const char* type = "publish.ok";
+  std::uint64_t seq = 0;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<PublishOk> parse(const Envelope& e);
+};
+
+// Either endpoint's refusal: error {code, message[, seq]}.
+struct ErrorMsg {
+  static constexpr const char* type = "error";
+  Errc code = Errc::io;
+  std::string message;
+  std::optional<std::uint64_t> seq;  // journal.push: the first event that does not chain
+  Status status() const { return {code, message}; }
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<ErrorMsg> parse(const Envelope& e);
+};
+
+// The wire token back to an Errc (unknown tokens read as io).
+Errc errc_from_wire(std::string_view code);
+
+// A reply of the expected type, or the hub's error as a Status, or
+// invalid_argument for anything else.
+template <typename M>
+Result<M> expect(const Envelope& e) {
+  if (e.type == M::type) return M::parse(e);
+  if (e.type == ErrorMsg::type) {
+    Result<ErrorMsg> err = ErrorMsg::parse(e);
+    if (!err) return err.status();
+    return err->status();
+  }
+  return Status(Errc::invalid_argument, "expected a '" + std::string(M::type) + "' reply, got '" + e.type + "'");
+}
+
+// Notices on the PUB endpoint: topic frame "catalog", then MessagePack {seq}.
+inline constexpr std::string_view notice_topic = "catalog";
+std::vector<Bytes> catalog_notice(std::uint64_t seq);
+Result<std::uint64_t> parse_catalog_notice(const std::vector<Bytes>& frames);
+
+}  // namespace outpost::sync::msg

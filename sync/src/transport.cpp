@@ -1,0 +1,163 @@
+#include "outpost/sync/transport.hpp"
+
+#include <sodium.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "outpost/core/random.hpp"
+#include "outpost/crypto/sodium.hpp"
+
+namespace outpost::sync {
+
+CurveKeyPair CurveKeyPair::generate(Random& random) {
+  crypto::SecretKey secret = crypto::SecretKey::random(random, 32);
+  return from_secret(secret.view());
+}
+
+CurveKeyPair CurveKeyPair::from_secret(ByteView secret) {
+  if (secret.size() != 32) throw Error(Errc::invalid_argument, "a CURVE secret key is 32 bytes");
+  crypto::ensure_sodium();
+  CurvePublicKey pub{};
+  if (crypto_scalarmult_base(pub.data(), secret.data()) != 0) {
+    throw Error(Errc::invalid_argument, "unusable CURVE secret key");
+  }
+  return {crypto::SecretKey::from_bytes(secret), pub};
+}
+
+std::string z85(const CurvePublicKey& key) {
+  char text[41] = {};
+  zmq_z85_encode(text, key.data(), key.size());
+  return text;
+}
+
+std::optional<CurvePublicKey> from_z85(std::string_view text) {
+  if (text.size() != 40) return std::nullopt;
+  const std::string copy(text);
+  CurvePublicKey key{};
+  if (zmq_z85_decode(key.data(), copy.c_str()) == nullptr) return std::nullopt;
+  return key;
+}
+
+namespace {
+
+void tune(zmq::socket_t& socket, const SocketTuning& tuning) {
+  socket.set(zmq::sockopt::linger, static_cast<int>(tuning.linger.count()));
+  socket.set(zmq::sockopt::reconnect_ivl, static_cast<int>(tuning.reconnect.count()));
+  socket.set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(tuning.reconnect_max.count()));
+  socket.set(zmq::sockopt::sndhwm, tuning.send_hwm);
+  socket.set(zmq::sockopt::rcvhwm, tuning.recv_hwm);
+  socket.set(zmq::sockopt::handshake_ivl, static_cast<int>(tuning.handshake.count()));
+}
+
+}  // namespace
+
+void make_curve_server(zmq::socket_t& socket, const CurveKeyPair& keys, const std::string& zap_domain,
+                       const SocketTuning& tuning) {
+  tune(socket, tuning);
+  socket.set(zmq::sockopt::zap_domain, zap_domain);
+  socket.set(zmq::sockopt::curve_server, true);
+  socket.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(keys.secret_key().data(), 32));
+}
+
+void make_curve_client(zmq::socket_t& socket, const CurveKeyPair& keys, const CurvePublicKey& server,
+                       const SocketTuning& tuning) {
+  tune(socket, tuning);
+  socket.set(zmq::sockopt::curve_serverkey, zmq::const_buffer(server.data(), server.size()));
+  socket.set(zmq::sockopt::curve_publickey, zmq::const_buffer(keys.public_key().data(), 32));
+  socket.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(keys.secret_key().data(), 32));
+}
+
+std::optional<std::vector<Bytes>> recv_frames(zmq::socket_t& socket, zmq::recv_flags flags) {
+  std::vector<Bytes> frames;
+  zmq::message_t frame;
+  do {
+    if (!socket.recv(frame, frames.empty() ? flags : zmq::recv_flags::none)) return std::nullopt;
+    const auto* p = static_cast<const std::uint8_t*>(frame.data());
+    frames.emplace_back(p, p + frame.size());
+  } while (frame.more());
+  return frames;
+}
+
+bool send_frames(zmq::socket_t& socket, const std::vector<Bytes>& frames, zmq::send_flags flags) {
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const bool last = i + 1 == frames.size();
+    try {
+      const auto sent = socket.send(zmq::const_buffer(frames[i].data(), frames[i].size()),
+                                    last ? flags : (flags | zmq::send_flags::sndmore));
+      // A multipart message is atomic: only its first frame can fail to queue.
+      if (!sent) return false;
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EHOSTUNREACH) return false;  // ROUTER_MANDATORY: the peer is gone
+      throw;
+    }
+  }
+  return true;
+}
+
+std::string user_id_of(zmq::message_t& frame) {
+  const char* value = frame.gets("User-Id");
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+std::optional<std::uint16_t> port_of(std::string_view endpoint) {
+  const auto colon = endpoint.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  unsigned port = 0;
+  const char* first = endpoint.data() + colon + 1;
+  const char* last = endpoint.data() + endpoint.size();
+  const auto [end, ec] = std::from_chars(first, last, port);
+  if (ec != std::errc() || end != last || port == 0 || port > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(port);
+}
+
+// ---- ZAP (RFC 27)
+
+ZapHandler::ZapHandler(zmq::context_t& context, Admit admit) : context_(context), admit_(std::move(admit)) {
+  zmq::socket_t socket(context_, zmq::socket_type::rep);
+  socket.set(zmq::sockopt::linger, 0);
+  socket.bind("inproc://zeromq.zap.01");  // before any server socket binds
+  thread_ = std::thread([this, s = std::move(socket)]() mutable { run(std::move(s)); });
+}
+
+ZapHandler::~ZapHandler() {
+  stop_ = true;
+  thread_.join();
+}
+
+void ZapHandler::run(zmq::socket_t socket) {
+  auto text = [](const Bytes& b) { return std::string(b.begin(), b.end()); };
+  while (!stop_) {
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    try {
+      if (zmq::poll(&item, 1, std::chrono::milliseconds(100)) == 0) continue;
+      auto request = recv_frames(socket, zmq::recv_flags::dontwait);
+      if (!request) continue;
+      // version, request id, domain, address, routing id, mechanism, credentials...
+      std::string status = "400", reason = "refused", user;
+      if (request->size() >= 6 && text((*request)[0]) == "1.0") {
+        const std::string mechanism = text((*request)[5]);
+        if (mechanism == "CURVE" && request->size() == 7 && (*request)[6].size() == 32) {
+          CurvePublicKey key{};
+          std::memcpy(key.data(), (*request)[6].data(), key.size());
+          if (auto admitted = admit_(text((*request)[2]), key)) {
+            status = "200";
+            reason = "OK";
+            user = std::move(*admitted);
+          }
+        } else {
+          reason = "CURVE required";
+        }
+      }
+      const Bytes request_id = request->size() > 1 ? (*request)[1] : Bytes();
+      send_frames(socket,
+                  {Bytes{'1', '.', '0'}, request_id, Bytes(status.begin(), status.end()),
+                   Bytes(reason.begin(), reason.end()), Bytes(user.begin(), user.end()), Bytes()},
+                  zmq::send_flags::none);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return;  // the context is shutting down
+    }
+  }
+}
+
+}  // namespace outpost::sync
