@@ -284,21 +284,29 @@ Result<ChunkData> ChunkData::parse(Envelope e) {
 }
 
 Envelope JournalPush::to_envelope(std::uint64_t id) const {
+  // The rows ride in a data frame: a batch can outgrow the header limit.
   json rows = json::array();
   for (const auto& event : events) rows.push_back(journal::to_row(event));
-  return make(type, id, {{"journal_id", bin(journal_id)}, {"events", std::move(rows)}});
+  return make(type, id, {{"journal_id", bin(journal_id)}}, {json::to_msgpack(rows)});
 }
 Result<JournalPush> JournalPush::parse(const Envelope& e) {
   Fields f(e);
   JournalPush m;
   m.journal_id = f.bytes("journal_id", 8, 32);
-  const json* rows = f.optional("events");
-  if (rows == nullptr || !rows->is_array() || rows->empty() || rows->size() > max_push_events) {
-    f.fail("events", "is not a list of 1-" + std::to_string(max_push_events) + " event rows");
-  }
+  if (e.data.size() != 1) f.fail("expected one data frame (the event rows)");
   Result<JournalPush> checked = f.done(std::move(m));
   if (!checked) return checked;
-  for (const json& row : *rows) {
+  json rows;
+  try {
+    rows = json::from_msgpack(e.data.front().begin(), e.data.front().end());
+  } catch (const json::exception&) {
+    return Status(Errc::invalid_argument, "journal.push: the event rows are not MessagePack");
+  }
+  if (!rows.is_array() || rows.empty() || rows.size() > max_push_events) {
+    return Status(Errc::invalid_argument,
+                  "journal.push: expected a list of 1-" + std::to_string(max_push_events) + " event rows");
+  }
+  for (const json& row : rows) {
     Result<journal::StoredEvent> event = journal::from_row(row);
     if (!event) return Status(Errc::invalid_argument, "journal.push: " + event.status().message());
     if (!checked->events.empty() && event->seq != checked->events.back().seq + 1) {

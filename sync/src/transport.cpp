@@ -32,7 +32,9 @@ std::string z85(const CurvePublicKey& key) {
 }
 
 std::optional<CurvePublicKey> from_z85(std::string_view text) {
-  if (text.size() != 40) return std::nullopt;
+  // zmq_z85_decode reads a C string: a NUL inside would end it early and
+  // leave the rest of the key zero.
+  if (text.size() != 40 || text.find('\0') != std::string_view::npos) return std::nullopt;
   const std::string copy(text);
   CurvePublicKey key{};
   if (zmq_z85_decode(key.data(), copy.c_str()) == nullptr) return std::nullopt;
@@ -96,7 +98,8 @@ bool send_frames(zmq::socket_t& socket, const std::vector<Bytes>& frames, zmq::s
 }
 
 std::string user_id_of(zmq::message_t& frame) {
-  const char* value = frame.gets("User-Id");
+  // Not cppzmq's gets(), which throws when the property is absent.
+  const char* value = zmq_msg_gets(frame.handle(), "User-Id");
   return value == nullptr ? std::string() : std::string(value);
 }
 

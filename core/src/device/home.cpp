@@ -1,10 +1,13 @@
 #include "outpost/device/home.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <string_view>
 
 #include "outpost/core/guard.hpp"
 #include "outpost/crypto/kdf.hpp"
+#include "outpost/storage/file_io.hpp"
 
 namespace outpost::device {
 
@@ -71,10 +74,33 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     if (!journal) return journal.status();
     std::unique_ptr<DeviceHome> home(new DeviceHome(root, std::move(cache).value(), std::move(catalog).value(),
                                                     std::move(index).value(), std::move(journal).value(),
-                                                    crypto::derive_key(*master, crypto::purpose::lead_dedupe)));
+                                                    crypto::derive_key(*master, crypto::purpose::lead_dedupe),
+                                                    crypto::derive_key(*master, crypto::purpose::device_transport)));
     if (Status s = home->shred_revoked(); !s) return s;
     if (Status s = home->catch_up_index(); !s) return s;
     return home;
+  });
+}
+
+Status DeviceHome::destroy() {
+  return guarded([&]() -> Status {
+    // The marker first: a crash half-way still reads as wiped, never as a usable home.
+    storage::create_file_durably(root_ / "WIPED", as_bytes("wiped on the hub's request\n"), 0600);
+    const fs::path key = key_path(root_);
+    if (fs::exists(key)) {
+      const std::uintmax_t size = fs::file_size(key);
+      storage::UniqueFd fd = storage::open_file(key, O_WRONLY, 0600);
+      const Bytes zeros(static_cast<std::size_t>(size), 0);
+      storage::write_all(fd.get(), zeros, key);
+      storage::sync_fd(fd.get(), key);
+      fs::remove(key);
+    }
+    for (const fs::path& p : {cache_path(root_), catalog_path(root_), search_path(root_), journal_path(root_)}) {
+      fs::remove_all(p);
+      fs::remove(fs::path(p.string() + "-wal"));
+      fs::remove(fs::path(p.string() + "-shm"));
+    }
+    return Status::ok();
   });
 }
 

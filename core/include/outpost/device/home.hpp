@@ -119,22 +119,34 @@ class DeviceHome {
   // A retiring device's undelivered journal, sealed to the hub (its lead key).
   Result<journal::ExportSummary> export_journal(const fs::path& out, Random& random);
 
+  // The secret of the device's transport (CURVE) key, derived from the
+  // master key: destroying the master key also retires the device's identity.
+  const crypto::SecretKey& transport_secret() const noexcept { return transport_secret_; }
+
+  // Remote wipe: destroys the master key (overwritten, then removed) and the
+  // cache, catalog, search index and journal, leaving a WIPED marker. The
+  // object must not be used afterwards except to be destroyed.
+  Status destroy();
+  static bool wiped(const fs::path& root) { return fs::exists(root / "WIPED"); }
+
  private:
   DeviceHome(fs::path root, std::unique_ptr<cache::AssetCache> cache, std::unique_ptr<catalog::DeviceCatalog> catalog,
              std::unique_ptr<search::SearchIndex> index, std::unique_ptr<journal::Journal> journal,
-             crypto::SecretKey lead_dedupe_key)
+             crypto::SecretKey lead_dedupe_key, crypto::SecretKey transport_secret)
       : root_(std::move(root)),
         cache_(std::move(cache)),
         catalog_(std::move(catalog)),
         index_(std::move(index)),
         journal_(std::move(journal)),
-        lead_dedupe_key_(std::move(lead_dedupe_key)) {}
+        lead_dedupe_key_(std::move(lead_dedupe_key)),
+        transport_secret_(std::move(transport_secret)) {}
   fs::path root_;
   std::unique_ptr<cache::AssetCache> cache_;
   std::unique_ptr<catalog::DeviceCatalog> catalog_;
   std::unique_ptr<search::SearchIndex> index_;
   std::unique_ptr<journal::Journal> journal_;
   crypto::SecretKey lead_dedupe_key_;
+  crypto::SecretKey transport_secret_;
   gate::DecisionSink sink_;
   SearchSink search_sink_;
 

@@ -1,0 +1,148 @@
+// A real hub on 127.0.0.1 (ports the test picks) in a temp home, with a
+// registered publisher, and device homes enrolled against it: for tests of
+// the sync layer end to end over real CURVE sockets.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "outpost/device/home.hpp"
+#include "outpost/sync/device_sync.hpp"
+#include "outpost/sync/hub.hpp"
+#include "outpost/sync/hub_admin.hpp"
+#include "outpost/sync/publisher.hpp"
+#include "test_support.hpp"
+
+namespace outpost::test {
+
+using namespace std::chrono_literals;
+
+// True if nothing listens on 127.0.0.1:port now.
+inline bool port_free(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// The first of four consecutive free ports, from a per-process start so
+// test processes running side by side do not collide.
+inline std::uint16_t pick_ports() {
+  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 2000) * 16);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::uint16_t base = next;
+    next = static_cast<std::uint16_t>(next + 4 > 60000 ? 20000 : next + 4);
+    if (port_free(base) && port_free(base + 1) && port_free(base + 2) && port_free(base + 3)) return base;
+  }
+  FAIL("no four free ports on 127.0.0.1");
+  return 0;
+}
+
+template <typename T>
+T must(Result<T> r) {
+  INFO(r.status().to_string());
+  REQUIRE(r.is_ok());
+  return std::move(r).value();
+}
+
+inline void must(const Status& s) {
+  INFO(s.to_string());
+  REQUIRE(s.is_ok());
+}
+
+struct HubFixture {
+  TempDir dir;
+  SeededRandom random{77};
+  SystemClock clock;
+  fs::path hub_home = dir / "hub";
+  sync::HubAddress address{"127.0.0.1", pick_ports()};
+  crypto::SigningKey publisher_key = crypto::SigningKey::generate(random);
+  std::unique_ptr<sync::Hub> hub;
+
+  explicit HubFixture(bool start_hub = true) {
+    must(sync::HubAdmin::init(hub_home, random, clock, address));
+    must(admin()->add_publisher("marketing", publisher_key.public_key()));
+    if (start_hub) start();
+  }
+
+  std::unique_ptr<sync::HubAdmin> admin() { return must(sync::HubAdmin::open(hub_home, random, clock)); }
+
+  void start(sync::HubOptions options = {}) { hub = must(sync::Hub::start(hub_home, clock, random, options)); }
+  void stop() { hub.reset(); }
+
+  sync::ParsedHubAddress hub_address() {
+    auto a = admin();
+    return {address, a->keys().curve.public_key()};
+  }
+
+  catalog::Release release(const std::string& asset, std::uint64_t version, const std::string& kind = "pdf") {
+    catalog::Release r;
+    r.asset = asset;
+    r.version = version;
+    r.title = "Title of " + asset;
+    r.kind = kind;
+    r.valid_from = clock.now() - 1h;
+    r.published_at = clock.now();
+    return r;
+  }
+
+  sync::PublishReport publish(const std::string& asset, std::uint64_t version, ByteView content) {
+    sync::PublisherClient client(hub_address(), random);
+    return must(client.publish(content, release(asset, version), publisher_key));
+  }
+
+  std::uint64_t revoke(const std::string& asset, std::uint64_t version) {
+    sync::PublisherClient client(hub_address(), random);
+    catalog::Revocation r{asset, version, "withdrawn by test", clock.now()};
+    return must(client.revoke(r, publisher_key));
+  }
+
+  // An enrolled device in its own home.
+  struct Device {
+    fs::path root;
+    std::unique_ptr<device::DeviceHome> home;
+    sync::DeviceLink link;
+  };
+
+  std::unique_ptr<device::DeviceHome> open_home(const fs::path& root) {
+    return must(device::DeviceHome::open(root, clock, random, {}));
+  }
+
+  Device device(const std::string& name, const std::string& role = "rep") {
+    Device d;
+    d.root = dir / ("device-" + name);
+    must(device::DeviceHome::init(d.root, random, {}));
+    d.home = open_home(d.root);
+    const sync::EnrollToken token = must(admin()->enroll_token(name, role));
+    d.link = must(sync::enroll(*d.home, must(sync::EnrollToken::parse(token.encode()))));
+    return d;
+  }
+
+  Result<sync::SyncReport> sync(Device& d, sync::SyncOptions options = {}) {
+    return sync::sync_once(*d.home, d.link, random, options);
+  }
+};
+
+inline Bytes read_all(cache::AssetReader& reader) {
+  Bytes out(reader.size());
+  std::size_t at = 0;
+  while (at < out.size()) {
+    auto n = reader.read_at(at, MutableByteView(out).subspan(at));
+    REQUIRE(n.is_ok());
+    REQUIRE(*n > 0);
+    at += *n;
+  }
+  return out;
+}
+
+}  // namespace outpost::test
