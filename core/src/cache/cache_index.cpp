@@ -1,6 +1,9 @@
 #include "cache_index.hpp"
 
+#include <set>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
 
 #include "outpost/storage/database.hpp"
 
@@ -58,13 +61,27 @@ void bind_blob(SQLite::Statement& st, int index, ByteView bytes) {
   st.bind(index, bytes.data(), static_cast<int>(bytes.size()));
 }
 
-constexpr std::string_view version_columns = R"sql(
-  SELECT v.asset, v.version, v.size, v.digest, v.chunk_count, v.pinned, v.imported_at,
-         v.last_used,
-         EXISTS(SELECT 1 FROM versions n WHERE n.asset = v.asset AND n.version > v.version),
-         (SELECT count(*) FROM recipe r JOIN chunks c ON c.id = r.chunk
-           WHERE r.asset = v.asset AND r.version = v.version AND c.missing = 1)
-  FROM versions v )sql";
+// SQL: version `v` (a table alias) has no missing chunk.
+std::string complete(const std::string& v) {
+  return "NOT EXISTS(SELECT 1 FROM recipe rc JOIN chunks cc ON cc.id = rc.chunk WHERE rc.asset = " + v +
+         ".asset AND rc.version = " + v + ".version AND cc.missing = 1)";
+}
+
+// SQL: a newer complete version of v's asset is cached. One still being
+// filled does not count: it must not get the version it replaces evicted
+// first, before it can be shown.
+std::string superseded(const std::string& v) {
+  return "EXISTS(SELECT 1 FROM versions n WHERE n.asset = " + v + ".asset AND n.version > " + v + ".version AND " +
+         complete("n") + ")";
+}
+
+std::string version_columns() {
+  return "SELECT v.asset, v.version, v.size, v.digest, v.chunk_count, v.pinned, v.imported_at, v.last_used, " +
+         superseded("v") +
+         ", (SELECT count(DISTINCT r.chunk) FROM recipe r JOIN chunks c ON c.id = r.chunk "
+         "WHERE r.asset = v.asset AND r.version = v.version AND c.missing = 1) "
+         "FROM versions v ";
+}
 
 VersionInfo version_from_row(SQLite::Statement& st) {
   VersionInfo info;
@@ -81,17 +98,39 @@ VersionInfo version_from_row(SQLite::Statement& st) {
   return info;
 }
 
+// The version row and its recipe links; the chunk rows must exist already.
+void insert_version(SQLite::Database& db, const VersionInfo& info, const std::vector<RecipeEntry>& recipe) {
+  SQLite::Statement version(db,
+                            "INSERT INTO versions(asset, version, size, digest, chunk_count, imported_at, last_used) "
+                            "VALUES(?, ?, ?, ?, ?, ?, ?)");
+  SQLite::Statement link(db, "INSERT INTO recipe(asset, version, idx, chunk) VALUES(?, ?, ?, ?)");
+  bind_ref(version, info.ref);
+  version.bind(3, static_cast<std::int64_t>(info.size));
+  bind_blob(version, 4, info.digest.view());
+  version.bind(5, static_cast<std::int64_t>(recipe.size()));
+  version.bind(6, to_unix_ms(info.imported_at));
+  version.bind(7, to_unix_ms(info.last_used));
+  version.exec();
+  std::int64_t idx = 0;
+  for (const RecipeEntry& e : recipe) {
+    link.reset();
+    bind_ref(link, info.ref);
+    link.bind(3, idx++);
+    bind_blob(link, 4, e.id.view());
+    link.exec();
+  }
+}
+
 }  // namespace
 
 CacheIndex::CacheIndex(const std::filesystem::path& path)
     // FULL: an index row must never survive a power cut that its files did not.
     : db_(storage::open_database(path, schema, true, storage::Durability::full)),
       chunk_present_(db_, "SELECT 1 FROM chunks WHERE id = ? AND missing = 0"),
-      find_(db_, std::string(version_columns) + "WHERE v.asset = ? AND v.version = ?"),
+      chunk_(db_, "SELECT size, missing FROM chunks WHERE id = ?"),
+      find_(db_, version_columns() + "WHERE v.asset = ? AND v.version = ?"),
       presence_(db_,
-                "SELECT v.size, v.digest, NOT EXISTS(SELECT 1 FROM recipe r JOIN chunks c ON c.id = r.chunk "
-                "WHERE r.asset = v.asset AND r.version = v.version AND c.missing = 1) "
-                "FROM versions v WHERE v.asset = ? AND v.version = ?") {}
+                "SELECT v.size, v.digest, " + complete("v") + " FROM versions v WHERE v.asset = ? AND v.version = ?") {}
 
 std::optional<Bytes> CacheIndex::meta(const std::string& key) { return storage::meta_blob(db_, key); }
 
@@ -126,33 +165,59 @@ bool CacheIndex::chunk_present(const ChunkId& id) {
   return chunk_present_.executeStep();
 }
 
+std::optional<ChunkRow> CacheIndex::chunk(const ChunkId& id) {
+  chunk_.reset();
+  bind_blob(chunk_, 1, id.view());
+  if (!chunk_.executeStep()) return std::nullopt;
+  ChunkRow row{id, static_cast<std::uint32_t>(chunk_.getColumn(0).getInt64()), chunk_.getColumn(1).getInt() != 0};
+  chunk_.reset();
+  return row;
+}
+
 void CacheIndex::add_version(const VersionInfo& info, const std::vector<RecipeEntry>& recipe, std::int64_t intent) {
   storage::Transaction tx(db_);
   SQLite::Statement chunk(db_,
                           "INSERT INTO chunks(id, size, missing) VALUES(?, ?, 0) "
                           "ON CONFLICT(id) DO UPDATE SET missing = 0");
-  SQLite::Statement version(db_,
-                            "INSERT INTO versions(asset, version, size, digest, chunk_count, imported_at, last_used) "
-                            "VALUES(?, ?, ?, ?, ?, ?, ?)");
-  SQLite::Statement link(db_, "INSERT INTO recipe(asset, version, idx, chunk) VALUES(?, ?, ?, ?)");
-  bind_ref(version, info.ref);
-  version.bind(3, static_cast<std::int64_t>(info.size));
-  bind_blob(version, 4, info.digest.view());
-  version.bind(5, static_cast<std::int64_t>(recipe.size()));
-  version.bind(6, to_unix_ms(info.imported_at));
-  version.bind(7, to_unix_ms(info.last_used));
-  version.exec();
-  std::int64_t idx = 0;
   for (const RecipeEntry& e : recipe) {
     chunk.reset();
     bind_blob(chunk, 1, e.id.view());
     chunk.bind(2, static_cast<std::int64_t>(e.size));
     chunk.exec();
-    link.reset();
-    bind_ref(link, info.ref);
-    link.bind(3, idx++);
-    bind_blob(link, 4, e.id.view());
-    link.exec();
+  }
+  insert_version(db_, info, recipe);
+  end_intent(intent);
+  tx.commit();
+}
+
+void CacheIndex::add_recipe(const VersionInfo& info, const std::vector<RecipeEntry>& recipe) {
+  storage::Transaction tx(db_);
+  SQLite::Statement insert(db_, "INSERT INTO chunks(id, size, missing) VALUES(?, ?, 1)");
+  for (const RecipeEntry& e : recipe) {
+    if (const std::optional<ChunkRow> known = chunk(e.id)) {
+      // Equal ids with unequal sizes cannot both be true; refuse the recipe
+      // rather than let it skew the offsets of a version already cached.
+      if (known->size == e.size) continue;
+      throw Error(Errc::integrity, "the recipe of " + info.ref.to_string() + " gives chunk " +
+                                       e.id.hex().substr(0, 16) + " " + std::to_string(e.size) +
+                                       " bytes, but the cache holds it with " + std::to_string(known->size));
+    }
+    insert.reset();
+    bind_blob(insert, 1, e.id.view());
+    insert.bind(2, static_cast<std::int64_t>(e.size));
+    insert.exec();
+  }
+  insert_version(db_, info, recipe);
+  tx.commit();
+}
+
+void CacheIndex::mark_present(const std::vector<ChunkId>& ids, std::int64_t intent) {
+  storage::Transaction tx(db_);
+  SQLite::Statement st(db_, "UPDATE chunks SET missing = 0 WHERE id = ?");
+  for (const ChunkId& id : ids) {
+    st.reset();
+    bind_blob(st, 1, id.view());
+    st.exec();
   }
   end_intent(intent);
   tx.commit();
@@ -204,8 +269,9 @@ std::optional<AssetCache::Presence> CacheIndex::presence(const VersionRef& ref) 
   return p;
 }
 
-std::optional<std::uint64_t> CacheIndex::newest_version(const std::string& asset) {
-  SQLite::Statement st(db_, "SELECT max(version) FROM versions WHERE asset = ?");
+std::optional<std::uint64_t> CacheIndex::newest_version(const std::string& asset, bool complete_only) {
+  SQLite::Statement st(db_, "SELECT max(version) FROM versions v WHERE asset = ?" +
+                                (complete_only ? " AND " + complete("v") : std::string()));
   st.bind(1, asset);
   st.executeStep();
   if (st.getColumn(0).isNull()) return std::nullopt;
@@ -213,7 +279,7 @@ std::optional<std::uint64_t> CacheIndex::newest_version(const std::string& asset
 }
 
 std::vector<VersionInfo> CacheIndex::list() {
-  SQLite::Statement st(db_, std::string(version_columns) + "ORDER BY v.asset, v.version");
+  SQLite::Statement st(db_, version_columns() + "ORDER BY v.asset, v.version");
   std::vector<VersionInfo> out;
   while (st.executeStep()) out.push_back(version_from_row(st));
   return out;
@@ -234,6 +300,35 @@ std::vector<RecipeEntry> CacheIndex::recipe(const VersionRef& ref) {
   return out;
 }
 
+std::vector<ChunkSpec> CacheIndex::missing_chunks(const VersionRef& ref) {
+  SQLite::Statement st(db_,
+                       "SELECT r.chunk, c.size FROM recipe r JOIN chunks c ON c.id = r.chunk "
+                       "WHERE r.asset = ? AND r.version = ? AND c.missing = 1 ORDER BY r.idx");
+  bind_ref(st, ref);
+  std::vector<ChunkSpec> out;
+  std::unordered_set<ChunkId> seen;
+  while (st.executeStep()) {
+    const ChunkId id = chunk_id(st.getColumn(0));
+    if (seen.insert(id).second) out.push_back({id, static_cast<std::uint32_t>(st.getColumn(1).getInt64())});
+  }
+  return out;
+}
+
+std::vector<VersionRef> CacheIndex::versions_using(const std::vector<ChunkId>& ids) {
+  SQLite::Statement st(db_, "SELECT DISTINCT asset, version FROM recipe WHERE chunk = ?");
+  std::set<std::pair<std::string, std::uint64_t>> found;
+  for (const ChunkId& id : ids) {
+    st.reset();
+    bind_blob(st, 1, id.view());
+    while (st.executeStep()) {
+      found.emplace(st.getColumn(0).getString(), static_cast<std::uint64_t>(st.getColumn(1).getInt64()));
+    }
+  }
+  std::vector<VersionRef> out;
+  for (const auto& [asset, version] : found) out.push_back({asset, version});
+  return out;
+}
+
 void CacheIndex::touch(const VersionRef& ref, TimePoint when) {
   SQLite::Statement st(db_, "UPDATE versions SET last_used = ? WHERE asset = ? AND version = ?");
   st.bind(1, to_unix_ms(when));
@@ -251,10 +346,8 @@ bool CacheIndex::set_pinned(const VersionRef& ref, bool pinned) {
 }
 
 std::vector<VersionRef> CacheIndex::eviction_order() {
-  SQLite::Statement st(db_,
-                       "SELECT asset, version FROM versions v WHERE pinned = 0 ORDER BY "
-                       "EXISTS(SELECT 1 FROM versions n WHERE n.asset = v.asset AND n.version > v.version) DESC, "
-                       "last_used ASC, imported_at ASC, asset ASC, version ASC");
+  SQLite::Statement st(db_, "SELECT asset, version FROM versions v WHERE pinned = 0 ORDER BY " + superseded("v") +
+                                " DESC, last_used ASC, imported_at ASC, asset ASC, version ASC");
   std::vector<VersionRef> out;
   while (st.executeStep()) {
     out.push_back({st.getColumn(0).getString(), static_cast<std::uint64_t>(st.getColumn(1).getInt64())});
@@ -300,7 +393,7 @@ void CacheIndex::mark_missing(const ChunkId& id) {
   st.exec();
 }
 
-std::vector<VersionRef> CacheIndex::damaged_versions() {
+std::vector<VersionRef> CacheIndex::incomplete_versions() {
   SQLite::Statement st(db_,
                        "SELECT DISTINCT r.asset, r.version FROM recipe r JOIN chunks c ON c.id = r.chunk "
                        "WHERE c.missing = 1 ORDER BY r.asset, r.version");

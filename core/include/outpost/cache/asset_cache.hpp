@@ -3,7 +3,11 @@
 // plus its content digest, recorded in an SQLite index. Identical chunks
 // are stored once. Imports are all-or-nothing even across kill -9 or power
 // loss. A quota is enforced by evicting least-recently-used versions,
-// superseded ones first, pinned ones never.
+// superseded ones (by a newer complete version) first, pinned ones never.
+// A version can also arrive piece by piece (from a sync): add_recipe records
+// it with every chunk the cache lacks marked missing, store_chunks fills
+// them in any order and across restarts; until the last one is stored the
+// version is incomplete and is never shown.
 // One AssetCache per home directory at a time (a lock file enforces it
 // across processes); an instance is used by one thread at a time, and the
 // AssetReaders it hands out must not outlive it.
@@ -29,8 +33,8 @@ struct VersionInfo {
   VersionRef ref;
   std::uint64_t size = 0;
   crypto::Digest digest;  // content digest (cache/content_digest.hpp)
-  std::size_t chunk_count = 0;
-  std::size_t missing_chunks = 0;
+  std::size_t chunk_count = 0;     // recipe entries (a chunk may repeat)
+  std::size_t missing_chunks = 0;  // distinct chunks still to fetch
   bool pinned = false;
   bool superseded = false;  // a newer version of the asset is cached
   TimePoint imported_at;
@@ -51,7 +55,9 @@ struct CacheStats {
 struct VerifyReport {
   std::size_t chunks_checked = 0;
   std::vector<ChunkId> bad_chunks;         // now marked missing
-  std::vector<VersionRef> damaged_versions;  // versions that need a re-fetch
+  // Versions with a missing chunk, whether just found bad or still being
+  // filled: each needs a fetch.
+  std::vector<VersionRef> damaged_versions;
   bool ok() const { return bad_chunks.empty(); }
 };
 
@@ -59,6 +65,23 @@ struct EvictReport {
   std::vector<VersionRef> evicted;
   std::uint64_t stored_bytes = 0;  // after eviction
   bool reached_target = true;      // false when only pinned versions are left
+};
+
+// A chunk a version still needs, as a sync engine asks a hub for it.
+struct ChunkSpec {
+  ChunkId id;
+  std::uint32_t size = 0;
+};
+
+// A chunk's bytes as received; the view need only outlive the call.
+struct ChunkData {
+  ChunkId id;
+  ByteView bytes;
+};
+
+struct StoreReport {
+  std::size_t stored = 0;
+  std::size_t already_present = 0;  // held already, or repeated in the batch
 };
 
 // Called with (bytes done, total or 0 if unknown) during long operations.
@@ -87,9 +110,33 @@ class AssetCache {
   // Stores a version from a stream. Importing identical content again is a
   // no-op; different content under an existing (asset, version) is
   // already_exists. Nothing is kept if it fails (disk_full, io ...).
+  // Importing a version that add_recipe left incomplete fills its missing
+  // chunks, if the content matches its digest.
   Result<VersionInfo> import(const VersionRef& ref, storage::ByteSource& source, const ProgressFn& progress = {});
 
-  // A reader of the given version, or of the newest cached one. Marks it used.
+  // Records a version from its recipe (checked with check_recipe against
+  // expected_digest and size) before its content arrives: chunks the cache
+  // holds are shared, the others are missing until store_chunks. Stored
+  // bytes do not change. Adding the same digest again returns the version;
+  // another digest under an existing (asset, version) is already_exists.
+  Result<VersionInfo> add_recipe(const VersionRef& ref, const std::vector<RecipeEntry>& recipe,
+                                 const crypto::Digest& expected_digest, std::uint64_t size);
+  // The version's distinct missing chunks in recipe order (what to fetch);
+  // not_found if the version is not cached.
+  Result<std::vector<ChunkSpec>> missing_chunks(const VersionRef& ref) const;
+  // Versions with a missing chunk: being filled, or damaged.
+  std::vector<VersionRef> incomplete_versions() const;
+  // Stores received chunks that cached versions lack. Every chunk is checked
+  // before any is kept: integrity if its bytes do not hash to its id or its
+  // size is not the recipe's, invalid_argument if no cached version uses
+  // it. Held chunks are skipped. The batch is durable and all-or-nothing;
+  // then the quota is enforced, sparing the versions the batch filled.
+  Result<StoreReport> store_chunks(const std::vector<ChunkData>& chunks);
+  // The version's chunks in order; not_found if it is not cached.
+  Result<std::vector<RecipeEntry>> recipe(const VersionRef& ref) const;
+
+  // A reader of the given version, or of the newest complete one. Marks it
+  // used. integrity if the version is incomplete (chunks still to fetch).
   Result<AssetReader> open_reader(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
 
   Result<VersionInfo> info(const VersionRef& ref) const;
@@ -108,13 +155,12 @@ class AssetCache {
   Status shred(const VersionRef& ref);
   // Evicts versions until the stored bytes are at most target.
   Result<EvictReport> evict_to(std::uint64_t target_bytes);
-  // A quota enforced after every import; nullopt removes it.
+  // A quota enforced after every import and store_chunks; nullopt removes it.
   Status set_quota(std::optional<std::uint64_t> bytes);
 
   // Decrypts and re-hashes every chunk; bad ones are marked missing and
   // their files removed, so they are fetched again and never shown.
   Result<VerifyReport> verify(const ProgressFn& progress = {});
-
 
  private:
   friend class AssetReader;
