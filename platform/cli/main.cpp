@@ -8,6 +8,7 @@
 #include "cache_commands.hpp"
 #include "catalog_commands.hpp"
 #include "journal_commands.hpp"
+#include "sync_commands.hpp"
 #include "cli_support.hpp"
 
 namespace {
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
   outpost::cli::add_cache_commands(app, ctx);
   outpost::cli::add_catalog_commands(app, ctx);
   outpost::cli::add_journal_commands(app, ctx);
+  outpost::cli::add_sync_commands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -412,6 +412,34 @@ void SyncEngine::stop() {
   asio::post(impl->io, [impl] { impl->stop(); });
 }
 
+Status run_daemon(device::DeviceHome& home, const DeviceLink& link, Random& random, const SyncOptions& options,
+                  const std::function<void(const Result<SyncReport>&)>& on_session, const std::atomic<bool>& stop) {
+  return guarded([&]() -> Status {
+    asio::io_context io;
+    SyncEngine engine(io, home, link, random, options);
+    bool wiped = false;
+    engine.run_daemon([&](const Result<SyncReport>& r) {
+      if (r && r->wiped) wiped = true;
+      on_session(r);
+    });
+    asio::steady_timer poll(io);
+    std::function<void()> watch = [&] {
+      poll.expires_after(200ms);
+      poll.async_wait([&](boost::system::error_code ec) {
+        if (ec) return;
+        if (stop || wiped) {
+          engine.stop();
+          return;
+        }
+        watch();
+      });
+    };
+    watch();
+    io.run();
+    return Status::ok();
+  });
+}
+
 Result<SyncReport> sync_once(device::DeviceHome& home, const DeviceLink& link, Random& random,
                              const SyncOptions& options, SyncProgressFn progress) {
   return guarded([&]() -> Result<SyncReport> {

@@ -2,10 +2,17 @@
 // sockets on 127.0.0.1.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
+#include <thread>
+
 #include "hub_fixture.hpp"
+#include "outpost/cache/content_digest.hpp"
+#include "outpost/sync/messages.hpp"
 
 using namespace outpost;
 using namespace outpost::test;
+using outpost::sync::Envelope;
 
 TEST_CASE("publish, enroll, sync, open: the device shows exactly the published bytes", "[sync][hub]") {
   HubFixture f;
@@ -29,4 +36,380 @@ TEST_CASE("publish, enroll, sync, open: the device shows exactly the published b
   const sync::SyncReport again = must(f.sync(rep));
   CHECK(again.chunks_fetched == 0);
   CHECK(again.releases == 0);
+}
+
+namespace {
+
+// A raw DEALER on the device's own transport key, for speaking the protocol
+// by hand (or badly).
+struct RawClient {
+  zmq::context_t context;
+  zmq::socket_t socket{context, zmq::socket_type::dealer};
+  RawClient(const sync::CurveKeyPair& keys, const sync::CurvePublicKey& hub, const std::string& endpoint) {
+    sync::make_curve_client(socket, keys, hub);
+    socket.connect(endpoint);
+  }
+  void send(const std::vector<Bytes>& frames) { REQUIRE(sync::send_frames(socket, frames, zmq::send_flags::none)); }
+  void send(const Envelope& e) { send(sync::encode(e)); }
+  // The next reply within the wait, or nullopt.
+  std::optional<Envelope> reply(std::chrono::milliseconds wait = 3000ms) {
+    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, wait) == 0) return std::nullopt;
+    auto frames = sync::recv_frames(socket);
+    auto e = sync::decode(*frames);
+    REQUIRE(e.is_ok());
+    return std::move(e).value();
+  }
+};
+
+Envelope hello_for(device::DeviceHome& home, std::uint64_t id) {
+  return sync::msg::Hello{home.journal().id(), home.catalog().status().seq, 0}.to_envelope(id);
+}
+
+}  // namespace
+
+TEST_CASE("enrollment refuses a reused, an expired and a forged token", "[sync][hub]") {
+  HubFixture f;
+  auto admin = f.admin();
+  const sync::EnrollToken token = must(admin->enroll_token("tab-1", "rep"));
+
+  auto first = f.device("tab-0");  // a good token works
+  CHECK(first.link.device == "tab-0");
+  CHECK(first.link.role == "rep");
+
+  const fs::path root_a = f.dir / "a";
+  must(device::DeviceHome::init(root_a, f.random, {}));
+  auto a = f.open_home(root_a);
+  must(sync::enroll(*a, token));
+
+  SECTION("reused") {
+    const fs::path root_b = f.dir / "b";
+    must(device::DeviceHome::init(root_b, f.random, {}));
+    auto b = f.open_home(root_b);
+    auto again = sync::enroll(*b, token);
+    REQUIRE_FALSE(again.is_ok());
+    CHECK(again.status().code() == Errc::permission);
+    CHECK_FALSE(fs::exists(sync::DeviceLink::path(root_b)));
+  }
+  SECTION("expired") {
+    const sync::EnrollToken old = must(admin->enroll_token("tab-2", "kiosk", std::chrono::seconds(1)));
+    std::this_thread::sleep_for(1100ms);
+    const fs::path root_c = f.dir / "c";
+    must(device::DeviceHome::init(root_c, f.random, {}));
+    auto c = f.open_home(root_c);
+    auto late = sync::enroll(*c, old);
+    REQUIRE_FALSE(late.is_ok());
+    CHECK(late.status().code() == Errc::permission);
+  }
+  SECTION("forged") {
+    sync::EnrollToken forged = token;
+    forged.device = "tab-9";
+    forged.secret[0] ^= 1;
+    const fs::path root_d = f.dir / "d";
+    must(device::DeviceHome::init(root_d, f.random, {}));
+    auto d = f.open_home(root_d);
+    auto refused = sync::enroll(*d, forged);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Errc::permission);
+    CHECK_FALSE(f.admin()->store().device("tab-9"));
+  }
+}
+
+TEST_CASE("an unregistered key and a revoked device cannot sync", "[sync][hub]") {
+  HubFixture f;
+  f.publish("deck", 1, random_bytes(100'000, 2));
+  sync::SyncOptions quick;
+  quick.request_timeout = 1500ms;
+
+  SECTION("unregistered") {
+    const fs::path root = f.dir / "stranger";
+    must(device::DeviceHome::init(root, f.random, {}));
+    auto home = f.open_home(root);
+    sync::DeviceLink link{"stranger", "rep", f.address.sync(), f.address.notices(), f.hub->curve_key()};
+    auto r = sync::sync_once(*home, link, f.random, quick);
+    REQUIRE_FALSE(r.is_ok());
+    CHECK(r.status().code() == Errc::io);  // ZAP refused the handshake: no answer ever comes
+    CHECK(home->catalog().status().seq == 0);
+  }
+  SECTION("revoked") {
+    auto rep = f.device("rep-1");
+    must(f.sync(rep));
+    must(f.admin()->store().revoke_device("rep-1", f.clock.now()));
+    f.publish("deck", 2, random_bytes(100'000, 3));
+    auto r = f.sync(rep, quick);
+    REQUIRE_FALSE(r.is_ok());
+    CHECK(rep.home->catalog().status().seq == 1);
+  }
+}
+
+TEST_CASE("a device asking for a chunk no release uses is refused", "[sync][hub]") {
+  HubFixture f;
+  f.publish("deck", 1, random_bytes(100'000, 4));
+  auto rep = f.device("rep-1");
+  RawClient raw(sync::transport_keys(*rep.home), f.hub->curve_key(), f.address.sync());
+
+  SECTION("before hello, any request is out of order") {
+    raw.send(sync::msg::ChunkGet{{crypto::blake2b(as_bytes("x"))}}.to_envelope(1));
+    auto r = raw.reply();
+    REQUIRE(r);
+    auto error = sync::msg::ErrorMsg::parse(*r);
+    REQUIRE(error.is_ok());
+    CHECK(error->code == Errc::invalid_argument);
+  }
+  SECTION("after hello") {
+    raw.send(hello_for(*rep.home, 1));
+    REQUIRE(raw.reply());
+    const Bytes secret = random_bytes(1000, 5);
+    raw.send(sync::msg::ChunkGet{{crypto::blake2b(secret)}}.to_envelope(2));
+    auto r = raw.reply();
+    REQUIRE(r);
+    auto data = sync::msg::ChunkData::parse(*r);
+    REQUIRE(data.is_ok());
+    CHECK(data->chunks.empty());
+    CHECK(data->refused.size() == 1);
+  }
+  SECTION("a revoked release's chunks are no longer served") {
+    const Bytes content = random_bytes(50'000, 6);
+    f.publish("promo", 1, content);
+    f.revoke("promo", 1);
+    raw.send(hello_for(*rep.home, 1));
+    REQUIRE(raw.reply());
+    const cache::Recipe recipe = cache::make_recipe(content);
+    raw.send(sync::msg::ChunkGet{{recipe.entries.front().id}}.to_envelope(2));
+    auto data = sync::msg::ChunkData::parse(*raw.reply());
+    REQUIRE(data.is_ok());
+    CHECK(data->refused.size() == 1);
+  }
+}
+
+TEST_CASE("garbage, truncated, oversized and out-of-order frames neither crash nor stall the hub", "[sync][hub]") {
+  HubFixture f;
+  const Bytes content = random_bytes(300'000, 7);
+  f.publish("deck", 1, content);
+  auto rep = f.device("rep-1");
+  RawClient raw(sync::transport_keys(*rep.home), f.hub->curve_key(), f.address.sync());
+
+  raw.send(std::vector<Bytes>{random_bytes(100, 8)});                  // not MessagePack
+  raw.send(std::vector<Bytes>{Bytes{0x84, 0xa1}});                       // truncated map
+  raw.send(std::vector<Bytes>{Bytes(70'000, 0x90)});                     // oversized header
+  raw.send(std::vector<Bytes>{Bytes{}});                                  // empty frame
+  raw.send(std::vector<Bytes>(70, Bytes{1}));                             // too many frames
+  Envelope unknown;
+  unknown.type = "launch.missiles";
+  raw.send(unknown);
+  raw.send(sync::msg::JournalAck{5}.to_envelope(9));                     // a reply sent as a request
+  Envelope push;  // journal.push whose rows are not MessagePack
+  push.type = "journal.push";
+  push.id = 10;
+  push.body = {{"journal_id", nlohmann::json::binary(Bytes(16, 1))}};
+  push.data = {random_bytes(64, 9)};
+  raw.send(hello_for(*rep.home, 11));
+  raw.send(push);
+  int errors = 0;
+  for (int i = 0; i < 9; ++i) {
+    auto r = raw.reply(2000ms);
+    if (!r) break;
+    if (r->type == "error") ++errors;
+  }
+  CHECK(errors >= 7);
+
+  // The hub still serves a well-behaved device at once.
+  auto result = f.sync(rep);
+  REQUIRE(result.is_ok());
+  CHECK(result->versions_fetched == 1);
+  CHECK(f.hub->counters().refused.load() >= 6);
+}
+
+TEST_CASE("a publisher upload with a bad signature or an unregistered key is refused", "[sync][hub]") {
+  HubFixture f;
+  sync::PublisherClient client(f.hub_address(), f.random);
+  const Bytes content = random_bytes(10'000, 10);
+  catalog::Release r = f.release("deck", 1);
+  const cache::Recipe recipe = cache::make_recipe(content);
+  r.digest = recipe.digest;
+  r.size = recipe.size;
+
+  SECTION("bad signature") {
+    must(client.publish(content, f.release("other", 1), f.publisher_key));  // uploads nothing of deck
+    catalog::SignedStatement s = catalog::sign_statement(r.to_body(), f.publisher_key);
+    s.signature.bytes[3] ^= 0x20;
+    auto refused = client.submit(s, recipe.entries);
+    REQUIRE_FALSE(refused.is_ok());
+    INFO(refused.status().to_string());
+    CHECK((refused.status().code() == Errc::integrity || refused.status().code() == Errc::permission));
+  }
+  SECTION("unregistered signer") {
+    const crypto::SigningKey stranger = crypto::SigningKey::generate(f.random);
+    auto refused = client.publish(content, r, stranger);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Errc::permission);
+  }
+  SECTION("a release whose chunks the hub lacks") {
+    auto refused = client.submit(catalog::sign_statement(r.to_body(), f.publisher_key), recipe.entries);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Errc::integrity);
+  }
+  auto delta = must(client.catalog());
+  for (const auto& s : delta.statements) {
+    CHECK(catalog::Release::from_body(s.body).value().asset != "deck");
+  }
+}
+
+TEST_CASE("remote wipe: the device destroys its keys and data at its next contact and the hub records it",
+          "[sync][hub]") {
+  HubFixture f;
+  f.publish("deck", 1, random_bytes(200'000, 11));
+  auto rep = f.device("rep-1");
+  must(f.sync(rep));
+  must(f.admin()->store().request_wipe("rep-1", f.clock.now()));
+  const sync::SyncReport report = must(f.sync(rep));
+  CHECK(report.wiped);
+  CHECK_FALSE(fs::exists(device::DeviceHome::key_path(rep.root)));
+  CHECK_FALSE(fs::exists(device::DeviceHome::cache_path(rep.root)));
+  CHECK(device::DeviceHome::wiped(rep.root));
+  rep.home.reset();
+  auto reopened = device::DeviceHome::open(rep.root, f.clock, f.random, {});
+  REQUIRE_FALSE(reopened.is_ok());
+  CHECK(reopened.status().code() == Errc::permission);
+  // wipe.done reached the hub.
+  const auto record = f.admin()->store().device("rep-1");
+  REQUIRE(record);
+  CHECK(record->wiped_at.has_value());
+}
+
+TEST_CASE("a connected daemon holds a new version within seconds of its publication and the old one is blocked",
+          "[sync][hub][daemon]") {
+  HubFixture f;
+  const Bytes v1 = random_bytes(150'000, 20);
+  f.publish("price-sheet", 1, v1);
+  auto rep = f.device("rep-1");
+  must(f.sync(rep));
+
+  // The daemon runs on its own thread with the device home; the test only
+  // looks at the home again after the daemon stopped.
+  std::atomic<bool> stop{false};
+  std::atomic<int> sessions{0};
+  sync::SyncOptions options;
+  options.resync_interval = 60s;  // so only a notice can explain a quick update
+  std::thread daemon([&] {
+    (void)sync::run_daemon(*rep.home, rep.link, f.random, options,
+                           [&](const Result<sync::SyncReport>& r) {
+                             if (r) ++sessions;
+                           },
+                           stop);
+  });
+  // Wait (bounded) for the daemon's first session, so its SUB is connected.
+  for (int i = 0; i < 100 && sessions == 0; ++i) std::this_thread::sleep_for(50ms);
+  REQUIRE(sessions >= 1);
+  std::this_thread::sleep_for(300ms);  // the notice subscription settles
+
+  const Bytes v2 = random_bytes(150'000, 21);
+  SeededRandom publisher_random(99);
+  sync::PublisherClient client(f.hub_address(), publisher_random);
+  catalog::Release r = f.release("price-sheet", 2);
+  const auto published_at = std::chrono::steady_clock::now();
+  must(client.publish(v2, r, f.publisher_key));
+  const int before = sessions;
+  for (int i = 0; i < 100 && sessions == before; ++i) std::this_thread::sleep_for(50ms);
+  const auto elapsed = std::chrono::steady_clock::now() - published_at;
+  stop = true;
+  daemon.join();
+  REQUIRE(sessions > before);
+  CHECK(elapsed < 5s);
+
+  auto now = must(rep.home->open_asset("price-sheet"));
+  REQUIRE(now.reader);
+  CHECK(now.reader->version().version == 2);
+  CHECK(read_all(*now.reader) == v2);
+  const gate::Decision old = rep.home->decide("price-sheet", 1);
+  CHECK_FALSE(old.allowed);
+  CHECK(old.reason == gate::BlockReason::superseded);
+}
+
+TEST_CASE("the hub killed mid-transfer: after a restart the device resumes without fetching verified chunks again",
+          "[sync][hub][crash]") {
+  HubFixture f(false);
+  const Bytes content = random_bytes(6 << 20, 30);
+  f.start();
+  f.publish("video", 1, content);
+  auto rep = f.device("rep-1");
+  f.stop();
+  const std::size_t total_chunks = cache::make_recipe(content).entries.size();
+
+  // The hub in a child process, killed with SIGKILL once the device has
+  // part of the content.
+  auto serve = [&] {
+    return fork_child([&]() -> int {
+      SystemClock clock;
+      SeededRandom random(5);
+      auto hub = sync::Hub::start(f.hub_home, clock, random);
+      if (!hub) return 3;
+      std::this_thread::sleep_for(60s);
+      return 0;
+    });
+  };
+  const pid_t first = serve();
+  sync::SyncOptions options;
+  options.request_timeout = 1500ms;
+  options.window_bytes = 512 << 10;  // small steps, so the kill lands mid-transfer
+  options.request_bytes = 256 << 10;
+  bool killed = false;
+  auto progress = [&](const sync::SyncProgress& p) {
+    if (p.phase == "chunks" && !killed && p.done >= content.size() / 3) {
+      ::kill(first, SIGKILL);
+      killed = true;
+    }
+  };
+  auto cut = sync::sync_once(*rep.home, rep.link, f.random, options, progress);
+  wait_child(first, 5000);
+  REQUIRE(killed);
+  REQUIRE_FALSE(cut.is_ok());
+  CHECK(cut.status().code() == Errc::io);
+  const std::size_t missing = must(rep.home->cache().missing_chunks({"video", 1})).size();
+  CHECK(missing < total_chunks);
+  CHECK(missing > 0);
+
+  const pid_t second = serve();
+  const sync::SyncReport resumed = must(sync::sync_once(*rep.home, rep.link, f.random, options));
+  ::kill(second, SIGKILL);
+  wait_child(second, 5000);
+  CHECK(resumed.chunks_fetched == missing);  // only what was not yet verified and stored
+  CHECK(resumed.bytes_fetched < content.size());
+  auto opened = must(rep.home->open_asset("video"));
+  REQUIRE(opened.reader);
+  CHECK(read_all(*opened.reader) == content);
+}
+
+TEST_CASE("the journal reaches the hub exactly once across repeated forced disconnects", "[sync][hub][journal]") {
+  HubFixture f;
+  auto rep = f.device("rep-1");
+  sync::SyncOptions options;
+  options.request_timeout = 1000ms;
+  options.push_events = 7;  // many small pushes, so disconnects land between and within them
+  std::uint64_t appended = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 40; ++i) {
+      must(rep.home->record(journal::content_request("round " + std::to_string(round), "deck")));
+      ++appended;
+    }
+    // Cut the hub after a few pushes of this round (alternating where).
+    int pushes = 0;
+    const int cut_after = 1 + round % 3;
+    auto progress = [&](const sync::SyncProgress& p) {
+      if (p.phase == "journal" && ++pushes == cut_after + 1 && f.hub) f.hub->stop();
+    };
+    (void)sync::sync_once(*rep.home, rep.link, f.random, options, progress);
+    f.stop();
+    f.start();
+  }
+  const sync::SyncReport last = must(f.sync(rep, options));
+  CHECK(last.journal_acked == rep.home->journal().head().seq);
+  auto store = f.admin();
+  CHECK(store->store().event_count() == rep.home->journal().head().seq);
+  const auto held = store->store().journal(rep.home->journal().id());
+  REQUIRE(held);
+  CHECK(held->acked_seq == rep.home->journal().head().seq);
+  CHECK(held->head.hash == rep.home->journal().head().hash);
+  CHECK(store->store().alerts().empty());
+  CHECK(appended <= rep.home->journal().head().seq);
 }

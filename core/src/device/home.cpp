@@ -53,6 +53,10 @@ Status DeviceHome::init(const fs::path& root, Random& random, const HomeOptions&
 Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const Clock& clock, Random& random,
                                                      const HomeOptions& options) {
   return guarded([&]() -> Result<std::unique_ptr<DeviceHome>> {
+    if (wiped(root)) {
+      return Status(Errc::permission, root.string() + " was wiped at the hub's request: its keys and data are gone "
+                                                      "(enroll the device again in a new home)");
+    }
     keys::FileKeyStore store(key_path(root), random, options.passphrase, options.cost);
     if (!store.has_master_key()) {
       return Status(Errc::not_found, "no Outpost home in " + root.string() + " (create one with: outpost --home " +

@@ -15,6 +15,7 @@
 // the daemon reconnects with exponential backoff and jitter.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -114,6 +115,11 @@ class SyncEngine {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+// The daemon on a private io_context until stop becomes true (checked a few
+// times a second; a signal handler may set it) or the device is wiped.
+Status run_daemon(device::DeviceHome& home, const DeviceLink& link, Random& random, const SyncOptions& options,
+                  const std::function<void(const Result<SyncReport>&)>& on_session, const std::atomic<bool>& stop);
 
 // One session on a private io_context (the CLI's `outpost sync`).
 Result<SyncReport> sync_once(device::DeviceHome& home, const DeviceLink& link, Random& random,
