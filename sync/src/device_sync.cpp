@@ -104,9 +104,11 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     ~Session() { engine.live.erase(&socket); }
 
     Status send(const Envelope& e) {
-      if (!send_frames(socket.socket, encode(e))) {
+      const std::vector<Bytes> frames = encode(e);
+      if (!send_frames(socket.socket, frames)) {
         return {Errc::io, "cannot queue a request to the hub (its queue is full)"};
       }
+      for (const Bytes& f : frames) report.wire_bytes_sent += f.size();
       return {};
     }
 
@@ -121,6 +123,7 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
                                          std::to_string(engine.options.request_timeout.count() / 1000) +
                                          " s (offline, or the hub is down)");
         }
+        for (const Bytes& f : *frames) report.wire_bytes_received += f.size();
         auto envelope = decode(*frames);
         if (envelope) co_return std::move(*envelope);
         // Not a message we can read: skip it and keep waiting.

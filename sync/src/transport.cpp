@@ -50,6 +50,8 @@ void tune(zmq::socket_t& socket, const SocketTuning& tuning) {
   socket.set(zmq::sockopt::sndhwm, tuning.send_hwm);
   socket.set(zmq::sockopt::rcvhwm, tuning.recv_hwm);
   socket.set(zmq::sockopt::handshake_ivl, static_cast<int>(tuning.handshake.count()));
+  socket.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(tuning.heartbeat.count()));
+  socket.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(tuning.heartbeat_timeout.count()));
 }
 
 }  // namespace

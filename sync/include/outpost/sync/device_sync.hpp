@@ -87,6 +87,8 @@ struct SyncReport {
   std::uint64_t events_pushed = 0;  // events the hub newly acknowledged
   std::uint64_t journal_acked = 0;
   bool wiped = false;  // the hub asked; the home is destroyed
+  std::uint64_t wire_bytes_sent = 0;      // every frame of the session, both ways
+  std::uint64_t wire_bytes_received = 0;  // (ZeroMQ and CURVE framing not counted)
 };
 
 class SyncEngine {

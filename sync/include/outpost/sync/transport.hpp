@@ -56,6 +56,11 @@ struct SocketTuning {
   int send_hwm = 1000;                           // messages queued per peer before sends fail
   int recv_hwm = 1000;
   std::chrono::milliseconds handshake{5000};
+  // ZMTP heartbeats: a peer silent for heartbeat_timeout is disconnected,
+  // so a dead link (a NAT that forgot us, a pulled cable) is noticed and
+  // reconnected instead of waiting on TCP for minutes.
+  std::chrono::milliseconds heartbeat{5000};
+  std::chrono::milliseconds heartbeat_timeout{15000};
 };
 
 // A CURVE server socket: ZAP decides per domain who gets in (the ZAP
