@@ -1,3 +1,4 @@
+#include "outpost/sync/bundle.hpp"
 #include "catalog_commands.hpp"
 
 #include <fcntl.h>
@@ -57,11 +58,20 @@ void add_pin_root(CLI::App& cat, Context& ctx) {
 
 void add_apply(CLI::App& cat, Context& ctx) {
   auto* cmd = cat.add_subcommand("apply", "Apply a catalog update from a file (for devices with no network)");
-  cmd->footer("The file is a catalog delta as the hub sends it (docs/protocol.md). Nothing changes unless\n"
-              "every signature, version and digest checks out. Example: outpost catalog apply update.opd");
+  cmd->footer("The file is an offline bundle (outpost-hub bundle export: catalog and content) or a bare\n"
+              "catalog delta (docs/protocol.md). Nothing is kept unless its signature, version, digest or\n"
+              "hash checks out. Example: outpost catalog apply kiosk-bundle.opb");
   auto file = std::make_shared<std::string>();
   cmd->add_option("BUNDLE", *file, "Catalog update file")->required();
   cmd->callback([&ctx, file] {
+    if (sync::is_bundle(*file)) {
+      auto home = ctx.open_home();
+      const sync::BundleSummary b = ctx.take(sync::apply_bundle(*home, *file, ctx.progress("applying")));
+      ctx.print({{"catalog_seq", b.catalog_seq}, {"versions", b.versions}, {"chunks_stored", b.chunks}},
+                "bundle applied: catalog seq " + std::to_string(b.catalog_seq) + ", " + std::to_string(b.versions) +
+                    " version(s), " + std::to_string(b.chunks) + " new chunk(s) stored");
+      return;
+    }
     auto bytes = ctx.take(guarded([&]() -> Result<Bytes> { return storage::read_file(*file); }));
     auto delta = ctx.take(catalog::CatalogDelta::decode(bytes));
     auto home = ctx.open_home();

@@ -104,14 +104,9 @@ struct Hub::Impl {
   // ---- start-up
 
   Status load_catalog(HubStore& store) {
-    auto trust = store.trust_list();
-    if (!trust) return {Errc::corrupt, "the hub store has no trust list (was init interrupted?)"};
-    auto created = catalog::CatalogAuthority::create(*trust, root);
-    if (!created) return created.status();
-    std::vector<catalog::SignedStatement> statements;
-    for (auto& s : store.statements()) statements.push_back(std::move(s.statement));
-    if (Status s = created->restore(statements); !s) return s;
-    authority.emplace(std::move(*created));
+    auto loaded = load_authority(store);
+    if (!loaded) return loaded.status();
+    authority.emplace(std::move(*loaded));
     return {};
   }
 
@@ -401,7 +396,7 @@ struct Hub::Impl {
     if (!result) return result.status();
     counters.events_ingested += result->stored;
     if (result->broken_at) {
-      return msg::ErrorMsg{Errc::integrity, result->problem, result->acked_seq}.to_envelope(r.envelope.id);
+      return msg::ErrorMsg{Errc::integrity, result->problem, result->broken_at}.to_envelope(r.envelope.id);
     }
     return msg::JournalAck{result->acked_seq}.to_envelope(r.envelope.id);
   }

@@ -172,6 +172,21 @@ Result<ParsedHubAddress> parse_hub_address(std::string_view text) {
   return out;
 }
 
+Result<catalog::CatalogAuthority> load_authority(HubStore& store) {
+  return guarded([&]() -> Result<catalog::CatalogAuthority> {
+    auto root = store.root_key();
+    if (!root) return root.status();
+    auto trust = store.trust_list();
+    if (!trust) return Status(Errc::corrupt, "the hub store has no trust list (was init interrupted?)");
+    auto authority = catalog::CatalogAuthority::create(*trust, *root);
+    if (!authority) return authority.status();
+    std::vector<catalog::SignedStatement> statements;
+    for (auto& s : store.statements()) statements.push_back(std::move(s.statement));
+    if (Status s = authority->restore(statements); !s) return s;
+    return authority;
+  });
+}
+
 // ---- keys
 
 HubKeys generate_hub_keys(Random& random, bool with_root) {

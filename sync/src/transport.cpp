@@ -7,6 +7,7 @@
 
 #include "outpost/core/random.hpp"
 #include "outpost/crypto/sodium.hpp"
+#include "outpost/sync/envelope.hpp"
 
 namespace outpost::sync {
 
@@ -60,6 +61,9 @@ void make_curve_server(zmq::socket_t& socket, const CurveKeyPair& keys, const st
                        const SocketTuning& tuning) {
   tune(socket, tuning);
   socket.set(zmq::sockopt::zap_domain, zap_domain);
+  // A peer sending a frame over the envelope's limit is cut off by libzmq
+  // before the frame is buffered whole.
+  socket.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(Limits{}.max_frame + Limits{}.max_header));
   socket.set(zmq::sockopt::curve_server, true);
   socket.set(zmq::sockopt::curve_secretkey, zmq::const_buffer(keys.secret_key().data(), 32));
 }

@@ -255,6 +255,8 @@ TEST_CASE("Transport: CURVE server and client sockets get Outpost's tuning", "[s
   tuning.send_hwm = 17;
   tuning.recv_hwm = 19;
   tuning.handshake = 3000ms;
+  tuning.heartbeat = 2000ms;
+  tuning.heartbeat_timeout = 7000ms;
 
   zmq::socket_t server(context, zmq::socket_type::router);
   make_curve_server(server, hub, "outpost-sync", tuning);
@@ -275,6 +277,8 @@ TEST_CASE("Transport: CURVE server and client sockets get Outpost's tuning", "[s
     CHECK(s->get(zmq::sockopt::sndhwm) == 17);
     CHECK(s->get(zmq::sockopt::rcvhwm) == 19);
     CHECK(s->get(zmq::sockopt::handshake_ivl) == 3000);
+    CHECK(s->get(zmq::sockopt::heartbeat_ivl) == 2000);
+    CHECK(s->get(zmq::sockopt::heartbeat_timeout) == 7000);
   }
 }
 

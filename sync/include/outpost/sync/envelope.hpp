@@ -26,8 +26,10 @@ inline constexpr std::uint64_t protocol_version = 1;
 struct Limits {
   std::size_t max_header = 64 * 1024;          // the MessagePack frame
   std::size_t max_frames = 65;                 // header + 64 data frames
-  std::size_t max_frame = 512 * 1024;          // one data frame (a chunk is at most 256 KiB)
-  std::size_t max_total = 16 * 1024 * 1024;    // all frames together
+  // One data frame: a chunk is at most 256 KiB, but a first catalog delta
+  // or the recipe of a large asset is bigger (16 MiB: ~466k chunks).
+  std::size_t max_frame = 16 * 1024 * 1024;
+  std::size_t max_total = 32 * 1024 * 1024;    // all frames together
 };
 
 struct Envelope {

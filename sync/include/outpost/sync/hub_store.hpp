@@ -22,6 +22,7 @@
 
 #include "outpost/cache/asset_reader.hpp"
 #include "outpost/cache/chunk_store.hpp"
+#include "outpost/catalog/catalog_authority.hpp"
 #include "outpost/catalog/statement.hpp"
 #include "outpost/core/clock.hpp"
 #include "outpost/crypto/sealed_box.hpp"
@@ -184,6 +185,10 @@ class HubStore {
   explicit HubStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The hub's catalog rebuilt from its store: the current trust list (checked
+// against the stored root key) and every accepted statement, checked again.
+Result<catalog::CatalogAuthority> load_authority(HubStore& store);
 
 // The keys file: created by init (0600, refused if it exists), read by open.
 Status save_hub_keys(const fs::path& path, const HubKeys& keys);

@@ -49,7 +49,7 @@ struct EnrollOk {
 // ---- device sessions
 struct Hello {
   static constexpr const char* type = "hello";
-  Bytes journal_id;  // 16 bytes
+  Bytes journal_id;  // 8-32 bytes (the journal makes 16)
   std::uint64_t catalog_seq = 0;
   std::uint64_t journal_head = 0;
   Envelope to_envelope(std::uint64_t id) const;
