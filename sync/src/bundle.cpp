@@ -127,6 +127,19 @@ Result<BundleSummary> apply_bundle(device::DeviceHome& home, const std::filesyst
     }
     auto delta = catalog::CatalogDelta::decode(doc["delta"].get_binary());
     if (!delta) return delta.status();
+    // A bundle starts at seq 0; a device already further along skips what it
+    // holds (the timestamp's digest still covers the whole chain, so a
+    // skipped statement that differs from the device's is caught).
+    const std::uint64_t local = home.catalog().status().seq;
+    if (delta->from_seq < local) {
+      const std::uint64_t skip = local - delta->from_seq;
+      if (skip > delta->statements.size()) {
+        return Status(Errc::invalid_argument, path.string() + " is older than this device's catalog (seq " +
+                                                  std::to_string(local) + ")");
+      }
+      delta->statements.erase(delta->statements.begin(), delta->statements.begin() + static_cast<std::ptrdiff_t>(skip));
+      delta->from_seq = local;
+    }
     auto applied = home.apply_catalog(*delta);
     if (!applied) return applied.status();
 

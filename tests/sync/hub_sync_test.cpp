@@ -8,6 +8,7 @@
 
 #include "hub_fixture.hpp"
 #include "outpost/cache/content_digest.hpp"
+#include "outpost/sync/bundle.hpp"
 #include "outpost/sync/messages.hpp"
 
 using namespace outpost;
@@ -412,4 +413,62 @@ TEST_CASE("the journal reaches the hub exactly once across repeated forced disco
   CHECK(held->head.hash == rep.home->journal().head().hash);
   CHECK(store->store().alerts().empty());
   CHECK(appended <= rep.home->journal().head().seq);
+}
+
+TEST_CASE("an offline bundle brings an air-gapped kiosk the catalog and content, and a tampered one is refused",
+          "[sync][hub][bundle]") {
+  HubFixture f;
+  const Bytes form = random_bytes(20'000, 40);
+  const Bytes deck = random_bytes(400'000, 41);
+  f.publish("deck", 1, random_bytes(100'000, 42));
+  f.publish("deck", 2, deck);
+  f.publish("form", 1, form);
+  f.publish("old-promo", 1, random_bytes(30'000, 43));
+  f.revoke("old-promo", 1);
+  auto admin = f.admin();
+  const fs::path bundle = f.dir / "kiosk.opb";
+  const sync::BundleSummary exported =
+      must(sync::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h * 7, bundle));
+  CHECK(exported.catalog_seq == 5);
+  CHECK(exported.versions == 2);  // deck@2 and form@1: not the superseded or the revoked
+  CHECK(sync::is_bundle(bundle));
+
+  const fs::path root = f.dir / "kiosk";
+  device::HomeOptions options;
+  options.root_key = must(admin->store().root_key());
+  must(device::DeviceHome::init(root, f.random, options));
+  auto kiosk = f.open_home(root);
+
+  SECTION("applied") {
+    const sync::BundleSummary applied = must(sync::apply_bundle(*kiosk, bundle));
+    CHECK(applied.catalog_seq == 5);
+    CHECK(applied.versions == 2);
+    auto opened = must(kiosk->open_asset("deck"));
+    REQUIRE(opened.reader);
+    CHECK(read_all(*opened.reader) == deck);
+    CHECK_FALSE(kiosk->decide("old-promo", 1).allowed);
+    // Applying it again changes nothing and fails nothing.
+    CHECK(must(sync::apply_bundle(*kiosk, bundle)).chunks == 0);
+  }
+  SECTION("a flipped byte in the content") {
+    Bytes bytes = read_file(bundle);
+    bytes[bytes.size() - 10] ^= 1;
+    write_file(bundle, bytes);
+    auto refused = sync::apply_bundle(*kiosk, bundle);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Errc::integrity);
+    CHECK_FALSE(kiosk->decide("deck").allowed);  // never shown unverified
+  }
+  SECTION("cut short") {
+    Bytes bytes = read_file(bundle);
+    bytes.resize(bytes.size() / 2);
+    write_file(bundle, bytes);
+    auto refused = sync::apply_bundle(*kiosk, bundle);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Errc::integrity);
+  }
+  SECTION("exporting over an existing file is refused") {
+    CHECK(sync::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h, bundle).status().code() ==
+          Errc::already_exists);
+  }
 }
