@@ -46,26 +46,30 @@ Result<BundleSummary> export_bundle(HubStore& store, const crypto::SigningKey& h
     auto delta = authority->delta(0, hub_key, now, lifetime);
     if (!delta) return delta.status();
 
-    // The newest live version of each asset.
-    std::map<std::string, catalog::Release> newest;
+    // The newest live (not revoked, not expired) version of each asset.
+    std::vector<catalog::Release> releases;
     std::set<std::pair<std::string, std::uint64_t>> revoked;
     for (const auto& s : delta->statements) {
       if (auto r = catalog::Release::from_body(s.body)) {
-        auto& slot = newest[r->asset];
-        if (r->version > slot.version) slot = *r;
+        releases.push_back(std::move(*r));
       } else if (auto v = catalog::Revocation::from_body(s.body)) {
         revoked.insert({v->asset, v->version});
       }
+    }
+    std::map<std::string, const catalog::Release*> newest;
+    for (const catalog::Release& r : releases) {
+      if (revoked.contains({r.asset, r.version}) || (r.expires_at && *r.expires_at <= now)) continue;
+      const catalog::Release*& slot = newest[r.asset];
+      if (slot == nullptr || r.version > slot->version) slot = &r;
     }
     BundleSummary summary;
     summary.catalog_seq = authority->seq();
     json versions = json::array();
     std::vector<std::vector<cache::RecipeEntry>> recipes;
     for (const auto& [asset, r] : newest) {
-      if (revoked.contains({asset, r.version}) || (r.expires_at && *r.expires_at <= now)) continue;
-      auto recipe = store.recipe({asset, r.version});
+      auto recipe = store.recipe({asset, r->version});
       if (!recipe) return recipe.status();
-      versions.push_back({{"asset", asset}, {"version", r.version}, {"recipe", bin(msg::pack_recipe(*recipe))}});
+      versions.push_back({{"asset", asset}, {"version", r->version}, {"recipe", bin(msg::pack_recipe(*recipe))}});
       recipes.push_back(std::move(*recipe));
     }
     summary.versions = recipes.size();
