@@ -99,8 +99,12 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
   struct Session {
     Impl& engine;
     AsyncSocket socket;
+    HandshakeMonitor monitor;  // tells a refused key from a hub that is not there
     SyncReport report;
-    Session(Impl& e) : engine(e), socket(e.io, e.context, zmq::socket_type::dealer) { engine.live.insert(&socket); }
+    explicit Session(Impl& e)
+        : engine(e), socket(e.io, e.context, zmq::socket_type::dealer), monitor(e.context, socket.socket) {
+      engine.live.insert(&socket);
+    }
     ~Session() { engine.live.erase(&socket); }
 
     Status send(const Envelope& e) {
@@ -118,6 +122,10 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
       while (true) {
         auto frames = co_await socket.recv(deadline, engine.stopped);
         if (engine.stopped) co_return stopped_status();
+        if (!frames && monitor.refused()) {
+          co_return Status(Errc::permission, "the hub refused this device's key (revoked, or not enrolled with "
+                                             "this hub): ask the hub admin");
+        }
         if (!frames) {
           co_return Status(Errc::io, "the hub at " + engine.link.sync_endpoint + " did not answer within " +
                                          std::to_string(engine.options.request_timeout.count() / 1000) +

@@ -490,7 +490,18 @@ Result<std::unique_ptr<Hub>> Hub::start(const fs::path& home, const Clock& clock
     hub.zap = std::make_unique<ZapHandler>(
         hub.context, [&hub, zap_store = std::shared_ptr<HubStore>(std::move(*store))](
                          const std::string& domain, const CurvePublicKey& key) -> std::optional<std::string> {
-          if (domain == "enroll" || domain == "publish") return to_hex(key);
+          if (domain == "enroll") return to_hex(key);
+          if (domain == "publish") {
+            // Only registered publishers, by the Curve25519 form of their signing key.
+            auto trust = zap_store->trust_list();
+            if (!trust) return std::nullopt;
+            auto list = catalog::TrustList::from_body(trust->body);
+            if (!list) return std::nullopt;
+            for (const catalog::Publisher& p : list->publishers) {
+              if (curve_key_of(p.key) == key) return p.name;
+            }
+            return std::nullopt;
+          }
           if (domain != "sync" && domain != "notices") return std::nullopt;
           auto device = zap_store->device_by_key(key);
           if (!device || device->revoked_at) return std::nullopt;

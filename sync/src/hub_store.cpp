@@ -148,7 +148,7 @@ std::string chunk_hex(const cache::ChunkId& id) { return id.hex(); }
 // ---- addresses
 
 std::string format_hub_address(const HubAddress& address, const CurvePublicKey& key) {
-  return "outpost://" + address.host + ":" + std::to_string(address.port) + "#" + z85(key);
+  return "outpost://" + address.host + ":" + std::to_string(address.port) + "#" + to_hex(key);
 }
 
 Result<ParsedHubAddress> parse_hub_address(std::string_view text) {
@@ -163,12 +163,12 @@ Result<ParsedHubAddress> parse_hub_address(std::string_view text) {
   const auto colon = host_port.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return bad;
   const auto port = port_of(host_port);
-  const auto key = from_z85(text.substr(hash + 1));
-  if (!port || *port > 65532 || !key) return bad;
+  const auto key = from_hex(text.substr(hash + 1));
+  if (!port || *port > 65532 || !key || key->size() != 32) return bad;
   ParsedHubAddress out;
   out.address.host = std::string(host_port.substr(0, colon));
   out.address.port = *port;
-  out.key = *key;
+  std::copy(key->begin(), key->end(), out.key.begin());
   return out;
 }
 

@@ -16,17 +16,18 @@ constexpr std::size_t upload_batch_bytes = 4u << 20;
 }
 
 struct PublisherClient::Impl {
-  Impl(const ParsedHubAddress& h, Random& random, std::chrono::milliseconds t)
-      : hub(h), keys(CurveKeyPair::generate(random)), timeout(t), socket(context, zmq::socket_type::dealer) {
+  Impl(const ParsedHubAddress& h, const crypto::SigningKey& key, std::chrono::milliseconds t)
+      : hub(h), keys(curve_keys_of(key)), timeout(t), socket(context, zmq::socket_type::dealer), monitor(context, socket) {
     make_curve_client(socket, keys, hub.key);
     socket.connect(hub.address.publish());
   }
 
   ParsedHubAddress hub;
-  CurveKeyPair keys;  // any key will do: the endpoint checks signatures, not transport keys
+  CurveKeyPair keys;
   std::chrono::milliseconds timeout;
   zmq::context_t context;
   zmq::socket_t socket;
+  HandshakeMonitor monitor;
   std::uint64_t next_id = 1;
 
   template <typename M>
@@ -37,10 +38,17 @@ struct PublisherClient::Impl {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-      if (left.count() <= 0 || zmq::poll(&item, 1, left) == 0) {
+      zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}, {monitor.socket().handle(), 0, ZMQ_POLLIN, 0}};
+      if (left.count() > 0) zmq::poll(items, 2, left);
+      if (monitor.refused()) {
+        return Status(Errc::permission, "the hub refused this publisher key: it is not registered "
+                                        "(the hub admin runs: outpost-hub publishers add NAME KEY)");
+      }
+      if ((items[0].revents & ZMQ_POLLIN) == 0) {
+        if (std::chrono::steady_clock::now() < deadline) continue;
         return Status(Errc::io, "the hub at " + hub.address.publish() + " did not answer within " +
-                                    std::to_string(timeout.count() / 1000) + " s (is it running? is the address right?)");
+                                    std::to_string((timeout.count() + 999) / 1000) +
+                                    " s (is it running? is the address right?)");
       }
       auto frames = recv_frames(socket);
       auto reply = decode(*frames);
@@ -123,8 +131,9 @@ struct PublisherClient::Impl {
   }
 };
 
-PublisherClient::PublisherClient(const ParsedHubAddress& hub, Random& random, std::chrono::milliseconds timeout)
-    : impl_(std::make_unique<Impl>(hub, random, timeout)) {}
+PublisherClient::PublisherClient(const ParsedHubAddress& hub, const crypto::SigningKey& key,
+                                 std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>(hub, key, timeout)) {}
 PublisherClient::~PublisherClient() = default;
 
 Result<PublishReport> PublisherClient::publish(const std::filesystem::path& content, catalog::Release release,

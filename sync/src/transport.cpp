@@ -26,6 +26,24 @@ CurveKeyPair CurveKeyPair::from_secret(ByteView secret) {
   return {crypto::SecretKey::from_bytes(secret), pub};
 }
 
+CurveKeyPair curve_keys_of(const crypto::SigningKey& key) {
+  crypto::ensure_sodium();
+  const crypto::SecretKey seed = key.seed();
+  crypto::SecretKey ed_secret(crypto_sign_SECRETKEYBYTES);
+  std::array<std::uint8_t, crypto_sign_PUBLICKEYBYTES> ed_public{};
+  crypto_sign_seed_keypair(ed_public.data(), ed_secret.data(), seed.data());
+  crypto::SecretKey curve_secret(32);
+  crypto_sign_ed25519_sk_to_curve25519(curve_secret.data(), ed_secret.data());
+  return CurveKeyPair::from_secret(curve_secret.view());
+}
+
+std::optional<CurvePublicKey> curve_key_of(const crypto::PublicKey& key) {
+  crypto::ensure_sodium();
+  CurvePublicKey out{};
+  if (crypto_sign_ed25519_pk_to_curve25519(out.data(), key.bytes.data()) != 0) return std::nullopt;
+  return out;
+}
+
 std::string z85(const CurvePublicKey& key) {
   char text[41] = {};
   zmq_z85_encode(text, key.data(), key.size());
@@ -118,6 +136,31 @@ std::optional<std::uint16_t> port_of(std::string_view endpoint) {
   const auto [end, ec] = std::from_chars(first, last, port);
   if (ec != std::errc() || end != last || port == 0 || port > 65535) return std::nullopt;
   return static_cast<std::uint16_t>(port);
+}
+
+// ---- handshake monitor
+
+HandshakeMonitor::HandshakeMonitor(zmq::context_t& context, zmq::socket_t& watched)
+    : watched_(watched), pair_(context, zmq::socket_type::pair) {
+  const std::string endpoint = "inproc://outpost-monitor-" + std::to_string(reinterpret_cast<std::uintptr_t>(&watched));
+  if (zmq_socket_monitor(watched.handle(), endpoint.c_str(),
+                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0) {
+    throw zmq::error_t();
+  }
+  pair_.set(zmq::sockopt::linger, 0);
+  pair_.connect(endpoint);
+}
+
+HandshakeMonitor::~HandshakeMonitor() { (void)zmq_socket_monitor(watched_.handle(), nullptr, 0); }
+
+bool HandshakeMonitor::refused() {
+  bool refused = false;
+  while (auto event = recv_frames(pair_, zmq::recv_flags::dontwait)) {
+    if (event->empty() || event->front().size() < 2) continue;
+    const std::uint16_t id = static_cast<std::uint16_t>(event->front()[0] | (event->front()[1] << 8));
+    if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) refused = true;
+  }
+  return refused;
 }
 
 // ---- ZAP (RFC 27)

@@ -301,8 +301,11 @@ TEST_CASE("Hub CLI: the hub refuses an unregistered publisher, and a second serv
       cli.publish(cli.as("stranger.key") + "publish " + quoted(file) + " --asset flyer --title Flyer");
   CHECK(refused.code == 1);
   CHECK(refused.err.find("outpost-publish: permission: ") == 0);
-  CHECK(refused.err.find("not a registered publisher") != std::string::npos);
-  CHECK(json::parse(cli.publish(cli.as("stranger.key") + "list --json").out) == json::array());
+  CHECK(refused.err.find("refused this publisher key: it is not registered") != std::string::npos);
+  // An unregistered key cannot even connect: nothing is uploaded, nothing is listed.
+  const Output listing = cli.publish(cli.as("stranger.key") + "list --json");
+  CHECK(listing.code == 1);
+  CHECK(json::parse(listing.out)["error"]["code"] == "permission");
 
   Serve second(cli, "second.log");
   CHECK_FALSE(second.wait_ready());

@@ -97,12 +97,12 @@ struct HubFixture {
   }
 
   sync::PublishReport publish(const std::string& asset, std::uint64_t version, ByteView content) {
-    sync::PublisherClient client(hub_address(), random);
+    sync::PublisherClient client(hub_address(), publisher_key);
     return must(client.publish(content, release(asset, version), publisher_key));
   }
 
   std::uint64_t revoke(const std::string& asset, std::uint64_t version) {
-    sync::PublisherClient client(hub_address(), random);
+    sync::PublisherClient client(hub_address(), publisher_key);
     catalog::Revocation r{asset, version, "withdrawn by test", clock.now()};
     return must(client.revoke(r, publisher_key));
   }

@@ -129,7 +129,7 @@ TEST_CASE("an unregistered key and a revoked device cannot sync", "[sync][hub]")
     sync::DeviceLink link{"stranger", "rep", f.address.sync(), f.address.notices(), f.hub->curve_key()};
     auto r = sync::sync_once(*home, link, f.random, quick);
     REQUIRE_FALSE(r.is_ok());
-    CHECK(r.status().code() == Errc::io);  // ZAP refused the handshake: no answer ever comes
+    CHECK(r.status().code() == Errc::permission);  // ZAP refused the handshake
     CHECK(home->catalog().status().seq == 0);
   }
   SECTION("revoked") {
@@ -139,6 +139,7 @@ TEST_CASE("an unregistered key and a revoked device cannot sync", "[sync][hub]")
     f.publish("deck", 2, random_bytes(100'000, 3));
     auto r = f.sync(rep, quick);
     REQUIRE_FALSE(r.is_ok());
+    CHECK(r.status().code() == Errc::permission);
     CHECK(rep.home->catalog().status().seq == 1);
   }
 }
@@ -223,7 +224,7 @@ TEST_CASE("garbage, truncated, oversized and out-of-order frames neither crash n
 
 TEST_CASE("a publisher upload with a bad signature or an unregistered key is refused", "[sync][hub]") {
   HubFixture f;
-  sync::PublisherClient client(f.hub_address(), f.random);
+  sync::PublisherClient client(f.hub_address(), f.publisher_key);
   const Bytes content = random_bytes(10'000, 10);
   catalog::Release r = f.release("deck", 1);
   const cache::Recipe recipe = cache::make_recipe(content);
@@ -244,6 +245,16 @@ TEST_CASE("a publisher upload with a bad signature or an unregistered key is ref
     auto refused = client.publish(content, r, stranger);
     REQUIRE_FALSE(refused.is_ok());
     CHECK(refused.status().code() == Errc::permission);
+  }
+  SECTION("a connection with an unregistered key is refused at the handshake, before any upload") {
+    const crypto::SigningKey stranger = crypto::SigningKey::generate(f.random);
+    sync::PublisherClient outsider(f.hub_address(), stranger, 5s);
+    const auto started = std::chrono::steady_clock::now();
+    auto refused = outsider.publish(content, r, stranger);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Errc::permission);
+    CHECK(std::chrono::steady_clock::now() - started < 4s);  // told at once, not after the timeout
+    CHECK_FALSE(f.admin()->store().has_chunk(recipe.entries.front().id));
   }
   SECTION("a release whose chunks the hub lacks") {
     auto refused = client.submit(catalog::sign_statement(r.to_body(), f.publisher_key), recipe.entries);
@@ -305,8 +316,7 @@ TEST_CASE("a connected daemon holds a new version within seconds of its publicat
   std::this_thread::sleep_for(300ms);  // the notice subscription settles
 
   const Bytes v2 = random_bytes(150'000, 21);
-  SeededRandom publisher_random(99);
-  sync::PublisherClient client(f.hub_address(), publisher_random);
+  sync::PublisherClient client(f.hub_address(), f.publisher_key);
   catalog::Release r = f.release("price-sheet", 2);
   const auto published_at = std::chrono::steady_clock::now();
   must(client.publish(v2, r, f.publisher_key));

@@ -54,8 +54,8 @@ struct HubAddress {
   std::string endpoint(int offset) const { return "tcp://" + host + ":" + std::to_string(port + offset); }
 };
 
-// "outpost://HOST:PORT#<z85 CURVE key>": one string that names a hub and the
-// key it must prove, for outpost-publish --hub.
+// "outpost://HOST:PORT#<CURVE key, 64 hex>": one string that names a hub and
+// the key it must prove, for outpost-publish --hub (hex: safe in any shell).
 std::string format_hub_address(const HubAddress& address, const CurvePublicKey& key);
 struct ParsedHubAddress {
   HubAddress address;

@@ -28,8 +28,10 @@ using UploadProgress = std::function<void(std::uint64_t done, std::uint64_t tota
 class PublisherClient {
  public:
   // Connects (lazily, as ZeroMQ does) to the hub's publisher endpoint,
-  // expecting the hub's CURVE key.
-  PublisherClient(const ParsedHubAddress& hub, Random& random,
+  // expecting the hub's CURVE key, with the transport form of the
+  // publisher's signing key: the hub admits registered publishers only
+  // (permission, at once, for any other key).
+  PublisherClient(const ParsedHubAddress& hub, const crypto::SigningKey& key,
                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~PublisherClient();
   PublisherClient(const PublisherClient&) = delete;

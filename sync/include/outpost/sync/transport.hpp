@@ -21,6 +21,7 @@
 #include "outpost/core/bytes.hpp"
 #include "outpost/core/status.hpp"
 #include "outpost/crypto/secret_key.hpp"
+#include "outpost/crypto/sign.hpp"
 
 namespace outpost {
 class Random;
@@ -44,6 +45,12 @@ class CurveKeyPair {
   crypto::SecretKey secret_;
   CurvePublicKey public_;
 };
+
+// A publisher connects with the Curve25519 form of its Ed25519 signing key,
+// so the hub's ZAP handler can admit exactly the registered publishers
+// (crypto_sign_ed25519_{sk,pk}_to_curve25519).
+CurveKeyPair curve_keys_of(const crypto::SigningKey& key);
+std::optional<CurvePublicKey> curve_key_of(const crypto::PublicKey& key);
 
 // Z85, the text form ZeroMQ tools use for CURVE keys (40 characters).
 std::string z85(const CurvePublicKey& key);
@@ -85,6 +92,23 @@ std::string user_id_of(zmq::message_t& frame);
 
 // "tcp://host:port" -> port, or nullopt.
 std::optional<std::uint16_t> port_of(std::string_view endpoint);
+
+// Watches a client socket's handshakes (zmq_socket_monitor), to tell "the
+// server refused our key" apart from "no server answers". One thread.
+class HandshakeMonitor {
+ public:
+  HandshakeMonitor(zmq::context_t& context, zmq::socket_t& watched);
+  ~HandshakeMonitor();
+  HandshakeMonitor(const HandshakeMonitor&) = delete;
+  HandshakeMonitor& operator=(const HandshakeMonitor&) = delete;
+  // True if a handshake failed on authentication since the last call.
+  bool refused();
+  zmq::socket_t& socket() noexcept { return pair_; }
+
+ private:
+  zmq::socket_t& watched_;
+  zmq::socket_t pair_;
+};
 
 // Answers ZeroMQ's authentication requests (RFC 27) on
 // inproc://zeromq.zap.01 for one context, on its own thread. For each CURVE
