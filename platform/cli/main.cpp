@@ -3,7 +3,6 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <iostream>
 
 #include "cache_commands.hpp"
 #include "catalog_commands.hpp"
@@ -58,20 +57,5 @@ int main(int argc, char** argv) {
   outpost::cli::add_journal_commands(app, ctx);
   outpost::cli::add_sync_commands(app, ctx);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  } catch (const outpost::cli::Exit& e) {
-    return e.code;
-  } catch (const std::exception& e) {
-    std::cerr << "outpost: internal error: " << e.what() << "\n";
-    return 70;
-  }
-  return 0;
+  return outpost::cli::run_cli(app, argc, argv, ctx.program);
 }

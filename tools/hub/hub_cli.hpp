@@ -1,55 +1,36 @@
 // Shared plumbing of `outpost-hub`, the hub's admin command line: the global
-// options, opening the hub home, reporting errors and results (text or
-// --json) the way the device CLI does. Used from the main thread only.
+// options and opening the hub home; reporting (text or --json) comes from
+// Output, as in the device CLI. Used from the main thread only.
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
+#include "outpost/cli/output.hpp"
+#include "outpost/cli/text.hpp"
 #include "outpost/core/clock.hpp"
 #include "outpost/core/random.hpp"
-#include "outpost/core/status.hpp"
 #include "outpost/sync/hub_admin.hpp"
 
 namespace outpost::hub_cli {
 
-// Raised by a command to stop with an exit code after printing what it must.
-struct Exit {
-  int code;
-};
+using cli::iso_time;
+using cli::table;
 
-struct Context {
+struct Context : cli::Output {
+  Context() : Output("outpost-hub") {}
+
   std::string home;  // the hub home directory
-  bool json = false;
   SystemClock clock;
   SystemRandom random;
 
   // Opens the hub home or exits with the error.
   std::unique_ptr<sync::HubAdmin> open_admin();
-
-  // Prints "outpost-hub: <error>" on stderr (and an error document on
-  // stdout with --json) and exits with code 1.
-  [[noreturn]] void fail(const Status& status) const;
-  template <class T>
-  T take(Result<T> result) const {
-    if (!result) fail(result.status());
-    return std::move(result).value();
-  }
-  void check(const Status& status) const {
-    if (!status) fail(status);
-  }
-
-  // Prints a JSON document (with --json) or the text.
-  void print(const nlohmann::json& doc, const std::string& text) const;
 };
 
-std::string iso_time(TimePoint t);
-// Left-aligned columns two spaces apart; the first row is the header.
-std::string table(const std::vector<std::vector<std::string>>& rows);
 // "tcp://HOST:PORT-PORT+3": the four endpoints of a hub in one line.
 std::string endpoint_range(const sync::HubAddress& address);
 

@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
-#include <iostream>
 
 #include "hub_cli.hpp"
 
@@ -29,20 +28,5 @@ int main(int argc, char** argv) {
   outpost::hub_cli::add_fleet_commands(app, ctx);
   outpost::hub_cli::add_catalog_commands(app, ctx);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  } catch (const outpost::hub_cli::Exit& e) {
-    return e.code;
-  } catch (const std::exception& e) {
-    std::cerr << "outpost-hub: internal error: " << e.what() << "\n";
-    return 70;
-  }
-  return 0;
+  return outpost::cli::run_cli(app, argc, argv, ctx.program);
 }

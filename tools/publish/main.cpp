@@ -52,20 +52,5 @@ int main(int argc, char** argv) {
   outpost::publish_cli::add_release_commands(app, ctx);
   outpost::publish_cli::add_list_command(app, ctx);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  } catch (const outpost::publish_cli::Exit& e) {
-    return e.code;
-  } catch (const std::exception& e) {
-    std::cerr << "outpost-publish: internal error: " << e.what() << "\n";
-    return 70;
-  }
-  return 0;
+  return outpost::cli::run_cli(app, argc, argv, ctx.program);
 }
