@@ -288,6 +288,22 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     std::unordered_map<std::uint64_t, std::size_t> in_flight;  // request id -> bytes asked
     std::size_t in_flight_bytes = 0;
     std::uint64_t done = 0;
+    // Received and checked against the request, not yet stored.
+    std::vector<Bytes> held;
+    std::vector<cache::ChunkData> batch;
+    std::size_t batch_bytes = 0;
+    auto store = [&]() -> Status {
+      if (batch.empty()) return Status::ok();
+      auto stored = cache.store_chunks(batch);
+      if (!stored) return stored.status();
+      done += batch_bytes;
+      s.report.chunks_fetched += batch.size();
+      batch.clear();
+      held.clear();
+      batch_bytes = 0;
+      report_progress("chunks", done, total);
+      return Status::ok();
+    };
     report_progress("chunks", 0, total);
     while (!queue.empty() || !in_flight.empty()) {
       while (!queue.empty() && in_flight_bytes < options.window_bytes) {
@@ -317,14 +333,18 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
         co_return Status(Errc::permission, "the hub refused " + std::to_string(data->refused.size()) +
                                                " chunk(s) (no release this device may hold uses them)");
       }
-      std::vector<cache::ChunkData> batch;
-      for (std::size_t i = 0; i < data->chunks.size(); ++i) batch.push_back({data->chunks[i], data->data[i]});
-      auto stored = cache.store_chunks(batch);
-      if (!stored) co_return stored.status();
-      for (const Bytes& b : data->data) done += b.size();
-      s.report.chunks_fetched += data->chunks.size();
-      report_progress("chunks", done, total);
+      // The views below point into the Bytes' heap buffers, which stay put
+      // when `held` grows.
+      for (std::size_t i = 0; i < data->chunks.size(); ++i) {
+        held.push_back(std::move(data->data[i]));
+        batch.push_back({data->chunks[i], held.back()});
+        batch_bytes += held.back().size();
+      }
+      if (batch_bytes >= options.store_bytes || in_flight.empty()) {
+        if (Status st = store(); !st) co_return st;
+      }
     }
+    if (Status st = store(); !st) co_return st;
     s.report.bytes_fetched = done;
     for (const catalog::Release& r : versions) {
       if (auto p = cache.presence({r.asset, r.version}); p && p->complete) ++s.report.versions_fetched;

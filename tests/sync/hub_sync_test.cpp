@@ -364,6 +364,7 @@ TEST_CASE("the hub killed mid-transfer: after a restart the device resumes witho
   options.request_timeout = 1500ms;
   options.window_bytes = 512 << 10;  // small steps, so the kill lands mid-transfer
   options.request_bytes = 256 << 10;
+  options.store_bytes = 256 << 10;
   bool killed = false;
   auto progress = [&](const sync::SyncProgress& p) {
     if (p.phase == "chunks" && !killed && p.done >= content.size() / 3) {

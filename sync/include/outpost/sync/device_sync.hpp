@@ -61,6 +61,11 @@ struct SyncOptions {
   std::chrono::milliseconds request_timeout{10'000};
   std::size_t window_bytes = 16u << 20;  // chunk bytes requested and not yet received
   std::size_t request_bytes = 2u << 20;  // chunk bytes per chunk.get
+  // Received chunks are stored (verified, encrypted, made durable) in
+  // batches of about this many bytes: each store costs a few fsyncs, so
+  // bigger batches sync less often, while ZeroMQ keeps receiving the rest
+  // of the window meanwhile.
+  std::size_t store_bytes = 8u << 20;
   std::size_t push_events = 512;         // events per journal.push
   std::size_t push_bytes = 256u << 10;   // payload bytes per journal.push
   // daemon
