@@ -95,7 +95,7 @@ struct Hub::Impl {
   std::shared_mutex catalog_mutex;
   std::optional<catalog::CatalogAuthority> authority;
 
-  zmq::context_t context;
+  zmq::context_t context{2};  // two I/O threads: CURVE work for many devices spreads over both cores
   std::unique_ptr<ZapHandler> zap;
   std::atomic<bool> stopping{false};
   std::vector<std::thread> threads;
