@@ -83,7 +83,7 @@ void add_sync(CLI::App& app, Context& ctx) {
     };
     const sync::SyncReport report = ctx.take(sync::sync_once(*home, link, ctx.random, options_with_timeout(*timeout), progress));
     ctx.print(report_json(report), report_text(report));
-    if (report.wiped) throw Exit{3};
+    if (report.wiped) throw Exit{4};
   });
 }
 
@@ -124,7 +124,7 @@ void add_daemon(CLI::App& app, Context& ctx) {
           }
         },
         stop_requested));
-    if (wiped) throw Exit{3};
+    if (wiped) throw Exit{4};
   });
 }
 

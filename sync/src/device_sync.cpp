@@ -132,7 +132,7 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
                                          " s (offline, or the hub is down)");
         }
         for (const Bytes& f : *frames) report.wire_bytes_received += f.size();
-        auto envelope = decode(*frames);
+        auto envelope = decode(std::move(*frames));
         if (envelope) co_return std::move(*envelope);
         // Not a message we can read: skip it and keep waiting.
       }

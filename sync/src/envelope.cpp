@@ -20,7 +20,20 @@ std::vector<Bytes> encode(const Envelope& e) {
   return frames;
 }
 
+std::vector<Bytes> encode(Envelope&& e) {
+  std::vector<Bytes> frames;
+  frames.reserve(1 + e.data.size());
+  frames.push_back(json::to_msgpack(json{{"t", e.type}, {"v", protocol_version}, {"id", e.id}, {"b", e.body}}));
+  for (Bytes& d : e.data) frames.push_back(std::move(d));
+  e.data.clear();
+  return frames;
+}
+
 Result<Envelope> decode(const std::vector<Bytes>& frames, const Limits& limits) {
+  return decode(std::vector<Bytes>(frames), limits);
+}
+
+Result<Envelope> decode(std::vector<Bytes>&& frames, const Limits& limits) {
   if (frames.empty()) return refuse("no frames");
   if (frames.size() > limits.max_frames) {
     return refuse(std::to_string(frames.size()) + " frames (at most " + std::to_string(limits.max_frames) + ")");
@@ -70,7 +83,7 @@ Result<Envelope> decode(const std::vector<Bytes>& frames, const Limits& limits) 
     if (!b->is_object()) return refuse("the body 'b' is not a map");
     e.body = std::move(*b);
   }
-  e.data.assign(frames.begin() + 1, frames.end());
+  e.data.assign(std::make_move_iterator(frames.begin() + 1), std::make_move_iterator(frames.end()));
   return e;
 }
 

@@ -63,15 +63,16 @@ struct Request {
   Envelope envelope;
 };
 
-std::vector<Bytes> internal_reply(const Request& r, const Envelope& reply) {
+std::vector<Bytes> internal_reply(const Request& r, Envelope&& reply) {
   std::vector<Bytes> frames{Bytes{static_cast<std::uint8_t>(r.endpoint)}, r.routing_id};
-  for (Bytes& f : encode(reply)) frames.push_back(std::move(f));
+  for (Bytes& f : encode(std::move(reply))) frames.push_back(std::move(f));
   return frames;
 }
 
 std::optional<Request> parse_internal(std::vector<Bytes> frames) {
   if (frames.size() < 4 || frames[0].size() != 1) return std::nullopt;
-  auto envelope = decode(std::vector<Bytes>(frames.begin() + 3, frames.end()));
+  auto envelope = decode(std::vector<Bytes>(std::make_move_iterator(frames.begin() + 3),
+                                            std::make_move_iterator(frames.end())));
   if (!envelope) return std::nullopt;  // the front checked it already
   return Request{static_cast<Endpoint>(frames[0][0]), std::move(frames[1]), bytes_text(frames[2]),
                  std::move(*envelope)};
@@ -215,7 +216,8 @@ struct Hub::Impl {
             if (!reply) break;
             if (reply->size() < 3 || (*reply)[0].size() != 1) continue;
             zmq::socket_t& out = (*reply)[0][0] == sync_ep ? sync : (*reply)[0][0] == enroll_ep ? enroll : publish;
-            if (!send_frames(out, std::vector<Bytes>(reply->begin() + 1, reply->end()))) ++counters.dropped_replies;
+            reply->erase(reply->begin());  // moves the frames down; no bytes are copied
+            if (!send_frames(out, *reply)) ++counters.dropped_replies;
           }
         }
       } catch (const zmq::error_t& e) {
@@ -275,7 +277,7 @@ struct Hub::Impl {
         if (!get) return get.status();
         msg::ChunkData data;
         for (const auto& id : get->chunks) {
-          Result<Bytes> bytes = store.chunk_entitled(id) ? store.read_chunk(id) : Status(Errc::permission, "");
+          Result<Bytes> bytes = store.chunk_entitled(id) ? store.read_chunk(id, false) : Status(Errc::permission, "");
           if (!bytes) {
             data.refused.push_back(id);
             continue;
@@ -284,7 +286,7 @@ struct Hub::Impl {
           data.data.push_back(std::move(*bytes));
         }
         counters.chunks_sent += data.chunks.size();
-        return data.to_envelope(e.id);
+        return std::move(data).into_envelope(e.id);
       }
       if (e.type == msg::PublishHave::type) {
         auto have = msg::PublishHave::parse(e);
@@ -322,8 +324,8 @@ struct Hub::Impl {
       });
       ++counters.commits;
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        const Envelope reply = committed ? replies[i] : error_reply(batch[i].envelope.id, committed);
-        send_frames(out, internal_reply(batch[i], reply), zmq::send_flags::none);
+        Envelope reply = committed ? std::move(replies[i]) : error_reply(batch[i].envelope.id, committed);
+        send_frames(out, internal_reply(batch[i], std::move(reply)), zmq::send_flags::none);
       }
       if (committed && announce) send_frames(notices, msg::catalog_notice(*announce));
       if (!committed && announce) {

@@ -271,6 +271,9 @@ Result<ChunkGet> ChunkGet::parse(const Envelope& e) {
 Envelope ChunkData::to_envelope(std::uint64_t id) const {
   return make(type, id, {{"chunks", id_list(chunks)}, {"refused", id_list(refused)}}, data);
 }
+Envelope ChunkData::into_envelope(std::uint64_t id) && {
+  return make(type, id, {{"chunks", id_list(chunks)}, {"refused", id_list(refused)}}, std::move(data));
+}
 Result<ChunkData> ChunkData::parse(Envelope e) {
   Fields f(e);
   ChunkData m;

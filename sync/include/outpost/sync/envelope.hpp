@@ -40,10 +40,14 @@ struct Envelope {
 };
 
 std::vector<Bytes> encode(const Envelope& envelope);
+// The same, moving the data frames out of envelope (no copy of bulk bytes).
+std::vector<Bytes> encode(Envelope&& envelope);
 
 // invalid_argument naming what is wrong; unsupported for another protocol
 // version (with both versions in the message).
 Result<Envelope> decode(const std::vector<Bytes>& frames, const Limits& limits = {});
+// The same, moving the data frames out of frames when it succeeds.
+Result<Envelope> decode(std::vector<Bytes>&& frames, const Limits& limits = {});
 
 // The token for an error code on the wire: "not_found", "integrity", ...
 std::string_view wire_code(Errc code);

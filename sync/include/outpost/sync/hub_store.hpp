@@ -164,7 +164,10 @@ class HubStore {
   // Checks each chunk's hash (integrity naming it otherwise), writes the
   // files durably, then records them. Returns how many were new.
   Result<std::size_t> store_chunks(const std::vector<cache::ChunkId>& ids, const std::vector<Bytes>& data);
-  Result<Bytes> read_chunk(const cache::ChunkId& id);
+  // verify re-hashes the bytes (integrity if the file is damaged). Serving
+  // devices skips it: a device checks every chunk's hash itself, and the
+  // extra pass would cost the hub a BLAKE2b of everything it sends.
+  Result<Bytes> read_chunk(const cache::ChunkId& id, bool verify = true);
 
   // ---- journals
   std::optional<JournalState> journal(ByteView journal_id);

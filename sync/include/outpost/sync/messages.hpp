@@ -114,6 +114,7 @@ struct ChunkData {
   std::vector<cache::ChunkId> refused;
   std::vector<Bytes> data;  // one per chunk
   Envelope to_envelope(std::uint64_t id) const;
+  Envelope into_envelope(std::uint64_t id) &&;  // the same, moving the chunk bytes
   static Result<ChunkData> parse(Envelope e);
 };
 
