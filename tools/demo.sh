@@ -41,7 +41,7 @@ done
 [[ -n "$port" ]] || fail "no free ports on 127.0.0.1"
 
 start_hub() {
-  hub serve >"$work/hub.log" 2>&1 &
+  "$hub_bin" --home "$work/hub" serve >"$work/hub.log" 2>&1 &  # the binary itself, so $! is the hub
   hub_pid=$!
   for _ in $(seq 1 100); do
     grep -q "hub serving" "$work/hub.log" && return 0

@@ -31,7 +31,8 @@ std::string bytes_text(const Bytes& b) { return {b.begin(), b.end()}; }
 
 bool is_write(Endpoint ep, const std::string& type) {
   if (ep != sync_ep) return ep == enroll_ep || type == msg::PublishChunks::type || type == msg::PublishStatement::type;
-  return type == msg::Hello::type || type == msg::JournalPush::type || type == "wipe.done";
+  return type == msg::Hello::type || type == msg::JournalPush::type || type == "wipe.done" ||
+         type == msg::SessionDone::type;
 }
 
 bool known_type(Endpoint ep, const std::string& type) {
@@ -42,7 +43,8 @@ bool known_type(Endpoint ep, const std::string& type) {
              type == msg::PublishStatement::type || type == msg::CatalogGet::type || type == "ping";
     case sync_ep:
       return type == msg::Hello::type || type == msg::CatalogGet::type || type == msg::RecipeGet::type ||
-             type == msg::ChunkGet::type || type == msg::JournalPush::type || type == "wipe.done" || type == "ping";
+             type == msg::ChunkGet::type || type == msg::JournalPush::type || type == "wipe.done" ||
+             type == msg::SessionDone::type || type == "ping";
   }
   return false;
 }
@@ -342,6 +344,12 @@ struct Hub::Impl {
       if (e.type == msg::Enroll::type) return enroll(store, r);
       if (e.type == msg::Hello::type) return hello(store, r);
       if (e.type == msg::JournalPush::type) return journal_push(store, r);
+      if (e.type == msg::SessionDone::type) {
+        auto done = msg::SessionDone::parse(e);
+        if (!done) return done.status();
+        if (Status s = store.touch_device(r.user, clock.now(), done->catalog_seq); !s) return s;
+        return simple("session.ok", e.id);
+      }
       if (e.type == "wipe.done") {
         if (Status s = store.mark_wiped(r.user, clock.now()); !s) return s;
         return simple("wipe.ok", e.id);

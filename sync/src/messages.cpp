@@ -328,6 +328,14 @@ Result<JournalAck> JournalAck::parse(const Envelope& e) {
   return f.done(m);
 }
 
+Envelope SessionDone::to_envelope(std::uint64_t id) const { return make(type, id, {{"catalog_seq", catalog_seq}}); }
+Result<SessionDone> SessionDone::parse(const Envelope& e) {
+  Fields f(e);
+  SessionDone m;
+  m.catalog_seq = f.u64("catalog_seq");
+  return f.done(m);
+}
+
 // ---- publisher
 
 Envelope PublishHave::to_envelope(std::uint64_t id) const { return make(type, id, {{"chunks", id_list(chunks)}}); }

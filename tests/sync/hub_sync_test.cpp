@@ -32,6 +32,11 @@ TEST_CASE("publish, enroll, sync, open: the device shows exactly the published b
   auto opened = must(rep.home->open_asset("deck"));
   REQUIRE(opened.reader);
   CHECK(read_all(*opened.reader) == content);
+  // The hub's records say what the device holds now.
+  const auto record = f.admin()->store().device("rep-1");
+  REQUIRE(record);
+  CHECK(record->catalog_seq == 1);
+  CHECK(record->last_seen.has_value());
 
   // A second sync has nothing to fetch.
   const sync::SyncReport again = must(f.sync(rep));

@@ -85,12 +85,13 @@ void check_fields(const M& sample, std::initializer_list<std::pair<const char*, 
     REQUIRE(good.body.contains(field));
     Envelope missing = good;
     missing.body.erase(field);
-    check_refused(M::parse(wire(missing)), std::string(M::type) + ": " + field + " is missing");
+    const std::string prefix = std::string(M::type).append(": ").append(field);
+    check_refused(M::parse(wire(missing)), prefix + " is missing");
     for (const json& value : values) {
       INFO("value " << value.dump());
       Envelope typed = good;
       typed.body[field] = value;
-      check_refused(M::parse(wire(typed)), std::string(M::type) + ": " + field + " ");
+      check_refused(M::parse(wire(typed)), prefix + " ");
     }
   }
   CHECK(M::parse(wire(good)).is_ok());

@@ -135,6 +135,14 @@ struct JournalAck {
   static Result<JournalAck> parse(const Envelope& e);
 };
 
+// The end of a session: what the device now holds, for the hub's records.
+struct SessionDone {
+  static constexpr const char* type = "session.done";
+  std::uint64_t catalog_seq = 0;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<SessionDone> parse(const Envelope& e);
+};
+
 // ---- publisher endpoint
 struct PublishHave {
   static constexpr const char* type = "publish.have";
