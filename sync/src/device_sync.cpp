@@ -273,10 +273,30 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
       const cache::VersionRef ref{r.asset, r.version};
       report_progress("recipes", i, versions.size());
       if (!cache.presence(ref)) {
-        const Envelope recipe_request = msg::RecipeGet{ref}.to_envelope(next_id++);
-        auto recipe = co_await s.call<msg::RecipeMsg>(recipe_request);
+        // The newest version of the asset the cache has a recipe for, as the
+        // base of a recipe delta.
+        std::optional<std::uint64_t> base;
+        std::vector<cache::RecipeEntry> base_recipe;
+        for (const cache::VersionInfo& v : cache.list()) {
+          if (v.ref.asset == r.asset && v.ref.version < r.version && (!base || v.ref.version > *base)) {
+            base = v.ref.version;
+          }
+        }
+        if (base) {
+          auto held = cache.recipe({r.asset, *base});
+          if (held) {
+            base_recipe = std::move(*held);
+          } else {
+            base.reset();
+          }
+        }
+        const Envelope recipe_request = msg::RecipeGet{ref, base}.to_envelope(next_id++);
+        auto reply = co_await s.call<msg::RecipeMsg>(recipe_request);
+        if (!reply) co_return reply.status();
+        auto recipe = reply->resolve(base_recipe);
         if (!recipe) co_return recipe.status();
-        if (auto added = cache.add_recipe(ref, recipe->recipe, r.digest, r.size); !added) co_return added.status();
+        // add_recipe checks the recipe against the release's signed digest.
+        if (auto added = cache.add_recipe(ref, *recipe, r.digest, r.size); !added) co_return added.status();
       }
       auto missing = cache.missing_chunks(ref);
       if (!missing) co_return missing.status();

@@ -272,7 +272,20 @@ struct Hub::Impl {
         if (!get) return get.status();
         auto recipe = store.recipe(get->ref);
         if (!recipe) return recipe.status();
-        return msg::RecipeMsg{get->ref, std::move(*recipe)}.to_envelope(e.id);
+        msg::RecipeMsg answer{get->ref, std::move(*recipe), std::nullopt, {}};
+        if (get->base && *get->base != get->ref.version) {
+          // Changes against the version the device holds, when the hub knows it
+          // (revoked or not) and the changes are smaller.
+          auto base = store.recipe({get->ref.asset, *get->base}, true);
+          if (base) {
+            Bytes delta = msg::diff_recipe(*base, answer.recipe);
+            if (delta.size() < answer.recipe.size() * 36) {
+              answer.base = get->base;
+              answer.delta = std::move(delta);
+            }
+          }
+        }
+        return answer.to_envelope(e.id);
       }
       if (e.type == msg::ChunkGet::type) {
         auto get = msg::ChunkGet::parse(e);

@@ -541,13 +541,15 @@ Status HubStore::add_statement(std::uint64_t seq, const catalog::SignedStatement
   });
 }
 
-Result<std::vector<cache::RecipeEntry>> HubStore::recipe(const cache::VersionRef& ref) {
+Result<std::vector<cache::RecipeEntry>> HubStore::recipe(const cache::VersionRef& ref, bool include_revoked) {
   return guarded([&]() -> Result<std::vector<cache::RecipeEntry>> {
     SQLite::Statement rel(impl_->db, "SELECT revoked FROM releases WHERE asset = ? AND version = ?");
     rel.bind(1, ref.asset);
     rel.bind(2, static_cast<std::int64_t>(ref.version));
     if (!rel.executeStep()) return Status(Errc::not_found, "the hub has no release " + ref.to_string());
-    if (rel.getColumn(0).getInt() != 0) return Status(Errc::permission, ref.to_string() + " is revoked");
+    if (rel.getColumn(0).getInt() != 0 && !include_revoked) {
+      return Status(Errc::permission, ref.to_string() + " is revoked");
+    }
     std::vector<cache::RecipeEntry> out;
     SQLite::Statement st(impl_->db, "SELECT chunk, size FROM recipes WHERE asset = ? AND version = ? ORDER BY idx");
     st.bind(1, ref.asset);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "outpost/cache/version_ref.hpp"
 #include "outpost/journal/event_row.hpp"
@@ -207,12 +208,15 @@ Result<CatalogDeltaMsg> CatalogDeltaMsg::parse(const Envelope& e) {
 }
 
 Envelope RecipeGet::to_envelope(std::uint64_t id) const {
-  return make(type, id, {{"asset", ref.asset}, {"version", ref.version}});
+  json body{{"asset", ref.asset}, {"version", ref.version}};
+  if (base) body["base"] = *base;
+  return make(type, id, std::move(body));
 }
 Result<RecipeGet> RecipeGet::parse(const Envelope& e) {
   Fields f(e);
   RecipeGet m;
   m.ref = read_ref(f);
+  if (f.optional("base") != nullptr) m.base = f.u64("base");
   return f.done(m);
 }
 
@@ -243,21 +247,107 @@ Result<std::vector<cache::RecipeEntry>> unpack_recipe(ByteView packed) {
   return out;
 }
 
+namespace {
+
+std::uint32_t get_be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+}  // namespace
+
+Bytes diff_recipe(const std::vector<cache::RecipeEntry>& base, const std::vector<cache::RecipeEntry>& target) {
+  std::unordered_map<cache::ChunkId, std::size_t> first;  // chunk id -> its first index in base
+  for (std::size_t j = base.size(); j-- > 0;) first[base[j].id] = j;
+  Bytes out;
+  std::vector<cache::RecipeEntry> fresh;
+  auto flush_new = [&] {
+    if (fresh.empty()) return;
+    out.push_back(0x02);
+    put_be32(out, static_cast<std::uint32_t>(fresh.size()));
+    const Bytes packed = pack_recipe(fresh);
+    out.insert(out.end(), packed.begin(), packed.end());
+    fresh.clear();
+  };
+  for (std::size_t i = 0; i < target.size();) {
+    const auto it = first.find(target[i].id);
+    if (it == first.end() || base[it->second].size != target[i].size) {
+      fresh.push_back(target[i++]);
+      continue;
+    }
+    std::size_t j = it->second, run = 0;
+    while (i + run < target.size() && j + run < base.size() && base[j + run].id == target[i + run].id &&
+           base[j + run].size == target[i + run].size) {
+      ++run;
+    }
+    flush_new();
+    out.push_back(0x01);
+    put_be32(out, static_cast<std::uint32_t>(j));
+    put_be32(out, static_cast<std::uint32_t>(run));
+    i += run;
+  }
+  flush_new();
+  return out;
+}
+
+Result<std::vector<cache::RecipeEntry>> patch_recipe(const std::vector<cache::RecipeEntry>& base, ByteView delta) {
+  const Status bad(Errc::invalid_argument, "recipe delta: malformed or out of range");
+  std::vector<cache::RecipeEntry> out;
+  std::size_t at = 0;
+  std::uint64_t offset = 0;
+  auto add = [&](cache::RecipeEntry e) {
+    e.offset = offset;
+    offset += e.size;
+    out.push_back(e);
+  };
+  while (at < delta.size()) {
+    const std::uint8_t op = delta[at++];
+    if (op == 0x01 && delta.size() - at >= 8) {
+      const std::uint64_t start = get_be32(delta.data() + at), count = get_be32(delta.data() + at + 4);
+      at += 8;
+      if (count == 0 || start + count > base.size()) return bad;
+      for (std::uint64_t k = 0; k < count; ++k) add(base[start + k]);
+    } else if (op == 0x02 && delta.size() - at >= 4) {
+      const std::uint64_t n = get_be32(delta.data() + at);
+      at += 4;
+      if (n == 0 || (delta.size() - at) / 36 < n) return bad;
+      auto entries = unpack_recipe(delta.subspan(at, n * 36));
+      if (!entries) return entries.status();
+      for (const auto& e : *entries) add(e);
+      at += n * 36;
+    } else {
+      return bad;
+    }
+  }
+  return out;
+}
+
 Envelope RecipeMsg::to_envelope(std::uint64_t id) const {
-  // The packed recipe rides in a data frame (a large file has thousands of chunks).
-  return make(type, id, {{"asset", ref.asset}, {"version", ref.version}}, {pack_recipe(recipe)});
+  // The recipe rides in a data frame (a large file has thousands of chunks).
+  json body{{"asset", ref.asset}, {"version", ref.version}};
+  if (base) body["base"] = *base;
+  return make(type, id, std::move(body), {base ? delta : pack_recipe(recipe)});
 }
 Result<RecipeMsg> RecipeMsg::parse(const Envelope& e) {
   Fields f(e);
   RecipeMsg m;
   m.ref = read_ref(f);
+  if (f.optional("base") != nullptr) m.base = f.u64("base");
   if (e.data.size() != 1) f.fail("expected one data frame (the packed recipe)");
   Result<RecipeMsg> checked = f.done(m);
   if (!checked) return checked;
+  if (checked->base) {
+    checked->delta = e.data.front();
+    return checked;
+  }
   auto recipe = unpack_recipe(e.data.front());
   if (!recipe) return recipe.status();
   checked->recipe = std::move(*recipe);
   return checked;
+}
+
+Result<std::vector<cache::RecipeEntry>> RecipeMsg::resolve(const std::vector<cache::RecipeEntry>& base_recipe) const {
+  if (!base) return recipe;
+  return patch_recipe(base_recipe, delta);
 }
 
 Envelope ChunkGet::to_envelope(std::uint64_t id) const { return make(type, id, {{"chunks", id_list(chunks)}}); }

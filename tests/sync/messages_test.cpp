@@ -269,7 +269,7 @@ TEST_CASE("Sync messages: catalog.get, catalog.delta and journal.ack round-trip"
 }
 
 TEST_CASE("Sync messages: recipe.get names a valid version", "[sync][messages]") {
-  const msg::RecipeGet get{{"deck-q3", 4}};
+  const msg::RecipeGet get{{"deck-q3", 4}, std::nullopt};
   CHECK(round_trip(get).ref == get.ref);
   check_fields(get, {{"asset", {5, std::string(129, 'a')}}, {"version", not_uint()}});
 
@@ -335,7 +335,7 @@ TEST_CASE("Sync messages: an unpacked recipe hashes to the content digest a rele
 
 TEST_CASE("Sync messages: recipe carries the version in the body and the packed recipe in data frame 1",
           "[sync][messages]") {
-  const msg::RecipeMsg recipe{{"video-launch", 2}, sample_recipe()};
+  const msg::RecipeMsg recipe{{"video-launch", 2}, sample_recipe(), std::nullopt, {}};
   const Envelope e = recipe.to_envelope(4);
   REQUIRE(e.data.size() == 1);
   CHECK(e.data.front() == msg::pack_recipe(recipe.recipe));
@@ -691,5 +691,43 @@ TEST_CASE("Sync messages: catalog notices round-trip and malformed ones are refu
   for (std::size_t i = 0; i < malformed.size(); ++i) {
     INFO("case " << i);
     check_refused(msg::parse_catalog_notice(malformed[i]), "malformed catalog notice");
+  }
+}
+
+TEST_CASE("Sync messages: a recipe delta rebuilds the new recipe from the old one and is refused when malformed",
+          "[sync][messages]") {
+  const Bytes v1 = random_bytes(3 << 20, 50);
+  Bytes v2 = v1;
+  for (std::size_t i = 1'000'000; i < 1'200'000; ++i) v2[i] ^= 0x5a;  // overwritten
+  v2.insert(v2.begin() + 2'500'000, 100, 7);                       // inserted
+  const auto base = cache::make_recipe(v1).entries;
+  const auto target = cache::make_recipe(v2).entries;
+  const Bytes delta = msg::diff_recipe(base, target);
+  CHECK(delta.size() < target.size() * 36 / 4);  // far smaller than the whole recipe
+  const auto rebuilt = msg::patch_recipe(base, delta);
+  REQUIRE(rebuilt.is_ok());
+  CHECK(cache::recipe_digest(*rebuilt) == cache::make_recipe(v2).digest);
+  CHECK(rebuilt->back().offset + rebuilt->back().size == v2.size());
+
+  // Through the message, asking with a base.
+  const msg::RecipeGet get{{"deck", 2}, 1};
+  const msg::RecipeGet got = round_trip(get);
+  REQUIRE(got.base);
+  CHECK(*got.base == 1);
+  const msg::RecipeMsg reply{{"deck", 2}, {}, 1, delta};
+  const msg::RecipeMsg back = round_trip(reply);
+  REQUIRE(back.base);
+  const auto resolved = back.resolve(base);
+  REQUIRE(resolved.is_ok());
+  CHECK(cache::recipe_digest(*resolved) == cache::recipe_digest(target));
+
+  SECTION("malformed deltas") {
+    Bytes copy_past_end{0x01, 0, 0, 0, 0, 0xff, 0xff, 0, 0};
+    CHECK(msg::patch_recipe(base, copy_past_end).status().code() == Errc::invalid_argument);
+    CHECK(msg::patch_recipe(base, Bytes{0x03}).status().code() == Errc::invalid_argument);
+    CHECK(msg::patch_recipe(base, Bytes{0x02, 0, 0, 0, 2, 1, 2, 3}).status().code() == Errc::invalid_argument);
+    Bytes cut = delta;
+    cut.resize(cut.size() - 5);
+    CHECK_FALSE(msg::patch_recipe(base, cut).is_ok());
   }
 }

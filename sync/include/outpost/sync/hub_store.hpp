@@ -155,7 +155,9 @@ class HubStore {
   Status add_statement(std::uint64_t seq, const catalog::SignedStatement& statement,
                        const std::optional<cache::VersionRef>& release,
                        const std::vector<cache::RecipeEntry>& recipe, const std::optional<cache::VersionRef>& revoked);
-  Result<std::vector<cache::RecipeEntry>> recipe(const cache::VersionRef& ref);
+  // permission for a revoked release unless include_revoked (a device may
+  // still hold a revoked version's recipe as the base of a recipe delta).
+  Result<std::vector<cache::RecipeEntry>> recipe(const cache::VersionRef& ref, bool include_revoked = false);
   // True if a release that is not revoked uses the chunk.
   bool chunk_entitled(const cache::ChunkId& id);
 

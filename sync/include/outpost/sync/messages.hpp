@@ -83,6 +83,9 @@ struct CatalogDeltaMsg {
 struct RecipeGet {
   static constexpr const char* type = "recipe.get";
   cache::VersionRef ref;
+  // A version of the same asset whose recipe the device holds: the hub may
+  // answer with the changes against it instead of the whole recipe.
+  std::optional<std::uint64_t> base;
   Envelope to_envelope(std::uint64_t id) const;
   static Result<RecipeGet> parse(const Envelope& e);
 };
@@ -92,12 +95,25 @@ struct RecipeGet {
 Bytes pack_recipe(const std::vector<cache::RecipeEntry>& recipe);
 Result<std::vector<cache::RecipeEntry>> unpack_recipe(ByteView packed);
 
+// A recipe as changes against a base recipe: a sequence of
+//   0x01 be32(start) be32(count)        copy base entries [start, start+count)
+//   0x02 be32(n) n x (id 32 || be32 size)  new entries
+// A small edit of a large file costs a few dozen bytes of recipe, not 36
+// bytes for every chunk.
+Bytes diff_recipe(const std::vector<cache::RecipeEntry>& base, const std::vector<cache::RecipeEntry>& target);
+// invalid_argument if ops are malformed or copy outside base.
+Result<std::vector<cache::RecipeEntry>> patch_recipe(const std::vector<cache::RecipeEntry>& base, ByteView delta);
+
 struct RecipeMsg {
   static constexpr const char* type = "recipe";
   cache::VersionRef ref;
-  std::vector<cache::RecipeEntry> recipe;
+  std::vector<cache::RecipeEntry> recipe;  // the whole recipe (when !base)
+  std::optional<std::uint64_t> base;       // set: data frame 1 is diff_recipe() against this version
+  Bytes delta;
   Envelope to_envelope(std::uint64_t id) const;
   static Result<RecipeMsg> parse(const Envelope& e);
+  // The recipe, patched onto base_recipe when the reply is a delta.
+  Result<std::vector<cache::RecipeEntry>> resolve(const std::vector<cache::RecipeEntry>& base_recipe) const;
 };
 
 struct ChunkGet {
