@@ -99,7 +99,8 @@ void add_cat(CLI::App& cache, Context& ctx) {
 
 void add_verify(CLI::App& cache, Context& ctx) {
   auto* cmd = cache.add_subcommand("verify", "Check every chunk; bad ones are removed and re-fetched at next sync");
-  cmd->footer("Exit code 1 if any chunk is bad. Example: outpost cache verify --json");
+  cmd->footer("Exit code 1 if any chunk is bad. Versions still missing chunks (bad ones, or a sync that has\n"
+              "not finished) are listed: the next sync fetches them. Example: outpost cache verify --json");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     const cache::VerifyReport report = ctx.take(home->cache().verify(ctx.progress("verifying")));
@@ -108,17 +109,13 @@ void add_verify(CLI::App& cache, Context& ctx) {
     json damaged = json::array();
     std::ostringstream text;
     text << "checked " << report.chunks_checked << " chunks: ";
-    if (report.ok() && report.damaged_versions.empty()) {
-      text << "all good";
-    } else {
-      text << report.bad_chunks.size() << " bad";
-      for (const auto& ref : report.damaged_versions) {
-        damaged.push_back(ref.to_string());
-        text << "\n  damaged: " << ref.to_string() << " (needs a re-fetch)";
-      }
+    text << (report.ok() ? "all good" : std::to_string(report.bad_chunks.size()) + " bad");
+    for (const auto& ref : report.damaged_versions) {
+      damaged.push_back(ref.to_string());
+      text << "\n  incomplete: " << ref.to_string() << " (its missing chunks are fetched at the next sync)";
     }
     ctx.print({{"checked", report.chunks_checked}, {"bad_chunks", bad}, {"damaged_versions", damaged}}, text.str());
-    if (!report.ok() || !report.damaged_versions.empty()) throw Exit{1};
+    if (!report.ok()) throw Exit{1};
   });
 }
 
@@ -154,7 +151,7 @@ void add_list(CLI::App& cache, Context& ctx) {
     for (const auto& v : home->cache().list()) {
       doc.push_back(version_json(v));
       text << v.ref.to_string() << "  " << format_size(v.size) << (v.pinned ? "  pinned" : "")
-           << (v.superseded ? "  superseded" : "") << (v.missing_chunks ? "  DAMAGED" : "") << "\n";
+           << (v.superseded ? "  superseded" : "") << (v.missing_chunks ? "  INCOMPLETE (" + std::to_string(v.missing_chunks) + " chunks to fetch)" : std::string()) << "\n";
     }
     ctx.print(doc, text.str().empty() ? "the cache is empty" : text.str());
   });
