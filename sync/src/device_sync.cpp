@@ -268,19 +268,21 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     std::deque<cache::ChunkSpec> queue;
     std::unordered_set<cache::ChunkId> queued;
     std::uint64_t total = 0;
+    // The newest cached version of each asset: the base of its recipe delta.
+    std::unordered_map<std::string, std::uint64_t> newest_cached;
+    for (const cache::VersionInfo& v : cache.list()) {
+      std::uint64_t& newest = newest_cached[v.ref.asset];
+      newest = std::max(newest, v.ref.version);
+    }
     for (std::size_t i = 0; i < versions.size(); ++i) {
       const catalog::Release& r = versions[i];
       const cache::VersionRef ref{r.asset, r.version};
       report_progress("recipes", i, versions.size());
       if (!cache.presence(ref)) {
-        // The newest version of the asset the cache has a recipe for, as the
-        // base of a recipe delta.
         std::optional<std::uint64_t> base;
         std::vector<cache::RecipeEntry> base_recipe;
-        for (const cache::VersionInfo& v : cache.list()) {
-          if (v.ref.asset == r.asset && v.ref.version < r.version && (!base || v.ref.version > *base)) {
-            base = v.ref.version;
-          }
+        if (const auto held = newest_cached.find(r.asset); held != newest_cached.end() && held->second < r.version) {
+          base = held->second;
         }
         if (base) {
           auto held = cache.recipe({r.asset, *base});
