@@ -82,12 +82,12 @@ struct PublisherClient::Impl {
     auto lacking = missing(recipe);
     if (!lacking) return lacking.status();
     const std::set<cache::ChunkId> wanted(lacking->begin(), lacking->end());
-    std::vector<const cache::RecipeEntry*> todo;
+    std::vector<const cache::RecipeEntry*> to_upload;
     std::set<cache::ChunkId> taken;
     std::uint64_t total = 0;
     for (const auto& e : recipe) {
       if (wanted.contains(e.id) && taken.insert(e.id).second) {
-        todo.push_back(&e);
+        to_upload.push_back(&e);
         total += e.size;
       }
     }
@@ -104,7 +104,7 @@ struct PublisherClient::Impl {
       batch_bytes = 0;
       return {};
     };
-    for (const cache::RecipeEntry* e : todo) {
+    for (const cache::RecipeEntry* e : to_upload) {
       if (batch.chunks.size() == msg::max_chunk_ids || batch_bytes + e->size > upload_batch_bytes) {
         if (Status s = flush(); !s) return s;
       }

@@ -384,17 +384,17 @@ TEST_CASE("AssetCache: a fill resumes after the cache is closed and reopened", "
   const cache::Recipe recipe = cache::make_recipe(data);
   const VersionRef ref{"video", 2};
   add(f, ref, recipe);
-  const std::vector<RecipeEntry> todo = missing_entries(*f.cache, ref, recipe.entries);
-  const std::size_t half = todo.size() / 2;
+  const std::vector<RecipeEntry> to_fetch = missing_entries(*f.cache, ref, recipe.entries);
+  const std::size_t half = to_fetch.size() / 2;
   REQUIRE(half > 0);
-  store(f, chunk_data(data, std::vector<RecipeEntry>(todo.begin(), todo.begin() + static_cast<std::ptrdiff_t>(half))));
+  store(f, chunk_data(data, std::vector<RecipeEntry>(to_fetch.begin(), to_fetch.begin() + static_cast<std::ptrdiff_t>(half))));
   const auto files = f.chunk_files();
   CHECK(files.size() == half);
 
   f.reopen();
   CHECK(f.chunk_files() == files);
   const std::vector<RecipeEntry> rest = missing_entries(*f.cache, ref, recipe.entries);
-  CHECK(ids_of(rest) == ids_of(std::vector<RecipeEntry>(todo.begin() + static_cast<std::ptrdiff_t>(half), todo.end())));
+  CHECK(ids_of(rest) == ids_of(std::vector<RecipeEntry>(to_fetch.begin() + static_cast<std::ptrdiff_t>(half), to_fetch.end())));
   CHECK(f.cache->incomplete_versions() == std::vector<VersionRef>{ref});
   store(f, chunk_data(data, rest));
   CHECK(*f.read_all("video", 2) == data);
@@ -510,9 +510,9 @@ TEST_CASE("AssetCache: import completes a version a sync began, reusing what was
   const cache::Recipe recipe = cache::make_recipe(data);
   const VersionRef ref{"catalogue", 5};
   add(f, ref, recipe);
-  const std::vector<RecipeEntry> todo = missing_entries(*f.cache, ref, recipe.entries);
-  REQUIRE(todo.size() >= 2);
-  store(f, chunk_data(data, {todo[0]}));
+  const std::vector<RecipeEntry> to_fetch = missing_entries(*f.cache, ref, recipe.entries);
+  REQUIRE(to_fetch.size() >= 2);
+  store(f, chunk_data(data, {to_fetch[0]}));
   const fs::path first_file = f.chunk_files().at(0);
   const Bytes first_bytes = read_file(first_file);
 
@@ -523,7 +523,7 @@ TEST_CASE("AssetCache: import completes a version a sync began, reusing what was
   REQUIRE_FALSE(refused.is_ok());
   CHECK(refused.status().code() == Errc::already_exists);
   CHECK(f.chunk_files().size() == 1);
-  CHECK(f.cache->info(ref)->missing_chunks == todo.size() - 1);
+  CHECK(f.cache->info(ref)->missing_chunks == to_fetch.size() - 1);
 
   std::uint64_t progressed = 0;
   storage::MemorySource right(data);
@@ -548,9 +548,9 @@ TEST_CASE("AssetCache: shredding an incomplete version removes its stored chunks
   const cache::Recipe recipe = cache::make_recipe(data);
   const VersionRef ref{"partial", 1};
   add(f, ref, recipe);
-  const std::vector<RecipeEntry> todo = missing_entries(*f.cache, ref, recipe.entries);
-  REQUIRE(todo.size() >= 2);
-  store(f, chunk_data(data, {todo[0]}));
+  const std::vector<RecipeEntry> to_fetch = missing_entries(*f.cache, ref, recipe.entries);
+  REQUIRE(to_fetch.size() >= 2);
+  store(f, chunk_data(data, {to_fetch[0]}));
   REQUIRE(f.chunk_files().size() == kept_files.size() + 1);
 
   REQUIRE(f.cache->shred(ref).is_ok());
@@ -563,7 +563,7 @@ TEST_CASE("AssetCache: shredding an incomplete version removes its stored chunks
   CHECK(f.cache->incomplete_versions().empty());
   CHECK(*f.read_all("kept") == kept);
   // Its chunks are unknown now: a late arrival is refused, not stored.
-  CHECK(f.cache->store_chunks(chunk_data(data, {todo[1]})).status().code() == Errc::invalid_argument);
+  CHECK(f.cache->store_chunks(chunk_data(data, {to_fetch[1]})).status().code() == Errc::invalid_argument);
 }
 
 TEST_CASE("AssetCache: verify and eviction treat an incomplete version sanely", "[core][cache][fill][evict]") {
@@ -572,9 +572,9 @@ TEST_CASE("AssetCache: verify and eviction treat an incomplete version sanely", 
   const cache::Recipe recipe = cache::make_recipe(data);
   const VersionRef ref{"partial", 1};
   add(f, ref, recipe);
-  const std::vector<RecipeEntry> todo = missing_entries(*f.cache, ref, recipe.entries);
-  REQUIRE(todo.size() >= 2);
-  store(f, chunk_data(data, {todo[0]}));
+  const std::vector<RecipeEntry> to_fetch = missing_entries(*f.cache, ref, recipe.entries);
+  REQUIRE(to_fetch.size() >= 2);
+  store(f, chunk_data(data, {to_fetch[0]}));
 
   // Verify checks the chunks present and reports none bad for the ones not fetched yet.
   auto report = f.cache->verify();
@@ -582,7 +582,7 @@ TEST_CASE("AssetCache: verify and eviction treat an incomplete version sanely", 
   CHECK(report->ok());
   CHECK(report->chunks_checked == 1);
   CHECK(report->damaged_versions == std::vector<VersionRef>{ref});  // it still needs a fetch
-  CHECK(f.cache->info(ref)->missing_chunks == todo.size() - 1);
+  CHECK(f.cache->info(ref)->missing_chunks == to_fetch.size() - 1);
 
   // Eviction frees exactly the chunks it stored.
   auto evicted = f.cache->evict_to(0);
