@@ -32,10 +32,21 @@ struct PublisherClient::Impl {
 
   template <typename M>
   Result<M> call(const Envelope& request) {
-    if (!send_frames(socket, encode(request), zmq::send_flags::none)) {
-      return Status(Errc::io, "cannot send to the hub");
-    }
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // Never a blocking send: with no live connection (a refused handshake
+    // tears it down) a DEALER would wait for a peer forever.
+    const std::vector<Bytes> outgoing = encode(request);
+    while (!send_frames(socket, outgoing, zmq::send_flags::dontwait)) {
+      zmq::pollitem_t item{monitor.socket().handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, std::chrono::milliseconds(50));
+      if (monitor.refused()) {
+        return Status(Errc::permission, "the hub refused this publisher key: it is not registered "
+                                        "(the hub admin runs: outpost-hub publishers add NAME KEY)");
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return Status(Errc::io, "cannot reach the hub at " + hub.address.publish() + " (is it running?)");
+      }
+    }
     while (true) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0}, {monitor.socket().handle(), 0, ZMQ_POLLIN, 0}};
