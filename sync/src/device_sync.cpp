@@ -184,7 +184,8 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     if (Status st = co_await push_journal(s, ok->journal_acked); !st) co_return st;
     if (Status st = co_await fetch_content(s); !st) co_return st;
     // Tells the hub what the device now holds (its adoption records).
-    const Envelope done = msg::SessionDone{home.catalog().status().seq}.to_envelope(next_id++);
+    const Envelope done =
+        msg::SessionDone{home.catalog().status().seq, msg::complete_holdings(home.cache().list())}.to_envelope(next_id++);
     if (s.send(done)) (void)co_await s.next_reply();
     report_progress("done", 1, 1);
     co_return s.report;

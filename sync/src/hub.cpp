@@ -360,6 +360,9 @@ struct Hub::Impl {
       if (e.type == msg::SessionDone::type) {
         auto done = msg::SessionDone::parse(e);
         if (!done) return done.status();
+        if (done->holdings) {
+          if (Status s = store.set_holdings(r.user, *done->holdings, clock.now()); !s) return s;
+        }
         if (Status s = store.touch_device(r.user, clock.now(), done->catalog_seq); !s) return s;
         return simple("session.ok", e.id);
       }

@@ -96,6 +96,19 @@ CREATE TABLE alerts(
   detail TEXT NOT NULL
 );
 )sql",
+    // The complete versions each device last said it holds (session.done),
+    // replaced as a whole each time; holdings_at says when, and that the
+    // device reports at all (an empty list is not the same as never told).
+    R"sql(
+CREATE TABLE holdings(
+  device TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  reported_at INTEGER NOT NULL,
+  PRIMARY KEY(device, asset, version)
+) WITHOUT ROWID;
+ALTER TABLE devices ADD COLUMN holdings_at INTEGER;
+)sql",
 };
 
 constexpr storage::Schema schema{"hub store", 0x4f504842 /* "OPHB" */, migrations};
@@ -458,6 +471,45 @@ Status HubStore::touch_device(const std::string& name, TimePoint now, std::uint6
     st.exec();
     return {};
   });
+}
+
+Status HubStore::set_holdings(const std::string& device, const std::vector<cache::VersionRef>& holdings,
+                              TimePoint now) {
+  return guarded([&]() -> Status {
+    Impl::Write w(*impl_);
+    SQLite::Statement mark(impl_->db, "UPDATE devices SET holdings_at = ? WHERE name = ?");
+    mark.bind(1, to_unix_ms(now));
+    mark.bind(2, device);
+    if (mark.exec() == 0) return {Errc::not_found, "no device named '" + device + "'"};
+    SQLite::Statement clear(impl_->db, "DELETE FROM holdings WHERE device = ?");
+    clear.bind(1, device);
+    clear.exec();
+    SQLite::Statement put(impl_->db,
+                          "INSERT OR IGNORE INTO holdings(device, asset, version, reported_at) VALUES(?, ?, ?, ?)");
+    for (const cache::VersionRef& ref : holdings) {
+      put.reset();
+      put.bind(1, device);
+      put.bind(2, ref.asset);
+      put.bind(3, static_cast<std::int64_t>(ref.version));
+      put.bind(4, to_unix_ms(now));
+      put.exec();
+    }
+    w.commit();
+    return {};
+  });
+}
+
+std::optional<std::vector<cache::VersionRef>> HubStore::holdings(const std::string& device) {
+  SQLite::Statement known(impl_->db, "SELECT holdings_at FROM devices WHERE name = ?");
+  known.bind(1, device);
+  if (!known.executeStep() || known.getColumn(0).isNull()) return std::nullopt;
+  std::vector<cache::VersionRef> out;
+  SQLite::Statement st(impl_->db, "SELECT asset, version FROM holdings WHERE device = ? ORDER BY asset, version");
+  st.bind(1, device);
+  while (st.executeStep()) {
+    out.push_back({st.getColumn(0).getString(), static_cast<std::uint64_t>(st.getColumn(1).getInt64())});
+  }
+  return out;
 }
 
 // ---- catalog

@@ -418,12 +418,49 @@ Result<JournalAck> JournalAck::parse(const Envelope& e) {
   return f.done(m);
 }
 
-Envelope SessionDone::to_envelope(std::uint64_t id) const { return make(type, id, {{"catalog_seq", catalog_seq}}); }
+Envelope SessionDone::to_envelope(std::uint64_t id) const {
+  if (!holdings) return make(type, id, {{"catalog_seq", catalog_seq}});
+  json list = json::array();
+  for (const cache::VersionRef& ref : *holdings) list.push_back(json::array({ref.asset, ref.version}));
+  return make(type, id, {{"catalog_seq", catalog_seq}}, {json::to_msgpack(list)});
+}
 Result<SessionDone> SessionDone::parse(const Envelope& e) {
   Fields f(e);
   SessionDone m;
   m.catalog_seq = f.u64("catalog_seq");
-  return f.done(m);
+  if (e.data.size() > 1) f.fail("expected at most one data frame (the holdings)");
+  Result<SessionDone> checked = f.done(std::move(m));
+  if (!checked || e.data.empty()) return checked;
+  const Status bad(Errc::invalid_argument, "session.done: the holdings are not a MessagePack list of [asset, version]");
+  json list;
+  try {
+    list = json::from_msgpack(e.data.front().begin(), e.data.front().end());
+  } catch (const json::exception&) {
+    return bad;
+  }
+  if (!list.is_array()) return bad;
+  if (list.size() > max_holdings) {
+    return Status(Errc::invalid_argument, "session.done: " + std::to_string(list.size()) +
+                                              " holdings (at most " + std::to_string(max_holdings) + ")");
+  }
+  checked->holdings.emplace();
+  checked->holdings->reserve(list.size());
+  for (const json& item : list) {
+    if (!item.is_array() || item.size() != 2 || !item[0].is_string() || !item[1].is_number_unsigned()) return bad;
+    cache::VersionRef ref{item[0].get<std::string>(), item[1].get<std::uint64_t>()};
+    if (Status s = cache::validate(ref); !s) return Status(Errc::invalid_argument, "session.done: " + s.message());
+    checked->holdings->push_back(std::move(ref));
+  }
+  return checked;
+}
+
+std::optional<std::vector<cache::VersionRef>> complete_holdings(const std::vector<cache::VersionInfo>& versions) {
+  std::vector<cache::VersionRef> out;
+  for (const cache::VersionInfo& v : versions) {
+    if (v.missing_chunks == 0) out.push_back(v.ref);
+  }
+  if (out.size() > max_holdings) return std::nullopt;
+  return out;
 }
 
 // ---- publisher

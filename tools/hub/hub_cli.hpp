@@ -47,5 +47,6 @@ void add_setup_commands(CLI::App& app, Context& ctx);    // init, address, enrol
 void add_serve_command(CLI::App& app, Context& ctx);     // serve
 void add_fleet_commands(CLI::App& app, Context& ctx);    // devices, revoke-device, wipe-device, alerts
 void add_catalog_commands(CLI::App& app, Context& ctx);  // publishers, bundle
+void add_report_commands(CLI::App& app, Context& ctx);   // report usage, unused, adoption, ...
 
 }  // namespace outpost::hub_cli

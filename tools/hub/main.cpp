@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
       "details. Getting started:\n"
       "  outpost-hub --home DIR init                 then   outpost-hub --home DIR serve\n"
       "  outpost-hub --home DIR publishers add marketing <key from outpost-publish keygen>\n"
-      "  outpost-hub --home DIR enroll-token --device anna-ipad --role rep");
+      "  outpost-hub --home DIR enroll-token --device anna-ipad --role rep\n"
+      "  outpost-hub --home DIR report usage --since 2026-03-01   (also: unused, adoption, blocked, ...)");
   app.require_subcommand(1);
   // Global options may also follow the command (`devices --json`).
   app.fallthrough();
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   outpost::hub_cli::add_serve_command(app, ctx);
   outpost::hub_cli::add_fleet_commands(app, ctx);
   outpost::hub_cli::add_catalog_commands(app, ctx);
+  outpost::hub_cli::add_report_commands(app, ctx);
 
   return outpost::cli::run_cli(app, argc, argv, ctx.program);
 }

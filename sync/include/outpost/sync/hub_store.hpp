@@ -144,6 +144,11 @@ class HubStore {
   Status request_wipe(const std::string& name, TimePoint now);
   Status mark_wiped(const std::string& name, TimePoint now);
   Status touch_device(const std::string& name, TimePoint now, std::uint64_t catalog_seq);
+  // Replaces the versions a device said it holds (session.done); not_found
+  // for an unknown device.
+  Status set_holdings(const std::string& device, const std::vector<cache::VersionRef>& holdings, TimePoint now);
+  // What the device last reported, or nullopt if it never did.
+  std::optional<std::vector<cache::VersionRef>> holdings(const std::string& device);
 
   // ---- catalog
   // The current root-signed trust list (nullopt before init set one).

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "outpost/cache/asset_cache.hpp"
 #include "outpost/cache/asset_reader.hpp"
 #include "outpost/cache/chunk_store.hpp"
 #include "outpost/journal/journal.hpp"
@@ -151,13 +152,25 @@ struct JournalAck {
   static Result<JournalAck> parse(const Envelope& e);
 };
 
-// The end of a session: what the device now holds, for the hub's records.
+// Most versions one session.done may report as held.
+inline constexpr std::size_t max_holdings = 10000;
+
+// The end of a session: what the device now holds, for the hub's adoption
+// records. holdings rides in data frame 1 (MessagePack list of [asset,
+// version]); absent means not told (a device before holdings), which the
+// hub keeps apart from an empty list.
 struct SessionDone {
   static constexpr const char* type = "session.done";
   std::uint64_t catalog_seq = 0;
+  std::optional<std::vector<cache::VersionRef>> holdings;  // at most max_holdings
   Envelope to_envelope(std::uint64_t id) const;
   static Result<SessionDone> parse(const Envelope& e);
 };
+
+// The complete versions of a cache listing, as session.done reports them;
+// nullopt when there are more than max_holdings (the hub then keeps its
+// last record rather than refusing the session's end).
+std::optional<std::vector<cache::VersionRef>> complete_holdings(const std::vector<cache::VersionInfo>& versions);
 
 // ---- publisher endpoint
 struct PublishHave {

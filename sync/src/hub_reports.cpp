@@ -1,0 +1,567 @@
+#include "outpost/sync/hub_reports.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <regex>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+#include "outpost/catalog/records.hpp"
+#include "outpost/catalog/statement.hpp"
+#include "outpost/core/guard.hpp"
+#include "outpost/journal/hlc.hpp"
+#include "outpost/sync/hub_store.hpp"
+
+namespace outpost::sync::reports {
+
+namespace {
+
+using json = nlohmann::json;
+using Key = std::pair<std::string, std::uint64_t>;  // asset, version
+
+// ---- reading events
+
+// The fields of one payload as a report reads them: a required field that
+// is missing or of another kind makes the payload malformed.
+class Payload {
+ public:
+  explicit Payload(const json& j) : j_(j) {}
+  std::string text(const char* name, bool required = true) {
+    const auto it = j_.find(name);
+    if (it == j_.end()) return ok_ = ok_ && !required, std::string();
+    if (!it->is_string()) return ok_ = false, std::string();
+    return it->get<std::string>();
+  }
+  std::optional<std::uint64_t> number(const char* name, bool required = true) {
+    const auto it = j_.find(name);
+    if (it == j_.end()) return ok_ = ok_ && !required, std::nullopt;
+    if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0)) {
+      return ok_ = false, std::nullopt;
+    }
+    return it->get<std::uint64_t>();
+  }
+  bool flag(const char* name) {
+    const auto it = j_.find(name);
+    if (it == j_.end() || !it->is_boolean()) return ok_ = false;
+    return it->get<bool>();
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  const json& j_;
+  bool ok_ = true;
+};
+
+struct Event {
+  std::string type;
+  std::string journal;  // the journal id's bytes
+  std::string device;
+  journal::HlcTime time;
+  TimePoint received_at;
+};
+
+std::int64_t hlc_bound(const std::optional<TimePoint>& t, std::int64_t otherwise) {
+  return t ? static_cast<std::int64_t>(journal::HlcTime::from(std::max<std::int64_t>(to_unix_ms(*t), 0), 0).value)
+           : otherwise;
+}
+
+// One pass over the events of the given types in the window, through
+// events_by_type(type, time). use(event, payload) reads what it needs and
+// returns payload.ok() (false: counted as malformed, and it must not have
+// counted anything).
+template <typename F>
+void scan(SQLite::Database& db, std::initializer_list<const char*> types, const Window& window, Skipped& skipped,
+          F&& use) {
+  std::string sql =
+      "SELECT type, journal_id, device, time, received_at, payload FROM events INDEXED BY events_by_type "
+      "WHERE type IN (";
+  for (std::size_t i = 0; i < types.size(); ++i) sql.append(i == 0 ? "?" : ", ?");
+  sql.append(") AND time >= ? AND time < ?");
+  SQLite::Statement st(db, sql);
+  int index = 1;
+  for (const char* type : types) st.bind(index++, type);
+  st.bind(index++, hlc_bound(window.since, 0));
+  st.bind(index, hlc_bound(window.until, std::numeric_limits<std::int64_t>::max()));
+  Event e;
+  while (st.executeStep()) {
+    const SQLite::Column payload = st.getColumn(5);
+    if (payload.isNull()) {
+      ++skipped.no_payload;
+      continue;
+    }
+    const auto* bytes = static_cast<const std::uint8_t*>(payload.getBlob());
+    json decoded = json::from_msgpack(bytes, bytes + payload.getBytes(), true, false);
+    if (!decoded.is_object()) {
+      ++skipped.malformed;
+      continue;
+    }
+    e.type = st.getColumn(0).getString();
+    const SQLite::Column journal_id = st.getColumn(1);
+    e.journal.assign(static_cast<const char*>(journal_id.getBlob()), static_cast<std::size_t>(journal_id.getBytes()));
+    e.device = st.getColumn(2).getString();
+    e.time = journal::HlcTime{static_cast<std::uint64_t>(st.getColumn(3).getInt64())};
+    e.received_at = from_unix_ms(st.getColumn(4).getInt64());
+    Payload p(decoded);
+    if (!use(e, p)) ++skipped.malformed;
+  }
+}
+
+// ---- the catalog as reports see it
+
+struct ReleaseInfo {
+  std::string title;
+  TimePoint published_at;
+  TimePoint valid_from;
+  std::optional<TimePoint> expires_at;
+  bool automatic = true;
+  bool revoked = false;
+};
+
+struct Catalog {
+  std::map<Key, ReleaseInfo> releases;
+  std::map<std::string, std::uint64_t> current;  // asset -> the version the gate shows now
+  std::uint64_t seq = 0;
+
+  // The version's title; without a version, the newest release's.
+  std::string title(const std::string& asset, std::optional<std::uint64_t> version) const {
+    auto it = releases.upper_bound({asset, version.value_or(std::numeric_limits<std::uint64_t>::max())});
+    if (it == releases.begin()) return {};
+    --it;
+    const bool match = it->first.first == asset && (!version || it->first.second == *version);
+    return match ? it->second.title : std::string();
+  }
+};
+
+// Every release with its record; the current version of an asset is its
+// newest release in force at now (valid, not expired, not revoked), as the
+// gate judges it: a revoked newer version does not supersede an older one.
+Catalog load_catalog(SQLite::Database& db, TimePoint now, Skipped& skipped) {
+  Catalog c;
+  SQLite::Statement st(db,
+                       "SELECT s.statement, r.revoked FROM statements s JOIN releases r "
+                       "ON r.asset = s.asset AND r.version = s.version WHERE s.kind = 'release'");
+  while (st.executeStep()) {
+    const SQLite::Column blob = st.getColumn(0);
+    const ByteView bytes(static_cast<const std::uint8_t*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes()));
+    auto statement = catalog::SignedStatement::decode(bytes);
+    auto release = statement ? catalog::Release::from_body(statement->body) : Result<catalog::Release>(statement.status());
+    if (!release) {
+      ++skipped.malformed;
+      continue;
+    }
+    c.releases[{release->asset, release->version}] =
+        ReleaseInfo{release->title, release->published_at, release->valid_from, release->expires_at,
+                    release->download == catalog::DownloadPolicy::automatic, st.getColumn(1).getInt() != 0};
+  }
+  for (const auto& [key, r] : c.releases) {
+    const bool in_force = !r.revoked && r.valid_from <= now && (!r.expires_at || *r.expires_at > now);
+    if (in_force) c.current[key.first] = key.second;  // ordered by version: the newest wins
+  }
+  c.seq = static_cast<std::uint64_t>(db.execAndGet("SELECT coalesce(max(seq), 0) FROM statements").getInt64());
+  return c;
+}
+
+// A read transaction: one consistent state for the whole report.
+class ReadScope {
+ public:
+  explicit ReadScope(SQLite::Database& db) : db_(db) { db_.exec("BEGIN"); }
+  ~ReadScope() {
+    try {
+      db_.exec("COMMIT");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing was written; the connection ends the read
+    }
+  }
+  ReadScope(const ReadScope&) = delete;
+  ReadScope& operator=(const ReadScope&) = delete;
+
+ private:
+  SQLite::Database& db_;
+};
+
+std::string normalise_query(const std::string& text) {
+  std::string out;
+  bool space = false;
+  for (char ch : text) {
+    if (std::isspace(static_cast<unsigned char>(ch))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<TimePoint> parse_time(std::string_view text, bool end_of_day) {
+  static const std::regex pattern(
+      R"(^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|\+00:?00))?$)");
+  const Status bad(Errc::invalid_argument, "'" + std::string(text) +
+                                               "' is not a date: use 2026-03-01 or 2026-03-01T09:30:00Z (UTC)");
+  std::match_results<std::string_view::const_iterator> m;
+  if (!std::regex_match(text.begin(), text.end(), m, pattern)) return bad;
+  auto number = [&](std::size_t i) { return m[i].matched ? std::stoi(m[i].str()) : 0; };
+  const std::chrono::year_month_day date{std::chrono::year(number(1)),
+                                         std::chrono::month(static_cast<unsigned>(number(2))),
+                                         std::chrono::day(static_cast<unsigned>(number(3)))};
+  if (!date.ok() || number(4) > 23 || number(5) > 59 || number(6) > 59) return bad;
+  std::chrono::milliseconds fraction{0};
+  if (m[7].matched) {
+    std::string digits = m[7].str().substr(0, 3);
+    digits.resize(3, '0');
+    fraction = std::chrono::milliseconds(std::stoi(digits));
+  }
+  const bool bare_date = !m[4].matched;
+  const auto t = std::chrono::sys_days(date) + std::chrono::hours(number(4)) + std::chrono::minutes(number(5)) +
+                 std::chrono::seconds(number(6)) + fraction + (bare_date && end_of_day ? std::chrono::days(1) : std::chrono::days(0));
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(t);
+}
+
+struct HubReports::Impl {
+  explicit Impl(const fs::path& path) : db(path, SQLite::OPEN_READONLY, 5000) { db.exec("PRAGMA query_only = ON"); }
+  SQLite::Database db;
+};
+
+HubReports::HubReports(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HubReports::~HubReports() = default;
+
+Result<std::unique_ptr<HubReports>> HubReports::open(const fs::path& home) {
+  return guarded([&]() -> Result<std::unique_ptr<HubReports>> {
+    // Opening the store the usual way checks it is a hub's and brings its
+    // schema up to date (so a report never meets a missing table).
+    if (auto store = HubStore::open(home); !store) return store.status();
+    return std::unique_ptr<HubReports>(new HubReports(std::make_unique<Impl>(HubStore::db_path(home))));
+  });
+}
+
+Result<UsageReport> HubReports::usage(const Window& window) {
+  return guarded([&]() -> Result<UsageReport> {
+    ReadScope read(impl_->db);
+    UsageReport report;
+    const Catalog cat = load_catalog(impl_->db, TimePoint::max(), report.skipped);
+    struct Tally {
+      UsageRow row;
+      std::set<std::string> devices;
+    };
+    std::map<Key, Tally> tallies;
+    struct Presented {  // one presentation, by journal and presentation id
+      std::optional<Key> ref;
+      std::uint64_t pages = 0;
+      std::uint64_t ms = 0;
+      bool ended = false;
+    };
+    std::unordered_map<std::string, Presented> presented;
+    auto presentation = [&](const Event& e, const std::string& id) -> Presented& {
+      std::string key = e.journal;
+      key.push_back('\0');
+      key.append(id);
+      return presented[key];
+    };
+    scan(impl_->db, {"asset.opened", "presentation.started", "page.viewed", "presentation.ended"}, window,
+         report.skipped, [&](const Event& e, Payload& p) {
+           if (e.type == "page.viewed" || e.type == "presentation.ended") {
+             const std::string id = p.text("presentation");
+             const auto ms = e.type == "page.viewed" ? std::optional<std::uint64_t>(0) : p.number("duration_ms");
+             if (!p.ok()) return false;
+             Presented& pr = presentation(e, id);
+             if (e.type == "page.viewed") {
+               ++pr.pages;
+             } else {
+               pr.ended = true;
+               pr.ms += *ms;
+             }
+             return true;
+           }
+           const bool started = e.type == "presentation.started";
+           const std::string id = started ? p.text("presentation") : std::string();
+           std::string asset = p.text("asset");
+           const auto version = p.number("version");
+           if (!p.ok()) return false;
+           Key key{std::move(asset), *version};
+           Tally& t = tallies[key];
+           t.devices.insert(e.device);
+           if (started) {
+             ++t.row.presentations;
+             presentation(e, id).ref = std::move(key);
+           } else {
+             ++t.row.opens;
+           }
+           return true;
+         });
+    for (const auto& [key, pr] : presented) {
+      if (!pr.ref) {
+        ++report.unattributed;
+        continue;
+      }
+      UsageRow& row = tallies[*pr.ref].row;
+      row.pages += pr.pages;
+      row.presented_ms += pr.ms;
+      if (!pr.ended) ++row.unfinished;
+    }
+    for (auto& [key, t] : tallies) {
+      t.row.ref = {key.first, key.second};
+      t.row.title = cat.title(key.first, key.second);
+      t.row.devices = t.devices.size();
+      report.rows.push_back(std::move(t.row));
+    }
+    return report;
+  });
+}
+
+Result<UnusedReport> HubReports::unused(const Window& window, std::uint64_t days, TimePoint now) {
+  return guarded([&]() -> Result<UnusedReport> {
+    ReadScope read(impl_->db);
+    UnusedReport report;
+    report.days = days;
+    const Catalog cat = load_catalog(impl_->db, now, report.skipped);
+    std::set<std::string> assets_opened;
+    std::set<Key> versions_opened;
+    scan(impl_->db, {"asset.opened"}, window, report.skipped, [&](const Event&, Payload& p) {
+      std::string asset = p.text("asset");
+      const auto version = p.number("version");
+      if (!p.ok()) return false;
+      versions_opened.emplace(asset, *version);
+      assets_opened.insert(std::move(asset));
+      return true;
+    });
+    const TimePoint judged_before = now - std::chrono::days(static_cast<std::int64_t>(days));
+    for (const auto& [asset, version] : cat.current) {
+      const ReleaseInfo& r = cat.releases.at({asset, version});
+      if (r.published_at > judged_before) {
+        ++report.too_new;
+        continue;
+      }
+      ++report.live_assets;
+      const bool any = assets_opened.contains(asset);
+      if (!any) ++report.never_opened;
+      if (!versions_opened.contains({asset, version})) {
+        report.rows.push_back({{asset, version}, r.title, r.published_at, any});
+      }
+    }
+    std::stable_sort(report.rows.begin(), report.rows.end(),
+                     [](const UnusedRow& a, const UnusedRow& b) { return a.published_at < b.published_at; });
+    return report;
+  });
+}
+
+Result<AdoptionReport> HubReports::adoption(TimePoint now) {
+  return guarded([&]() -> Result<AdoptionReport> {
+    ReadScope read(impl_->db);
+    AdoptionReport report;
+    Skipped ignored;
+    const Catalog cat = load_catalog(impl_->db, now, ignored);
+    report.hub_seq = cat.seq;
+    SQLite::Statement devices(impl_->db,
+                              "SELECT name, role, catalog_seq, last_seen, holdings_at FROM devices "
+                              "WHERE revoked_at IS NULL AND wiped_at IS NULL ORDER BY name");
+    std::map<std::string, std::size_t> index;
+    while (devices.executeStep()) {
+      DeviceAdoption d;
+      d.device = devices.getColumn(0).getString();
+      d.role = devices.getColumn(1).getString();
+      d.catalog_seq = static_cast<std::uint64_t>(devices.getColumn(2).getInt64());
+      if (!devices.getColumn(3).isNull()) d.last_seen = from_unix_ms(devices.getColumn(3).getInt64());
+      if (!devices.getColumn(4).isNull()) d.holdings_at = from_unix_ms(devices.getColumn(4).getInt64());
+      d.catalog_behind = d.catalog_seq < cat.seq;
+      index[d.device] = report.devices.size();
+      report.devices.push_back(std::move(d));
+    }
+    SQLite::Statement held(impl_->db, "SELECT device, asset, version FROM holdings ORDER BY device, asset, version");
+    while (held.executeStep()) {
+      const auto it = index.find(held.getColumn(0).getString());
+      if (it == index.end() || !report.devices[it->second].holdings_at) continue;  // retired, or a stale record
+      report.devices[it->second].held.push_back(
+          {held.getColumn(1).getString(), static_cast<std::uint64_t>(held.getColumn(2).getInt64())});
+    }
+    std::map<std::string, VersionAdoption> versions;
+    for (const auto& [asset, version] : cat.current) {
+      versions[asset] = {{asset, version}, cat.releases.at({asset, version}).title, 0, 0};
+    }
+    for (DeviceAdoption& d : report.devices) {
+      if (!d.holdings_at) continue;
+      ++report.reporting;
+      std::map<std::string, bool> assets;  // asset -> holds the current version
+      for (const cache::VersionRef& ref : d.held) {
+        const auto c = cat.current.find(ref.asset);
+        assets[ref.asset] = assets[ref.asset] || (c != cat.current.end() && c->second == ref.version);
+      }
+      for (const auto& [asset, version] : cat.current) {
+        const auto held_asset = assets.find(asset);
+        const bool holds_current = held_asset != assets.end() && held_asset->second;
+        if (holds_current) {
+          ++versions[asset].holding;
+          continue;
+        }
+        if (held_asset != assets.end()) ++versions[asset].older_only;
+        if (held_asset != assets.end() || cat.releases.at({asset, version}).automatic) {
+          d.missing.push_back({asset, version});
+        }
+      }
+    }
+    for (const DeviceAdoption& d : report.devices) report.behind += d.behind() ? 1 : 0;
+    for (auto& [asset, v] : versions) report.versions.push_back(std::move(v));
+    return report;
+  });
+}
+
+Result<BlockedReport> HubReports::blocked(const Window& window) {
+  return guarded([&]() -> Result<BlockedReport> {
+    ReadScope read(impl_->db);
+    BlockedReport report;
+    using Grain = std::tuple<std::string, std::optional<std::uint64_t>, std::string, std::string>;
+    std::map<Grain, std::uint64_t> counts;
+    scan(impl_->db, {"asset.blocked"}, window, report.skipped, [&](const Event& e, Payload& p) {
+      std::string asset = p.text("asset");
+      const auto version = p.number("version", false);
+      std::string reason = p.text("reason");
+      if (!p.ok()) return false;
+      ++counts[{std::move(asset), version, std::move(reason), e.device}];
+      return true;
+    });
+    std::map<std::pair<std::string, std::string>, std::uint64_t> by_reason_device;
+    std::map<std::pair<std::string, std::optional<std::uint64_t>>, BlockedTally> by_version;
+    for (const auto& [grain, n] : counts) {
+      const auto& [asset, version, reason, device] = grain;
+      report.rows.push_back({asset, version, reason, device, n});
+      report.total += n;
+      by_reason_device[{reason, device}] += n;
+      BlockedTally& t = by_version[{asset, version}];
+      t.name = version ? cache::VersionRef{asset, *version}.to_string() : asset;
+      t.count += n;
+      t.reasons[reason] += n;
+    }
+    for (const auto& [key, n] : by_reason_device) report.by_reason_device.push_back({{}, {}, key.first, key.second, n});
+    for (auto& [key, t] : by_version) report.by_version.push_back(std::move(t));
+    return report;
+  });
+}
+
+Result<SearchReport> HubReports::searches(const Window& window) {
+  return guarded([&]() -> Result<SearchReport> {
+    ReadScope read(impl_->db);
+    SearchReport report;
+    struct Tally {
+      QueryRow row;
+      std::set<std::string> devices;
+    };
+    std::map<std::string, Tally> tallies;
+    scan(impl_->db, {"search.performed"}, window, report.skipped, [&](const Event& e, Payload& p) {
+      const std::string query = p.text("query");
+      const auto results = p.number("results");
+      const bool chose = !p.text("chosen", false).empty();
+      if (!p.ok()) return false;
+      Tally& t = tallies[normalise_query(query)];
+      t.devices.insert(e.device);
+      if (chose) {
+        ++t.row.clicks;
+        ++report.clicks;
+        return true;
+      }
+      ++t.row.searches;
+      ++report.searches;
+      if (*results == 0) {
+        ++t.row.no_result;
+        ++report.no_result;
+      }
+      return true;
+    });
+    for (auto& [query, t] : tallies) {
+      t.row.query = query;
+      t.row.devices = t.devices.size();
+      report.queries.push_back(std::move(t.row));
+    }
+    std::stable_sort(report.queries.begin(), report.queries.end(),
+                     [](const QueryRow& a, const QueryRow& b) { return a.searches > b.searches; });
+    return report;
+  });
+}
+
+Result<FeedbackReport> HubReports::feedback(const Window& window) {
+  return guarded([&]() -> Result<FeedbackReport> {
+    ReadScope read(impl_->db);
+    FeedbackReport report;
+    const Catalog cat = load_catalog(impl_->db, TimePoint::max(), report.skipped);
+    std::map<std::pair<std::string, std::optional<std::uint64_t>>, FeedbackRow> rows;
+    scan(impl_->db, {"asset.feedback", "content.request"}, window, report.skipped, [&](const Event& e, Payload& p) {
+      if (e.type == "content.request") {
+        std::string text = p.text("text");
+        std::string asset = p.text("asset", false);
+        if (!p.ok()) return false;
+        report.requests.push_back({e.device, e.time.time_point(), std::move(text), std::move(asset)});
+        return true;
+      }
+      std::string asset = p.text("asset");
+      const auto version = p.number("version", false);
+      const auto rating = p.number("rating");
+      std::string comment = p.text("comment", false);
+      const bool needs_update = p.flag("needs_update");
+      if (!p.ok()) return false;
+      FeedbackRow& row = rows[{asset, version}];
+      row.asset = std::move(asset);
+      row.version = version;
+      row.items.push_back({e.device, e.time.time_point(), *rating, needs_update, std::move(comment)});
+      return true;
+    });
+    auto by_time = [](const auto& a, const auto& b) { return a.at < b.at; };
+    for (auto& [key, row] : rows) {
+      std::stable_sort(row.items.begin(), row.items.end(), by_time);
+      row.title = cat.title(row.asset, row.version);
+      row.count = row.items.size();
+      std::uint64_t sum = 0;
+      for (const FeedbackItem& item : row.items) {
+        sum += item.rating;
+        row.needs_update += item.needs_update ? 1 : 0;
+      }
+      row.mean_rating = static_cast<double>(sum) / static_cast<double>(row.count);
+      report.rows.push_back(std::move(row));
+    }
+    std::stable_sort(report.requests.begin(), report.requests.end(), by_time);
+    return report;
+  });
+}
+
+Result<LeadReport> HubReports::leads(const Window& window) {
+  return guarded([&]() -> Result<LeadReport> {
+    ReadScope read(impl_->db);
+    LeadReport report;
+    std::map<std::pair<std::string, std::string>, LeadRow> rows;
+    std::map<std::string, LeadRow> shows;
+    std::map<std::string, LeadRow> devices;
+    auto add = [](LeadRow& row, bool repeat, TimePoint received) {
+      const bool first = row.leads + row.repeat_visits == 0;
+      ++(repeat ? row.repeat_visits : row.leads);
+      row.first_received = first ? received : std::min(row.first_received, received);
+      row.last_received = first ? received : std::max(row.last_received, received);
+    };
+    // Only the metadata is read: the lead itself stays sealed to the hub's lead key.
+    scan(impl_->db, {"lead.captured", "lead.repeat_visit"}, window, report.skipped, [&](const Event& e, Payload& p) {
+      const std::string show = p.text("show");
+      if (!p.ok()) return false;
+      const bool repeat = e.type == "lead.repeat_visit";
+      LeadRow& row = rows[{show, e.device}];
+      row.show = show;
+      row.device = e.device;
+      add(row, repeat, e.received_at);
+      shows[show].show = show;
+      add(shows[show], repeat, e.received_at);
+      devices[e.device].device = e.device;
+      add(devices[e.device], repeat, e.received_at);
+      ++(repeat ? report.repeat_visits : report.leads);
+      return true;
+    });
+    for (auto& [key, row] : rows) report.rows.push_back(std::move(row));
+    for (auto& [key, row] : shows) report.by_show.push_back(std::move(row));
+    for (auto& [key, row] : devices) report.by_device.push_back(std::move(row));
+    return report;
+  });
+}
+
+}  // namespace outpost::sync::reports
