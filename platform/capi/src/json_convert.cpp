@@ -1,0 +1,212 @@
+#include "json_convert.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "boundary.hpp"
+#include "outpost/cli/text.hpp"
+
+namespace outpost::capi {
+
+namespace {
+
+using cli::iso_time;
+
+json optional_time(const std::optional<TimePoint>& t) { return t ? json(iso_time(*t)) : json(nullptr); }
+
+[[noreturn]] void bad_json(const std::string& what) { throw ApiError(OUTPOST_ERR_INVALID_ARGUMENT, what); }
+
+json parse_object(std::string_view text, const char* what) {
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) bad_json(std::string(what) + " is not valid JSON");
+  if (!doc.is_object()) bad_json(std::string(what) + " must be a JSON object");
+  return doc;
+}
+
+// A value typed into a form: strings as they are; numbers and booleans as
+// their JSON text ("42", "true"), which the form's validation understands.
+std::map<std::string, std::string> string_map(const json& doc, const char* key) {
+  std::map<std::string, std::string> out;
+  const auto it = doc.find(key);
+  if (it == doc.end() || it->is_null()) return out;
+  if (!it->is_object()) bad_json(std::string("\"") + key + "\" must be an object of name: value");
+  for (const auto& [name, value] : it->items()) {
+    if (value.is_string()) {
+      out[name] = value.get<std::string>();
+    } else if (value.is_number() || value.is_boolean()) {
+      out[name] = value.dump();
+    } else if (!value.is_null()) {
+      bad_json(std::string(key) + "." + name + " must be a string, number or boolean");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+char* json_string(const json& doc) { return make_string(doc.dump(-1, ' ', false, json::error_handler_t::replace)); }
+
+json decision_json(const gate::Decision& d) {
+  json j = {
+      {"asset", d.asset},       {"version", d.version ? json(*d.version) : json(nullptr)},
+      {"allowed", d.allowed},   {"reason", d.reason ? json(std::string(gate::reason_name(*d.reason))) : json(nullptr)},
+      {"in_grace", d.in_grace}, {"message", d.message}};
+  if (d.grace_ends) j["grace_ends"] = iso_time(*d.grace_ends);
+  if (d.update_pending) j["update_pending"] = *d.update_pending;
+  return j;
+}
+
+json release_json(const catalog::Release& r) {
+  return {{"asset", r.asset},
+          {"version", r.version},
+          {"title", r.title},
+          {"kind", r.kind},
+          {"tags", r.tags},
+          {"criticality", r.criticality},
+          {"size", r.size},
+          {"digest", r.digest.hex()},
+          {"valid_from", iso_time(r.valid_from)},
+          {"expires_at", optional_time(r.expires_at)},
+          {"note", r.change_note}};
+}
+
+json report_json(const sync::SyncReport& r) {
+  return {{"catalog_from", r.catalog_from},
+          {"catalog_to", r.catalog_to},
+          {"releases", r.releases},
+          {"revocations", r.revocations},
+          {"versions_fetched", r.versions_fetched},
+          {"chunks_fetched", r.chunks_fetched},
+          {"bytes_fetched", r.bytes_fetched},
+          {"events_pushed", r.events_pushed},
+          {"journal_acked", r.journal_acked},
+          {"wiped", r.wiped}};
+}
+
+json search_json(const device::DeviceHome::SearchOutcome& outcome) {
+  json hits = json::array();
+  for (const auto& found : outcome.found) {
+    hits.push_back({{"asset", found.hit.asset},
+                    {"version", found.hit.version},
+                    {"title", found.hit.title},
+                    {"kind", found.hit.kind},
+                    {"score", found.hit.score},
+                    {"decision", decision_json(found.decision)}});
+  }
+  json facets = json::array();
+  for (const auto& f : outcome.results.facets)
+    facets.push_back({{"facet", f.facet}, {"value", f.value}, {"count", f.count}});
+  return {{"hits", hits},
+          {"total", outcome.results.total},
+          {"total_is_estimate", outcome.results.total_is_estimate},
+          {"facets", facets}};
+}
+
+json link_json(const sync::DeviceLink& link) {
+  return {{"device", link.device}, {"role", link.role}, {"hub", link.sync_endpoint}};
+}
+
+json catalog_status_json(const catalog::CatalogStatus& s, const std::map<std::string, catalog::Seconds>& budgets) {
+  json classes = json::object();
+  for (const auto& [name, budget] : budgets) {
+    const auto left = s.verified_as_of
+                          ? std::chrono::duration_cast<std::chrono::seconds>(*s.verified_as_of + budget - s.trusted_now)
+                          : std::chrono::seconds(0);
+    classes[name] = {{"budget_s", budget.count()}, {"left_s", std::max<std::int64_t>(0, left.count())}};
+  }
+  return {{"seq", s.seq},
+          {"verified_as_of", optional_time(s.verified_as_of)},
+          {"trusted_now", iso_time(s.trusted_now)},
+          {"trust_version", s.trust_version},
+          {"offline_budget", classes}};
+}
+
+json cache_stats_json(const cache::CacheStats& s) {
+  return {{"assets", s.assets},
+          {"versions", s.versions},
+          {"pinned_versions", s.pinned_versions},
+          {"chunks", s.chunks},
+          {"missing_chunks", s.missing_chunks},
+          {"logical_bytes", s.logical_bytes},
+          {"stored_bytes", s.stored_bytes},
+          {"quota", s.quota ? json(*s.quota) : json(nullptr)}};
+}
+
+json journal_stats_json(const journal::JournalStats& s) {
+  return {{"events", s.events},
+          {"first_seq", s.first_seq},
+          {"head_seq", s.head_seq},
+          {"acked_seq", s.acked_seq},
+          {"bytes", s.bytes},
+          {"quota_bytes", s.quota_bytes},
+          {"dropped_total", s.dropped_total}};
+}
+
+json form_json(const device::DeviceHome::Form& f) {
+  json fields = json::array();
+  for (const auto& field : f.form.fields) {
+    fields.push_back({{"name", field.name},
+                      {"label", field.label},
+                      {"type", leads::field_type_name(field.type)},
+                      {"required", field.required},
+                      {"options", field.options}});
+  }
+  json questions = json::array();
+  for (const auto& q : f.form.qualification) {
+    json options = json::array();
+    for (const auto& o : q.options) options.push_back({{"value", o.value}, {"label", o.label}, {"score", o.score}});
+    questions.push_back({{"name", q.name}, {"question", q.question}, {"required", q.required}, {"options", options}});
+  }
+  return {
+      {"asset", f.ref.asset},       {"version", f.ref.version},
+      {"show", f.form.show},        {"fields", fields},
+      {"qualification", questions}, {"consent", {{"text", f.form.consent_text}, {"version", f.form.consent_version}}}};
+}
+
+json captured_json(const leads::Captured& c) {
+  return {{"seq", c.seq}, {"repeat", c.repeat}, {"score", c.score}, {"show", c.show}};
+}
+
+json presentation_json(const device::PresentationSummary& s) {
+  return {{"id", s.id}, {"asset", s.asset}, {"version", s.version}, {"pages", s.pages}, {"duration_ms", s.duration_ms}};
+}
+
+json field_errors_json(const std::vector<leads::FieldError>& errors) {
+  json list = json::array();
+  for (const auto& e : errors) list.push_back({{"field", e.field}, {"problem", e.problem}});
+  return {{"errors", list}};
+}
+
+std::map<std::string, std::string> parse_facets(const char* text) {
+  std::map<std::string, std::string> out;
+  if (text == nullptr || *text == '\0') return out;
+  const json doc = parse_object(text, "facets_json");
+  for (const auto& [name, value] : doc.items()) {
+    if (!value.is_string()) bad_json("facet \"" + name + "\" must have a string value");
+    out[name] = value.get<std::string>();
+  }
+  return out;
+}
+
+leads::CaptureRequest parse_capture_request(std::string_view text) {
+  const json doc = parse_object(text, "request_json");
+  for (const auto& [key, value] : doc.items()) {
+    if (key != "fields" && key != "answers" && key != "consent" && key != "show") {
+      bad_json("request_json has an unknown key \"" + key + "\" (expected fields, answers, consent, show)");
+    }
+  }
+  leads::CaptureRequest request;
+  request.fields = string_map(doc, "fields");
+  request.answers = string_map(doc, "answers");
+  if (const auto it = doc.find("consent"); it != doc.end() && !it->is_null()) {
+    if (!it->is_boolean()) bad_json("\"consent\" must be true or false");
+    request.consent = it->get<bool>();
+  }
+  if (const auto it = doc.find("show"); it != doc.end() && !it->is_null()) {
+    if (!it->is_string()) bad_json("\"show\" must be a string");
+    request.show = it->get<std::string>();
+  }
+  return request;
+}
+
+}  // namespace outpost::capi
