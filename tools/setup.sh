@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev
   libcli11-dev
   libbenchmark-dev
+  python3
 )
 
 missing=()
