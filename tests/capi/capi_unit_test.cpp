@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "args.hpp"
 #include "boundary.hpp"
 #include "handles.hpp"
 #include "json_convert.hpp"

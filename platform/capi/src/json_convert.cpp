@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "boundary.hpp"
 #include "outpost/cli/text.hpp"
 
 namespace outpost::capi {
@@ -14,37 +13,7 @@ using cli::iso_time;
 
 json optional_time(const std::optional<TimePoint>& t) { return t ? json(iso_time(*t)) : json(nullptr); }
 
-[[noreturn]] void bad_json(const std::string& what) { throw ApiError(OUTPOST_ERR_INVALID_ARGUMENT, what); }
-
-json parse_object(std::string_view text, const char* what) {
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) bad_json(std::string(what) + " is not valid JSON");
-  if (!doc.is_object()) bad_json(std::string(what) + " must be a JSON object");
-  return doc;
-}
-
-// A value typed into a form: strings as they are; numbers and booleans as
-// their JSON text ("42", "true"), which the form's validation understands.
-std::map<std::string, std::string> string_map(const json& doc, const char* key) {
-  std::map<std::string, std::string> out;
-  const auto it = doc.find(key);
-  if (it == doc.end() || it->is_null()) return out;
-  if (!it->is_object()) bad_json(std::string("\"") + key + "\" must be an object of name: value");
-  for (const auto& [name, value] : it->items()) {
-    if (value.is_string()) {
-      out[name] = value.get<std::string>();
-    } else if (value.is_number() || value.is_boolean()) {
-      out[name] = value.dump();
-    } else if (!value.is_null()) {
-      bad_json(std::string(key) + "." + name + " must be a string, number or boolean");
-    }
-  }
-  return out;
-}
-
 }  // namespace
-
-char* json_string(const json& doc) { return make_string(doc.dump(-1, ' ', false, json::error_handler_t::replace)); }
 
 json decision_json(const gate::Decision& d) {
   json j = {
@@ -175,38 +144,6 @@ json field_errors_json(const std::vector<leads::FieldError>& errors) {
   json list = json::array();
   for (const auto& e : errors) list.push_back({{"field", e.field}, {"problem", e.problem}});
   return {{"errors", list}};
-}
-
-std::map<std::string, std::string> parse_facets(const char* text) {
-  std::map<std::string, std::string> out;
-  if (text == nullptr || *text == '\0') return out;
-  const json doc = parse_object(text, "facets_json");
-  for (const auto& [name, value] : doc.items()) {
-    if (!value.is_string()) bad_json("facet \"" + name + "\" must have a string value");
-    out[name] = value.get<std::string>();
-  }
-  return out;
-}
-
-leads::CaptureRequest parse_capture_request(std::string_view text) {
-  const json doc = parse_object(text, "request_json");
-  for (const auto& [key, value] : doc.items()) {
-    if (key != "fields" && key != "answers" && key != "consent" && key != "show") {
-      bad_json("request_json has an unknown key \"" + key + "\" (expected fields, answers, consent, show)");
-    }
-  }
-  leads::CaptureRequest request;
-  request.fields = string_map(doc, "fields");
-  request.answers = string_map(doc, "answers");
-  if (const auto it = doc.find("consent"); it != doc.end() && !it->is_null()) {
-    if (!it->is_boolean()) bad_json("\"consent\" must be true or false");
-    request.consent = it->get<bool>();
-  }
-  if (const auto it = doc.find("show"); it != doc.end() && !it->is_null()) {
-    if (!it->is_string()) bad_json("\"show\" must be a string");
-    request.show = it->get<std::string>();
-  }
-  return request;
 }
 
 }  // namespace outpost::capi

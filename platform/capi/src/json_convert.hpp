@@ -1,13 +1,12 @@
-// JSON in and out of the C API. Field names follow the device CLI's --json
-// output (platform/cli), so an app and a script see the same shapes. Pure
-// functions; any thread. Parsers throw ApiError (invalid argument) naming
-// the problem, never echoing a value (lead fields are personal data).
+// The JSON documents the C API returns. Field names follow the device CLI's
+// --json output (platform/cli), so an app and a script see the same shapes.
+// Pure functions of core and sync types (nothing of the C boundary), so the
+// CLI could share them. Any thread.
 #pragma once
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "outpost/catalog/device_catalog.hpp"
@@ -22,10 +21,6 @@ namespace outpost::capi {
 
 using nlohmann::json;
 
-// The compact text of doc on the heap, for the caller to free with
-// outpost_string_free (invalid UTF-8 is replaced, never thrown over).
-char* json_string(const json& doc);
-
 json decision_json(const gate::Decision& d);
 json release_json(const catalog::Release& r);
 json report_json(const sync::SyncReport& r);
@@ -39,10 +34,5 @@ json form_json(const device::DeviceHome::Form& f);
 json captured_json(const leads::Captured& c);
 json presentation_json(const device::PresentationSummary& s);
 json field_errors_json(const std::vector<leads::FieldError>& errors);
-
-// {"region": "EMEA", ...}; null or empty text: no facets.
-std::map<std::string, std::string> parse_facets(const char* text);
-// {"fields": {...}, "answers": {...}, "consent": true, "show": "..."}.
-leads::CaptureRequest parse_capture_request(std::string_view text);
 
 }  // namespace outpost::capi
