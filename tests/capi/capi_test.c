@@ -148,6 +148,12 @@ static void on_sync_done(void* user, const char* json) {
   pthread_mutex_unlock(&e->mutex);
 }
 
+/* Closes the device from its own callback: freed once the callback returns. */
+static void close_from_callback(void* user, const char* json) {
+  (void)json;
+  outpost_device_close((outpost_device_t*)user);
+}
+
 static int count(const int* field) {
   int n;
   pthread_mutex_lock(&events.mutex);
@@ -463,6 +469,45 @@ static void test_revoked(outpost_device_t* device) {
   outpost_string_free(json);
 }
 
+static void test_close_from_callback(const char* home) {
+  outpost_device_t* device = NULL;
+  char* json = NULL;
+  int waited;
+  CHECK_OK(outpost_device_open(home, NULL, NULL, &device, &err));
+  CHECK_OK(outpost_device_on_sync_done(device, close_from_callback, device, &err));
+  CHECK_OK(outpost_device_sync_once(device, 0, &json, &err));
+  CHECK(contains(json, "\"wiped\":false"));
+  outpost_string_free(json);
+  CHECK_CODE(outpost_device_status(device, &json, &err), OUTPOST_ERR_INVALID_HANDLE);
+  CHECK(outpost_live_objects() == 0);
+  /* The worker closes the home right after the callback: the lock goes. */
+  for (waited = 0; waited < 100; ++waited) {
+    if (outpost_device_open(home, NULL, NULL, &device, &err) != OUTPOST_ERR_BUSY) break;
+    sleep_ms(100);
+  }
+  CHECK(err.code == OUTPOST_OK && device != NULL);
+  outpost_device_close(device);
+}
+
+static void test_wiped(const char* home) {
+  char command[2048];
+  outpost_device_t* device = NULL;
+  char* json = NULL;
+  snprintf(command, sizeof command, "'%s' --home '%s' wipe-device capi-rep >/dev/null", env("OUTPOST_HUB_BIN"),
+           env("OUTPOST_HUB_HOME"));
+  run(command);
+  CHECK_OK(outpost_device_open(home, NULL, NULL, &device, &err));
+  CHECK_OK(outpost_device_sync_once(device, 0, &json, &err));
+  CHECK(contains(json, "\"wiped\":true"));
+  outpost_string_free(json);
+  CHECK_CODE(outpost_device_status(device, &json, &err), OUTPOST_ERR_WIPED);
+  CHECK(json == NULL);
+  CHECK_CODE(outpost_catalog_search(device, "hosp", NULL, 0, &json, &err), OUTPOST_ERR_WIPED);
+  outpost_device_close(device);
+  CHECK_CODE(outpost_device_open(home, NULL, NULL, &device, &err), OUTPOST_ERR_WIPED);
+  CHECK(device == NULL);
+}
+
 int main(void) {
   const char* work = env("OUTPOST_TEST_WORK");
   char home[1024];
@@ -525,8 +570,8 @@ int main(void) {
   outpost_device_close(device); /* twice: ignored */
 
   /* The home is unlocked again; the token was single-use. */
-  CHECK_OK(outpost_device_open(home, NULL, NULL, &device, &err));
-  outpost_device_close(device);
+  test_close_from_callback(home);
+  test_wiped(home);
   snprintf(second, sizeof second, "%s/second", work);
   CHECK_OK(outpost_home_init(second, NULL, NULL, &err));
   CHECK_OK(outpost_device_open(second, NULL, NULL, &device, &err));

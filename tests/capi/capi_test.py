@@ -11,6 +11,7 @@ bad handles, wrong passphrase, closed readers, and no leaked objects.
 import ctypes as C
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -293,6 +294,35 @@ class CapiTest(unittest.TestCase):
         with self.assertRaises(OutpostError) as caught:
             read(reader, 10)
         self.assertEqual(caught.exception.code, INVALID_HANDLE)
+
+    def test_06_z_many_threads_at_once(self):
+        # Calls from several threads queue on the device's worker; each gets its own answer.
+        with open(os.environ["OUTPOST_TEST_DECK_FILE"], "rb") as f:
+            deck = f.read()
+        reader, _ = open_asset(self.dev, "hospital-deck")
+        problems = []
+
+        def work(seed):
+            rnd = random.Random(seed)
+            try:
+                for _ in range(30):
+                    offset, size = rnd.randrange(len(deck)), rnd.randrange(1, 100000)
+                    if read(reader, size, offset=offset) != deck[offset:offset + size]:
+                        problems.append(f"wrong bytes at {offset}+{size}")
+                    hits = call(lib.outpost_catalog_search, self.dev, b"hospital", None, 0)["hits"]
+                    if [h["asset"] for h in hits] != ["hospital-deck"]:
+                        problems.append("wrong search hits")
+            except Exception as e:  # reported below, on the test's thread
+                problems.append(repr(e))
+
+        threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        self.assertFalse(any(t.is_alive() for t in threads), "calls did not finish within 120 s")
+        self.assertEqual(problems, [])
+        lib.outpost_reader_free(reader)
 
     def test_07_present(self):
         err = Error()
