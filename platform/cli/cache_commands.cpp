@@ -121,6 +121,8 @@ void add_verify(CLI::App& cache, Context& ctx) {
 
 void add_stats(CLI::App& cache, Context& ctx) {
   auto* cmd = cache.add_subcommand("stats", "Show what the cache holds and how much space it uses");
+  cmd->footer("Content is the size of the documents; on disk adds encryption and file overhead.\n"
+              "Example: outpost cache stats");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     const cache::CacheStats s = home->cache().stats();
@@ -144,6 +146,8 @@ void add_stats(CLI::App& cache, Context& ctx) {
 
 void add_list(CLI::App& cache, Context& ctx) {
   auto* cmd = cache.add_subcommand("list", "List cached versions");
+  cmd->footer("Pinned: kept through eviction; superseded: a newer version is cached; incomplete: chunks\n"
+              "still to fetch at the next sync. Example: outpost cache list --json");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     json doc = json::array();

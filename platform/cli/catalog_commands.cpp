@@ -1,46 +1,19 @@
-#include "outpost/sync/bundle.hpp"
 #include "catalog_commands.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <iostream>
 #include <sstream>
 
 #include "outpost/core/guard.hpp"
 #include "outpost/storage/file_io.hpp"
+#include "outpost/sync/bundle.hpp"
+#include "outpost/sync/device_sync.hpp"
 
 namespace outpost::cli {
 
 namespace {
 
 using nlohmann::json;
-
-json release_json(const catalog::Release& r) {
-  return {{"asset", r.asset},
-          {"version", r.version},
-          {"title", r.title},
-          {"kind", r.kind},
-          {"tags", r.tags},
-          {"criticality", r.criticality},
-          {"size", r.size},
-          {"digest", r.digest.hex()},
-          {"valid_from", iso_time(r.valid_from)},
-          {"expires_at", r.expires_at ? json(iso_time(*r.expires_at)) : json(nullptr)},
-          {"note", r.change_note}};
-}
-
-json decision_json(const gate::Decision& d) {
-  json j = {{"asset", d.asset},
-            {"version", d.version ? json(*d.version) : json(nullptr)},
-            {"allowed", d.allowed},
-            {"reason", d.reason ? json(std::string(gate::reason_name(*d.reason))) : json(nullptr)},
-            {"in_grace", d.in_grace},
-            {"message", d.message}};
-  if (d.grace_ends) j["grace_ends"] = iso_time(*d.grace_ends);
-  if (d.update_pending) j["update_pending"] = *d.update_pending;
-  return j;
-}
 
 void add_pin_root(CLI::App& cat, Context& ctx) {
   auto* cmd = cat.add_subcommand("pin-root", "Trust an organisation's root key (once, at enrollment)");
@@ -94,6 +67,8 @@ void add_apply(CLI::App& cat, Context& ctx) {
 
 void add_show(CLI::App& cat, Context& ctx) {
   auto* cmd = cat.add_subcommand("show", "List the newest release of every asset, with the gate's decision");
+  cmd->footer("Each line ends with ok or why the asset cannot be shown (withdrawn, expired,\n"
+              "not_downloaded, ...). Example: outpost catalog show");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     json doc = json::array();
@@ -124,29 +99,8 @@ void add_open(CLI::App& app, Context& ctx) {
     auto home = ctx.open_home();
     auto opened = ctx.take(home->open_asset(sel.asset, sel.version));
     const gate::Decision& d = opened.decision;
-    if (!d.allowed) {
-      if (ctx.json) std::cout << decision_json(d).dump(2) << "\n";
-      std::cerr << "outpost: blocked (" << gate::reason_name(*d.reason) << "): " << d.message << "\n";
-      throw Exit{exit_blocked};
-    }
-    if (d.in_grace || d.update_pending) std::cerr << "outpost: note: " << d.message << "\n";
-    storage::UniqueFd fd;
-    if (!out->empty()) {
-      fd = ctx.take(guarded([&]() -> Result<storage::UniqueFd> {
-        return storage::open_file(*out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      }));
-    }
-    const int target = out->empty() ? STDOUT_FILENO : fd.get();
-    Bytes buffer(1024 * 1024);
-    cache::AssetReader& reader = *opened.reader;
-    while (true) {
-      const std::size_t n = ctx.take(reader.read(buffer));
-      if (n == 0) break;
-      ctx.check(guarded([&]() -> Status {
-        storage::write_all(target, ByteView(buffer).first(n), out->empty() ? "standard output" : *out);
-        return Status::ok();
-      }));
-    }
+    report_decision(ctx, d);
+    write_content(ctx, *opened.reader, *out);
     if (!out->empty()) {
       ctx.print(decision_json(d), "wrote " + d.asset + "@" + std::to_string(*d.version) + " to " + *out);
     }
@@ -198,18 +152,34 @@ void add_search(CLI::App& app, Context& ctx) {
 }
 
 void add_status(CLI::App& app, Context& ctx) {
-  auto* cmd = app.add_subcommand("status", "Catalog freshness and offline budget left per criticality class");
+  auto* cmd = app.add_subcommand("status", "This device at a glance: hub, catalog freshness, offline budget, cache, journal");
+  cmd->footer("The offline budget is how long each criticality class may still be shown without a sync;\n"
+              "undelivered events (leads, feedback, usage) leave at the next sync.\n"
+              "Example: outpost status --json");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     const catalog::CatalogStatus s = home->catalog().status();
     const auto& trust = home->catalog().trust();
     const auto budgets = trust ? trust->offline_budget : catalog::default_offline_budget();
+    const auto link = sync::DeviceLink::load(home->root());
+    const cache::CacheStats cache = home->cache().stats();
+    const journal::JournalStats journal = home->journal().stats();
+    const std::uint64_t undelivered = journal.head_seq - journal.acked_seq;
     json classes = json::object();
     std::ostringstream text;
+    if (link) {
+      text << "device:           " << link->device << " (" << link->role << ") at " << link->sync_endpoint << "\n";
+    } else {
+      text << "device:           not enrolled (outpost enroll TOKEN)\n";
+    }
     text << "catalog seq:      " << s.seq << "\n"
          << "verified as of:   " << (s.verified_as_of ? iso_time(*s.verified_as_of) : std::string("never")) << "\n"
          << "trusted time:     " << iso_time(s.trusted_now) << "\n"
          << "trust list:       version " << s.trust_version << "\n"
+         << "cache:            " << cache.versions << " version(s) of " << cache.assets << " asset(s), "
+         << format_size(cache.stored_bytes) << " on disk, " << home->cache().pinned_assets().size()
+         << " asset(s) pinned\n"
+         << "journal:          " << journal.head_seq << " event(s), " << undelivered << " not yet delivered\n"
          << "offline budget left:";
     for (const auto& [name, budget] : budgets) {
       const auto left = s.verified_as_of ? std::chrono::duration_cast<std::chrono::seconds>(
@@ -219,11 +189,20 @@ void add_status(CLI::App& app, Context& ctx) {
       classes[name] = {{"budget_s", budget.count()}, {"left_s", clamped}};
       text << "\n  " << name << ": " << clamped / 3600 << " h of " << budget.count() / 3600 << " h";
     }
+    json enrolled = nullptr;
+    if (link) enrolled = {{"device", link->device}, {"role", link->role}, {"hub", link->sync_endpoint}};
     ctx.print({{"seq", s.seq},
                {"verified_as_of", s.verified_as_of ? json(iso_time(*s.verified_as_of)) : json(nullptr)},
                {"trusted_now", iso_time(s.trusted_now)},
                {"trust_version", s.trust_version},
-               {"offline_budget", classes}},
+               {"offline_budget", classes},
+               {"enrolled", enrolled},
+               {"cache", {{"assets", cache.assets},
+                          {"versions", cache.versions},
+                          {"stored_bytes", cache.stored_bytes},
+                          {"missing_chunks", cache.missing_chunks},
+                          {"pinned_assets", home->cache().pinned_assets()}}},
+               {"journal", {{"events", journal.head_seq}, {"acked_seq", journal.acked_seq}, {"undelivered", undelivered}}}},
               text.str());
   });
 }

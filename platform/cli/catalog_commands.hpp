@@ -8,9 +8,6 @@
 
 namespace outpost::cli {
 
-// Exit code of `open` when the gate blocks the version.
-inline constexpr int exit_blocked = 3;
-
 void add_catalog_commands(CLI::App& app, Context& ctx);
 
 }  // namespace outpost::cli

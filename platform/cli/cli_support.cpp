@@ -1,7 +1,14 @@
 #include "cli_support.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
+
+#include "outpost/core/guard.hpp"
+#include "outpost/storage/file_io.hpp"
 
 namespace outpost::cli {
 
@@ -25,6 +32,63 @@ device::HomeOptions Context::home_options() const {
 
 std::unique_ptr<device::DeviceHome> Context::open_home() {
   return take(device::DeviceHome::open(home, clock, random, home_options()));
+}
+
+using nlohmann::json;
+
+json release_json(const catalog::Release& r) {
+  return {{"asset", r.asset},
+          {"version", r.version},
+          {"title", r.title},
+          {"kind", r.kind},
+          {"tags", r.tags},
+          {"criticality", r.criticality},
+          {"size", r.size},
+          {"digest", r.digest.hex()},
+          {"valid_from", iso_time(r.valid_from)},
+          {"expires_at", r.expires_at ? json(iso_time(*r.expires_at)) : json(nullptr)},
+          {"note", r.change_note}};
+}
+
+json decision_json(const gate::Decision& d) {
+  json j = {{"asset", d.asset},
+            {"version", d.version ? json(*d.version) : json(nullptr)},
+            {"allowed", d.allowed},
+            {"reason", d.reason ? json(std::string(gate::reason_name(*d.reason))) : json(nullptr)},
+            {"in_grace", d.in_grace},
+            {"message", d.message}};
+  if (d.grace_ends) j["grace_ends"] = iso_time(*d.grace_ends);
+  if (d.update_pending) j["update_pending"] = *d.update_pending;
+  return j;
+}
+
+void report_decision(const Context& ctx, const gate::Decision& d) {
+  if (!d.allowed) {
+    if (ctx.json) std::cout << decision_json(d).dump(2) << "\n";
+    std::cerr << ctx.program << ": blocked (" << gate::reason_name(*d.reason) << "): " << d.message << "\n";
+    throw Exit{exit_blocked};
+  }
+  if (d.in_grace || d.update_pending) std::cerr << ctx.program << ": note: " << d.message << "\n";
+}
+
+void write_content(const Context& ctx, cache::AssetReader& reader, const std::string& out) {
+  storage::UniqueFd fd;
+  if (!out.empty()) {
+    fd = ctx.take(guarded([&]() -> Result<storage::UniqueFd> {
+      return storage::open_file(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }));
+  }
+  const int target = out.empty() ? STDOUT_FILENO : fd.get();
+  Bytes buffer(1024 * 1024);
+  reader.seek(0);
+  while (true) {
+    const std::size_t n = ctx.take(reader.read(buffer));
+    if (n == 0) break;
+    ctx.check(guarded([&]() -> Status {
+      storage::write_all(target, ByteView(buffer).first(n), out.empty() ? "standard output" : out);
+      return Status::ok();
+    }));
+  }
 }
 
 }  // namespace outpost::cli

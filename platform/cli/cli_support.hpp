@@ -6,6 +6,10 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "outpost/cache/asset_reader.hpp"
+#include "outpost/catalog/records.hpp"
 #include "outpost/cli/output.hpp"
 #include "outpost/cli/text.hpp"
 #include "outpost/core/clock.hpp"
@@ -28,5 +32,21 @@ struct Context : Output {
   // Opens the home or exits with the error.
   std::unique_ptr<device::DeviceHome> open_home();
 };
+
+// The exit code of a command the version gate refused (open, present).
+inline constexpr int exit_blocked = 3;
+
+// A release and a gate decision as every --json document shows them.
+nlohmann::json release_json(const catalog::Release& release);
+nlohmann::json decision_json(const gate::Decision& decision);
+
+// When the gate refused: prints the decision (--json) and the reason on
+// stderr, and exits with exit_blocked. When allowed with a notice (grace,
+// update pending), prints the notice on stderr.
+void report_decision(const Context& ctx, const gate::Decision& decision);
+
+// Writes everything the reader holds to the file out, or to standard output
+// when out is empty.
+void write_content(const Context& ctx, cache::AssetReader& reader, const std::string& out);
 
 }  // namespace outpost::cli

@@ -63,7 +63,8 @@ void add_show(CLI::App& parent, Context& ctx) {
 
 void add_verify(CLI::App& parent, Context& ctx) {
   auto* cmd = parent.add_subcommand("verify", "Check the journal's hash chain and every payload");
-  cmd->footer("Exit 0 when every link holds; exit 1 naming the first broken event otherwise.");
+  cmd->footer("Exit 0 when every link holds; exit 1 naming the first broken event otherwise.\n"
+              "Example: outpost journal verify");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     ctx.check(home->journal().flush());
@@ -85,6 +86,8 @@ void add_verify(CLI::App& parent, Context& ctx) {
 
 void add_stats(CLI::App& parent, Context& ctx) {
   auto* cmd = parent.add_subcommand("stats", "Journal size, quota, delivery and dropped telemetry");
+  cmd->footer("Delivered events are compacted away; leads and feedback are never dropped for quota.\n"
+              "Example: outpost journal stats --json");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     ctx.check(home->journal().flush());
@@ -149,6 +152,8 @@ void add_capture(CLI::App& parent, Context& ctx) {
 
 void add_count(CLI::App& parent, Context& ctx) {
   auto* cmd = parent.add_subcommand("count", "Leads captured per show, repeat visits, and how many await delivery");
+  cmd->footer("Counts only: a kiosk cannot read its leads back (they are sealed to the hub).\n"
+              "Example: outpost lead count");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     const auto scopes = ctx.take(home->journal().scope_counts());
@@ -186,6 +191,8 @@ void add_withdraw(CLI::App& parent, Context& ctx) {
 
 void add_form(CLI::App& parent, Context& ctx) {
   auto* cmd = parent.add_subcommand("form", "Show the fields of the current version of a lead form");
+  cmd->footer("The fields, qualification questions and consent text a capture must satisfy.\n"
+              "Example: outpost lead form booth-form");
   auto id = std::make_shared<std::string>();
   cmd->add_option("ID", *id, "Lead form asset id")->required();
   cmd->callback([&ctx, id] {

@@ -7,6 +7,7 @@
 #include "cache_commands.hpp"
 #include "catalog_commands.hpp"
 #include "journal_commands.hpp"
+#include "present_commands.hpp"
 #include "sync_commands.hpp"
 #include "cli_support.hpp"
 
@@ -54,6 +55,7 @@ int main(int argc, char** argv) {
   add_init(app, ctx);
   outpost::cli::add_cache_commands(app, ctx);
   outpost::cli::add_catalog_commands(app, ctx);
+  outpost::cli::add_present_commands(app, ctx);
   outpost::cli::add_journal_commands(app, ctx);
   outpost::cli::add_sync_commands(app, ctx);
 

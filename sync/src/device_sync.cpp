@@ -249,6 +249,7 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     for (const cache::VersionInfo& v : home.cache().list()) {
       if (v.pinned) pinned.insert(v.ref.asset);
     }
+    for (std::string& asset : home.cache().pinned_assets()) pinned.insert(std::move(asset));
     const TimePoint now = home.catalog().trusted_now();
     std::vector<catalog::Release> out;
     for (catalog::Release& r : home.catalog().latest_releases()) {

@@ -250,6 +250,38 @@ TEST_CASE("AssetCache: eviction takes superseded, then least recently used, neve
   CHECK(f.chunk_files().empty());
 }
 
+TEST_CASE("AssetCache: a pinned asset keeps its current version, not the ones it replaced", "[core][cache][evict]") {
+  CacheFixture f;
+  REQUIRE(f.cache->set_asset_pinned("deck", true).is_ok());  // before any version is cached
+  CHECK(f.cache->pinned_assets() == std::vector<std::string>{"deck"});
+  CHECK(f.cache->set_asset_pinned("bad id!", true).code() == Errc::invalid_argument);
+  f.import("deck", 1, random_bytes(100'000, 1));
+  f.import("other", 1, random_bytes(100'000, 2));
+  CHECK(f.cache->info({"deck", 1})->pinned);
+  CHECK(f.cache->stats().pinned_versions == 1);
+
+  auto first = f.cache->evict_to(0);
+  REQUIRE(first.is_ok());
+  CHECK(first->evicted == std::vector<VersionRef>{{"other", 1}});
+  f.import("deck", 2, random_bytes(100'000, 3));
+  CHECK_FALSE(f.cache->info({"deck", 1})->pinned);  // replaced: no longer kept
+  CHECK(f.cache->info({"deck", 2})->pinned);
+  auto second = f.cache->evict_to(0);
+  REQUIRE(second.is_ok());
+  CHECK(second->evicted == std::vector<VersionRef>{{"deck", 1}});
+  CHECK(f.read_all("deck", 2).is_ok());
+
+  f.reopen();
+  CHECK(f.cache->pinned_assets() == std::vector<std::string>{"deck"});
+  REQUIRE(f.cache->set_asset_pinned("deck", false).is_ok());
+  REQUIRE(f.cache->set_asset_pinned("deck", false).is_ok());  // idempotent
+  CHECK(f.cache->pinned_assets().empty());
+  auto last = f.cache->evict_to(0);
+  REQUIRE(last.is_ok());
+  CHECK(last->reached_target);
+  CHECK(f.cache->list().empty());
+}
+
 TEST_CASE("AssetCache: eviction stops as soon as the target is met", "[core][cache][evict]") {
   CacheFixture f;
   f.import("a", 1, random_bytes(100'000, 1));

@@ -425,6 +425,16 @@ Status AssetCache::set_pinned(const VersionRef& ref, bool pinned) {
   });
 }
 
+Status AssetCache::set_asset_pinned(const std::string& asset, bool pinned) {
+  return guarded([&]() -> Status {
+    if (Status s = validate_asset_id(asset); !s) return s;
+    impl_->index.set_asset_pinned(asset, pinned, impl_->clock.now());
+    return Status::ok();
+  });
+}
+
+std::vector<std::string> AssetCache::pinned_assets() const { return impl_->index.pinned_assets(); }
+
 Status AssetCache::shred(const VersionRef& ref) {
   return guarded([&]() -> Status {
     if (!impl_->index.find(ref)) return {Errc::not_found, ref.to_string() + " is not in the cache"};

@@ -41,6 +41,11 @@ CREATE TABLE recipe(
 CREATE INDEX recipe_by_chunk ON recipe(chunk);
 CREATE TABLE intents(id INTEGER PRIMARY KEY, what TEXT NOT NULL);
 )sql",
+    // Assets pinned for offline use as a whole: the newest version is kept
+    // and fetched even when the asset is downloaded on demand only.
+    R"sql(
+CREATE TABLE pinned_assets(asset TEXT PRIMARY KEY, pinned_at INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 constexpr storage::Schema schema{"cache index", 0x4f504341 /* "OPCA" */, migrations};
@@ -75,8 +80,15 @@ std::string superseded(const std::string& v) {
          complete("n") + ")";
 }
 
+// SQL: version v is kept through eviction: pinned itself, or the current
+// version of an asset pinned as a whole (its superseded versions are not).
+std::string kept(const std::string& v) {
+  return "(" + v + ".pinned = 1 OR (EXISTS(SELECT 1 FROM pinned_assets p WHERE p.asset = " + v + ".asset) AND NOT " +
+         superseded(v) + "))";
+}
+
 std::string version_columns() {
-  return "SELECT v.asset, v.version, v.size, v.digest, v.chunk_count, v.pinned, v.imported_at, v.last_used, " +
+  return "SELECT v.asset, v.version, v.size, v.digest, v.chunk_count, " + kept("v") + ", v.imported_at, v.last_used, " +
          superseded("v") +
          ", (SELECT count(DISTINCT r.chunk) FROM recipe r JOIN chunks c ON c.id = r.chunk "
          "WHERE r.asset = v.asset AND r.version = v.version AND c.missing = 1) "
@@ -345,8 +357,28 @@ bool CacheIndex::set_pinned(const VersionRef& ref, bool pinned) {
   return st.exec() > 0;
 }
 
+void CacheIndex::set_asset_pinned(const std::string& asset, bool pinned, TimePoint when) {
+  if (pinned) {
+    SQLite::Statement st(db_, "INSERT INTO pinned_assets(asset, pinned_at) VALUES(?, ?) ON CONFLICT(asset) DO NOTHING");
+    st.bind(1, asset);
+    st.bind(2, to_unix_ms(when));
+    st.exec();
+  } else {
+    SQLite::Statement st(db_, "DELETE FROM pinned_assets WHERE asset = ?");
+    st.bind(1, asset);
+    st.exec();
+  }
+}
+
+std::vector<std::string> CacheIndex::pinned_assets() {
+  SQLite::Statement st(db_, "SELECT asset FROM pinned_assets ORDER BY asset");
+  std::vector<std::string> out;
+  while (st.executeStep()) out.push_back(st.getColumn(0).getString());
+  return out;
+}
+
 std::vector<VersionRef> CacheIndex::eviction_order() {
-  SQLite::Statement st(db_, "SELECT asset, version FROM versions v WHERE pinned = 0 ORDER BY " + superseded("v") +
+  SQLite::Statement st(db_, "SELECT asset, version FROM versions v WHERE NOT " + kept("v") + " ORDER BY " + superseded("v") +
                                 " DESC, last_used ASC, imported_at ASC, asset ASC, version ASC");
   std::vector<VersionRef> out;
   while (st.executeStep()) {
@@ -364,7 +396,7 @@ std::uint64_t CacheIndex::stored_bytes() {
 
 CacheStats CacheIndex::stats() {
   CacheStats s;
-  SQLite::Statement v(db_, "SELECT count(DISTINCT asset), count(*), coalesce(sum(pinned), 0), coalesce(sum(size), 0) FROM versions");
+  SQLite::Statement v(db_, "SELECT count(DISTINCT asset), count(*), coalesce(sum(" + kept("v") + "), 0), coalesce(sum(size), 0) FROM versions v");
   v.executeStep();
   s.assets = static_cast<std::size_t>(v.getColumn(0).getInt64());
   s.versions = static_cast<std::size_t>(v.getColumn(1).getInt64());

@@ -62,8 +62,10 @@ class CacheIndex {
   std::vector<VersionRef> versions_using(const std::vector<ChunkId>& ids);
   void touch(const VersionRef& ref, TimePoint when);
   bool set_pinned(const VersionRef& ref, bool pinned);
+  void set_asset_pinned(const std::string& asset, bool pinned, TimePoint when);
+  std::vector<std::string> pinned_assets();
 
-  // Unpinned versions, in eviction order: superseded (by a newer complete
+  // Versions not kept (pinned, or current of a pinned asset), in eviction order: superseded (by a newer complete
   // version) first, then least recently used.
   std::vector<VersionRef> eviction_order();
   std::uint64_t stored_bytes();

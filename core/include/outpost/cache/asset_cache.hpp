@@ -35,7 +35,7 @@ struct VersionInfo {
   crypto::Digest digest;  // content digest (cache/content_digest.hpp)
   std::size_t chunk_count = 0;     // recipe entries (a chunk may repeat)
   std::size_t missing_chunks = 0;  // distinct chunks still to fetch
-  bool pinned = false;
+  bool pinned = false;       // kept through eviction: pinned itself or the current version of a pinned asset
   bool superseded = false;  // a newer version of the asset is cached
   TimePoint imported_at;
   TimePoint last_used;
@@ -151,6 +151,12 @@ class AssetCache {
   CacheStats stats() const;
 
   Status set_pinned(const VersionRef& ref, bool pinned);
+  // Pins an asset for offline use as a whole, cached or not: its current
+  // version (the newest complete one) is kept through eviction, a newer one
+  // replaces it as soon as it is complete, and sync fetches it even when
+  // the asset is downloaded on demand only. Unpinning lets it be evicted.
+  Status set_asset_pinned(const std::string& asset, bool pinned);
+  std::vector<std::string> pinned_assets() const;
   // Deletes the version and every chunk no other kept version uses.
   Status shred(const VersionRef& ref);
   // Evicts versions until the stored bytes are at most target.

@@ -1,0 +1,143 @@
+// present, pin/unpin and status through the real outpost binary: what a rep
+// does in front of a client, and what the journal makes of it.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "org.hpp"
+#include "test_support.hpp"
+
+using namespace outpost;
+using namespace outpost::test;
+using nlohmann::json;
+
+namespace {
+
+// A home holding deck@1 (cached) and video@1 (in the catalog, not cached).
+struct Rep {
+  Org org;
+  Cli cli;
+  Bytes deck = random_bytes(30'000, 1);
+
+  Rep() {
+    REQUIRE(cli("init --root " + org.root.public_key().hex()).code == 0);
+    org.release("deck", 1, deck);
+    org.release("video", 1, random_bytes(1000, 2));
+    REQUIRE(cli("catalog apply '" + org.bundle(cli.dir, "u1").string() + "'").code == 0);
+    REQUIRE(cli("cache import '" + cli.file("deck-v1", deck).string() + "' --asset deck --version 1").code == 0);
+  }
+
+  // The journal's events of one type, as `journal show --json` prints them.
+  std::vector<json> events(const std::string& type) {
+    auto shown = cli("--json journal show");
+    REQUIRE(shown.code == 0);
+    std::vector<json> out;
+    for (const json& e : json::parse(shown.out)) {
+      if (e["type"] == type) out.push_back(e);
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("CLI: present records each page and the time presented", "[cli][present]") {
+  Rep r;
+  const fs::path shown = r.cli.dir / "shown";
+  auto p = r.cli("--json present deck --pages 3 --dwell 40 --out '" + shown.string() + "'");
+  INFO(p.err);
+  REQUIRE(p.code == 0);
+  const json summary = json::parse(p.out);
+  CHECK(summary["asset"] == "deck");
+  CHECK(summary["version"] == 1);
+  CHECK(summary["pages"] == 3);
+  CHECK(summary["duration_ms"] == 120'000);
+  CHECK(read_file(shown) == r.deck);
+
+  const auto pages = r.events("page.viewed");
+  REQUIRE(pages.size() == 3);
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    CHECK(pages[i]["payload"]["page"] == i + 1);
+    CHECK(pages[i]["payload"]["dwell_ms"] == 40'000);
+    CHECK(pages[i]["payload"]["presentation"] == summary["presentation"]);
+  }
+  const auto ended = r.events("presentation.ended");
+  REQUIRE(ended.size() == 1);
+  CHECK(ended[0]["payload"]["duration_ms"] == 120'000);
+  CHECK(r.events("presentation.started").size() == 1);
+}
+
+TEST_CASE("CLI: present pages through commands on standard input", "[cli][present]") {
+  Rep r;
+  std::string out, err;
+  // next, jump to 5, a typo (reported, ignored), previous, end
+  const int code = run("printf 'n\\n5\\nfive\\np\\nq\\n' | '" OUTPOST_CLI_PATH "' --quiet --json --home '" +
+                           r.cli.home.string() + "' present deck",
+                       &out, &err);
+  INFO(err);
+  REQUIRE(code == 0);
+  CHECK(err.find("'five' is not a command") != std::string::npos);
+  CHECK(json::parse(out)["pages"] == 4);
+  std::vector<std::uint64_t> order;
+  for (const json& e : r.events("page.viewed")) order.push_back(e["payload"]["page"]);
+  CHECK(order == std::vector<std::uint64_t>{1, 2, 5, 4});
+}
+
+TEST_CASE("CLI: present refuses what the gate blocks, and bad options", "[cli][present]") {
+  Rep r;
+  auto missing = r.cli("present video --pages 1");
+  CHECK(missing.code == 3);
+  CHECK(missing.err.find("blocked (not-downloaded)") != std::string::npos);
+  auto unknown = r.cli("present nothing-here --pages 1");
+  CHECK(unknown.code == 3);
+  CHECK(r.events("presentation.started").empty());
+
+  auto dwell_alone = r.cli("present deck --dwell 10");
+  CHECK(dwell_alone.code == 2);
+  CHECK(dwell_alone.err.find("--dwell needs --pages") != std::string::npos);
+  CHECK(r.cli("present deck --pages 0").code == 2);
+  CHECK(r.cli("present 'deck@x' --pages 1").code != 0);
+  CHECK(r.events("presentation.started").empty());
+}
+
+TEST_CASE("CLI: pin keeps an asset for offline use, cached or not, and unpin lets it go", "[cli][pin]") {
+  Rep r;
+  auto none = r.cli("pin");
+  REQUIRE(none.code == 0);
+  CHECK(none.out.find("no asset is pinned") != std::string::npos);
+
+  auto deck = r.cli("--json pin deck");
+  REQUIRE(deck.code == 0);
+  CHECK(json::parse(deck.out)["available_offline"] == true);
+  auto video = r.cli("pin video");
+  REQUIRE(video.code == 0);
+  CHECK(video.out.find("the next sync fetches it") != std::string::npos);
+
+  auto unknown = r.cli("pin no-such-asset");
+  CHECK(unknown.code == 1);
+  CHECK(unknown.err.find("no asset 'no-such-asset' in the catalog") != std::string::npos);
+
+  auto list = r.cli("--json pin");
+  REQUIRE(list.code == 0);
+  const json pinned = json::parse(list.out);
+  REQUIRE(pinned.size() == 2);
+  CHECK(pinned[0]["asset"] == "deck");
+  CHECK(pinned[1]["asset"] == "video");
+
+  // A pinned asset's current version survives eviction; unpinned, it goes.
+  auto evict = r.cli("cache evict --to 0");
+  CHECK(evict.code == 1);  // the target cannot be met: the pinned deck stays
+  CHECK(r.cli("open deck").code == 0);
+  REQUIRE(r.cli("unpin deck").code == 0);
+  CHECK(r.cli("cache evict --to 0").code == 0);
+  CHECK(r.cli("open deck").code == 3);
+
+  auto status = r.cli("--json status");
+  REQUIRE(status.code == 0);
+  const json s = json::parse(status.out);
+  CHECK(s["cache"]["pinned_assets"] == json::array({"video"}));
+  CHECK(s["enrolled"].is_null());
+  CHECK(s["journal"]["undelivered"].get<std::uint64_t>() == s["journal"]["events"].get<std::uint64_t>());
+  CHECK(r.cli("status").out.find("not enrolled") != std::string::npos);
+}
