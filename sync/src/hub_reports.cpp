@@ -11,6 +11,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "outpost/catalog/records.hpp"
 #include "outpost/catalog/statement.hpp"
@@ -24,6 +25,11 @@ namespace {
 
 using json = nlohmann::json;
 using Key = std::pair<std::string, std::uint64_t>;  // asset, version
+struct KeyHash {
+  std::size_t operator()(const Key& k) const noexcept {
+    return std::hash<std::string>{}(k.first) ^ static_cast<std::size_t>(k.second * 0x9e3779b97f4a7c15ull);
+  }
+};
 
 // ---- reading events
 
@@ -62,8 +68,24 @@ struct Event {
   std::string type;
   std::string journal;  // the journal id's bytes
   std::string device;
+  std::uint32_t device_index = 0;  // dense, per scan: for counting distinct devices cheaply
   journal::HlcTime time;
   TimePoint received_at;
+};
+
+// Distinct devices, by their scan index.
+class DeviceSet {
+ public:
+  void add(std::uint32_t index) {
+    if (index >= seen_.size()) seen_.resize(index + 1);
+    if (!seen_[index]) ++count_;
+    seen_[index] = true;
+  }
+  std::uint64_t count() const { return count_; }
+
+ private:
+  std::vector<bool> seen_;
+  std::uint64_t count_ = 0;
 };
 
 std::int64_t hlc_bound(const std::optional<TimePoint>& t, std::int64_t otherwise) {
@@ -89,6 +111,7 @@ void scan(SQLite::Database& db, std::initializer_list<const char*> types, const 
   st.bind(index++, hlc_bound(window.since, 0));
   st.bind(index, hlc_bound(window.until, std::numeric_limits<std::int64_t>::max()));
   Event e;
+  std::unordered_map<std::string, std::uint32_t> device_index;
   while (st.executeStep()) {
     const SQLite::Column payload = st.getColumn(5);
     if (payload.isNull()) {
@@ -105,6 +128,7 @@ void scan(SQLite::Database& db, std::initializer_list<const char*> types, const 
     const SQLite::Column journal_id = st.getColumn(1);
     e.journal.assign(static_cast<const char*>(journal_id.getBlob()), static_cast<std::size_t>(journal_id.getBytes()));
     e.device = st.getColumn(2).getString();
+    e.device_index = device_index.try_emplace(e.device, static_cast<std::uint32_t>(device_index.size())).first->second;
     e.time = journal::HlcTime{static_cast<std::uint64_t>(st.getColumn(3).getInt64())};
     e.received_at = from_unix_ms(st.getColumn(4).getInt64());
     Payload p(decoded);
@@ -226,7 +250,13 @@ Result<TimePoint> parse_time(std::string_view text, bool end_of_day) {
 }
 
 struct HubReports::Impl {
-  explicit Impl(const fs::path& path) : db(path, SQLite::OPEN_READONLY, 5000) { db.exec("PRAGMA query_only = ON"); }
+  explicit Impl(const fs::path& path) : db(path, SQLite::OPEN_READONLY, 5000) {
+    db.exec("PRAGMA query_only = ON");
+    // A report reads much of the events table once: map it rather than
+    // copy it page by page through a small cache.
+    db.exec("PRAGMA mmap_size = 1073741824");
+    db.exec("PRAGMA cache_size = -65536");
+  }
   SQLite::Database db;
 };
 
@@ -249,9 +279,9 @@ Result<UsageReport> HubReports::usage(const Window& window) {
     const Catalog cat = load_catalog(impl_->db, TimePoint::max(), report.skipped);
     struct Tally {
       UsageRow row;
-      std::set<std::string> devices;
+      DeviceSet devices;
     };
-    std::map<Key, Tally> tallies;
+    std::unordered_map<Key, Tally, KeyHash> tallies;
     struct Presented {  // one presentation, by journal and presentation id
       std::optional<Key> ref;
       std::uint64_t pages = 0;
@@ -287,7 +317,7 @@ Result<UsageReport> HubReports::usage(const Window& window) {
            if (!p.ok()) return false;
            Key key{std::move(asset), *version};
            Tally& t = tallies[key];
-           t.devices.insert(e.device);
+           t.devices.add(e.device_index);
            if (started) {
              ++t.row.presentations;
              presentation(e, id).ref = std::move(key);
@@ -309,9 +339,12 @@ Result<UsageReport> HubReports::usage(const Window& window) {
     for (auto& [key, t] : tallies) {
       t.row.ref = {key.first, key.second};
       t.row.title = cat.title(key.first, key.second);
-      t.row.devices = t.devices.size();
+      t.row.devices = t.devices.count();
       report.rows.push_back(std::move(t.row));
     }
+    std::sort(report.rows.begin(), report.rows.end(), [](const UsageRow& a, const UsageRow& b) {
+      return std::tie(a.ref.asset, a.ref.version) < std::tie(b.ref.asset, b.ref.version);
+    });
     return report;
   });
 }
@@ -322,16 +355,16 @@ Result<UnusedReport> HubReports::unused(const Window& window, std::uint64_t days
     UnusedReport report;
     report.days = days;
     const Catalog cat = load_catalog(impl_->db, now, report.skipped);
-    std::set<std::string> assets_opened;
-    std::set<Key> versions_opened;
+    std::unordered_set<Key, KeyHash> versions_opened;
     scan(impl_->db, {"asset.opened"}, window, report.skipped, [&](const Event&, Payload& p) {
       std::string asset = p.text("asset");
       const auto version = p.number("version");
       if (!p.ok()) return false;
-      versions_opened.emplace(asset, *version);
-      assets_opened.insert(std::move(asset));
+      versions_opened.emplace(std::move(asset), *version);
       return true;
     });
+    std::set<std::string> assets_opened;
+    for (const Key& k : versions_opened) assets_opened.insert(k.first);
     const TimePoint judged_before = now - std::chrono::days(static_cast<std::int64_t>(days));
     for (const auto& [asset, version] : cat.current) {
       const ReleaseInfo& r = cat.releases.at({asset, version});
@@ -450,7 +483,7 @@ Result<SearchReport> HubReports::searches(const Window& window) {
     SearchReport report;
     struct Tally {
       QueryRow row;
-      std::set<std::string> devices;
+      DeviceSet devices;
     };
     std::map<std::string, Tally> tallies;
     scan(impl_->db, {"search.performed"}, window, report.skipped, [&](const Event& e, Payload& p) {
@@ -459,7 +492,7 @@ Result<SearchReport> HubReports::searches(const Window& window) {
       const bool chose = !p.text("chosen", false).empty();
       if (!p.ok()) return false;
       Tally& t = tallies[normalise_query(query)];
-      t.devices.insert(e.device);
+      t.devices.add(e.device_index);
       if (chose) {
         ++t.row.clicks;
         ++report.clicks;
@@ -475,7 +508,7 @@ Result<SearchReport> HubReports::searches(const Window& window) {
     });
     for (auto& [query, t] : tallies) {
       t.row.query = query;
-      t.row.devices = t.devices.size();
+      t.row.devices = t.devices.count();
       report.queries.push_back(std::move(t.row));
     }
     std::stable_sort(report.queries.begin(), report.queries.end(),

@@ -160,10 +160,12 @@ CLI::App* add_report(CLI::App& parent, const std::string& name, const std::strin
                      ReportOptions& o, bool takes_window = true) {
   auto* cmd = parent.add_subcommand(name, what);
   cmd->footer(footer);
-  if (takes_window) {
-    cmd->add_option("--since", o.since, "Only events at or after this time: 2026-03-01 or 2026-03-01T09:30:00Z (UTC)");
-    cmd->add_option("--until", o.until, "Only events before this time; a bare date includes that day");
-  }
+  // A report of the state now takes no window: the options stay (hidden),
+  // so giving them is a clear usage error rather than a stray argument.
+  const std::string group = takes_window ? "Options" : "";
+  cmd->add_option("--since", o.since, "Only events at or after this time: 2026-03-01 or 2026-03-01T09:30:00Z (UTC)")
+      ->group(group);
+  cmd->add_option("--until", o.until, "Only events before this time; a bare date includes that day")->group(group);
   cmd->add_flag("--csv", o.csv, "One CSV table (RFC 4180) instead of text");
   return cmd;
 }
