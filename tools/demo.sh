@@ -71,23 +71,41 @@ step "Marketing creates its signing key on its own laptop; the hub admin registe
 pubkey="$("$publish_bin" keygen --out "$work/marketing.key" 2>/dev/null)"
 hub publishers add marketing "$pubkey"
 
-step "Marketing publishes a library: a deck, a price sheet, a demo video and the booth's lead form"
-mkdir -p "$work/library"
-make_pdf() {  # a small but real PDF with one page of text
-  local text="$1" out="$2"
-  local stream="BT /F1 18 Tf 72 720 Td ($text) Tj ET"
-  {
-    printf '%%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n'
-    printf '2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n'
-    printf '3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R '
-    printf '/Resources << /Font << /F1 5 0 R >> >> >> endobj\n'
-    printf '4 0 obj << /Length %d >> stream\n%s\nendstream endobj\n' "${#stream}" "$stream"
-    printf '5 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\n'
-    printf 'trailer << /Root 1 0 R >>\n%%%%EOF\n'
-  } >"$out"
+# A small but real PDF (with its cross-reference table): a title, a few
+# lines and numbered pages. make_pdf OUT PAGES TITLE [LINE...]
+make_pdf() {
+  local LC_ALL=C out="$1" pages="$2" title="$3"; shift 3
+  local nl=$'\n' font=$((3 + 2 * pages)) kids="" body="" text line i k
+  local -a obj offset
+  for ((i = 1; i <= pages; i++)); do
+    text="BT /F1 22 Tf 72 720 Td ($title) Tj /F1 12 Tf"
+    for line in "$@"; do text+=" 0 -28 Td ($line) Tj"; done
+    text+=" 0 -40 Td (Page $i of $pages) Tj ET"
+    kids+="$((1 + 2 * i)) 0 R "
+    obj[1 + 2 * i]="<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents $((2 + 2 * i)) 0 R /Resources << /Font << /F1 $font 0 R >> >> >>"
+    obj[2 + 2 * i]="<< /Length ${#text} >>${nl}stream${nl}${text}${nl}endstream"
+  done
+  obj[1]="<< /Type /Catalog /Pages 2 0 R >>"
+  obj[2]="<< /Type /Pages /Kids [ ${kids}] /Count $pages >>"
+  obj[font]="<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+  body="%PDF-1.4${nl}"
+  for ((k = 1; k <= font; k++)); do
+    offset[k]=${#body}
+    body+="$k 0 obj${nl}${obj[k]}${nl}endobj${nl}"
+  done
+  local xref=${#body}
+  body+="xref${nl}0 $((font + 1))${nl}"
+  body+="0000000000 65535 f ${nl}"
+  for ((k = 1; k <= font; k++)); do body+="$(printf '%010d' "${offset[k]}") 00000 n ${nl}"; done
+  body+="trailer << /Size $((font + 1)) /Root 1 0 R >>${nl}startxref${nl}${xref}${nl}%EOF${nl}"
+  printf '%s' "$body" >"$out"
 }
-make_pdf "Outpost Q3 platform overview for hospitals" "$work/library/deck.pdf"
-make_pdf "EMEA price list 2027 - version 1" "$work/library/prices-v1.pdf"
+
+step "Marketing publishes a library: a deck, a price sheet, a whitepaper, a demo video and the booth's lead form"
+mkdir -p "$work/library"
+make_pdf "$work/library/deck.pdf" 12 "Outpost for hospitals" "Platform overview, Q3" "Patient data stays on site"
+make_pdf "$work/library/prices-v1.pdf" 2 "EMEA price list 2027" "version 1" "List prices in EUR"
+make_pdf "$work/library/whitepaper.pdf" 6 "Security whitepaper" "Encryption at rest and in transit"
 head -c $((24 * 1024 * 1024)) /dev/urandom >"$work/library/demo.mp4"
 cat >"$work/library/booth-form.json" <<'EOF'
 {"show": "rsa-2027",
@@ -102,7 +120,9 @@ marketing publish "$work/library/deck.pdf" --asset hospital-deck --title "Hospit
   --kind deck --tags hospitals,platform --region EMEA
 marketing publish "$work/library/prices-v1.pdf" --asset emea-prices --title "EMEA price list" \
   --kind price-sheet --critical price-sheet --region EMEA
-marketing publish "$work/library/demo.mp4" --asset demo-video --title "Product demo" --kind video
+marketing publish "$work/library/whitepaper.pdf" --asset security-whitepaper --title "Security whitepaper" \
+  --kind pdf --tags security
+marketing publish "$work/library/demo.mp4" --asset demo-video --title "Product demo" --kind video --on-demand
 marketing publish "$work/library/booth-form.json" --asset booth-form --title "RSA 2027 booth form" --kind form
 marketing list
 
@@ -111,52 +131,90 @@ rep enroll "$(hub enroll-token --device rep-tablet --role rep 2>/dev/null)"
 kiosk enroll "$(hub enroll-token --device booth-kiosk --role kiosk 2>/dev/null)"
 rep sync
 kiosk sync
+echo "The demo video is downloaded on demand only; the rep pins it for the road and syncs again:"
+rep pin demo-video
+rep sync
+rep pin | grep -q "demo-video  \[available offline\]" || fail "the pinned video should be on the tablet"
 hub devices
 
 step "The hub goes down: the field is offline from here"
 stop_hub
 rep sync --timeout 2 && fail "sync should fail with the hub down"
 echo "(as expected: the rep's sync says the hub cannot be reached)"
+rep status
 
 step "Offline, the rep searches and presents; every open goes through the version gate"
 rep search "hospital"
-rep open hospital-deck --out "$work/shown-deck.pdf"
+rep search "veterinary" | grep -q "^0 result" || fail "a search for veterinary should find nothing"
+rep present hospital-deck --pages 5 --dwell 40 --out "$work/shown-deck.pdf"
 cmp -s "$work/shown-deck.pdf" "$work/library/deck.pdf" || fail "the deck shown is not the published one"
 rep open emea-prices --out "$work/shown-prices.pdf"
 grep -q "version 1" "$work/shown-prices.pdf" || fail "price sheet v1 should open"
+rep open demo-video --out /dev/null
 rep feedback hospital-deck --rating 4 --comment "Great for the Lisbon meeting"
+rep feedback emea-prices --rating 2 --comment "Discounts for 3-year deals missing" --needs-update
+rep request "Case study: a hospital in Spain" --asset hospital-deck
 
-step "Offline, the kiosk captures a lead; it is sealed to the hub at once"
+step "Offline, the kiosk captures leads; each is sealed to the hub at once"
 kiosk lead capture --form booth-form --field email=ana.lima@example.com --field name="Ana Lima" \
   --field company="Hospital São João" --answer timeline=now --consent
+kiosk lead capture --form booth-form --field email=ben.okafor@example.com --field name="Ben Okafor" \
+  --answer timeline=later --consent
+echo "A mistyped address is refused with the reason, and nothing is stored:"
+if kiosk lead capture --form booth-form --field email=carla@ --field name="Carla Diaz" --consent; then
+  fail "an invalid e-mail must be refused"
+fi
+echo "Ana comes back later in the day: a repeat visit, not a second lead:"
+kiosk lead capture --form booth-form --field email=ANA.LIMA@example.com --field name="Ana Lima" \
+  --answer timeline=now --consent
 kiosk lead count
-if grep -rqa "ana.lima" "$work/booth-kiosk"; then fail "lead PII found in the kiosk's files"; fi
-echo "no trace of the visitor's e-mail in the kiosk's files"
+if grep -rqa -e "ana.lima" -e "Okafor" "$work/booth-kiosk"; then fail "lead PII found in the kiosk's files"; fi
+echo "no trace of the visitors' names or e-mails in the kiosk's files"
 
-step "Meanwhile marketing replaces the price sheet and withdraws the deck"
+step "Meanwhile marketing replaces the price sheet and withdraws the deck (the hub is back; the field still offline)"
 start_hub
-make_pdf "EMEA price list 2027 - version 2 (new discounts)" "$work/library/prices-v2.pdf"
+make_pdf "$work/library/prices-v2.pdf" 2 "EMEA price list 2027" "version 2" "New: 3-year discounts"
 marketing publish "$work/library/prices-v2.pdf" --asset emea-prices --title "EMEA price list" \
   --kind price-sheet --critical price-sheet --note "new discounts"
 marketing revoke hospital-deck@1 --reason "claims no longer approved"
 
-step "The field comes back online and syncs: usage and the lead flow to the hub, the new catalog to the field"
+step "The field comes back online and syncs: usage and leads flow to the hub, the new catalog to the field"
 rep sync
 kiosk sync
 hub devices
 
 step "The rep's old price sheet and the withdrawn deck are now blocked; the new price sheet opens"
 if rep open emea-prices@1 --out /dev/null; then fail "price sheet v1 must be blocked"; fi
-if rep open hospital-deck --out /dev/null; then fail "the withdrawn deck must be blocked"; fi
+if rep present hospital-deck --pages 1; then fail "the withdrawn deck must be blocked"; fi
 rep open emea-prices --out "$work/shown-prices.pdf"
 grep -q "version 2" "$work/shown-prices.pdf" || fail "price sheet v2 should open"
-echo "emea-prices@2 opens; @1 and hospital-deck are blocked"
-kiosk lead count
+echo "emea-prices@2 opens; @1 and hospital-deck are blocked (and the attempts are reported)"
+rep sync
 
 step "Every journal is a hash chain the hub verified event by event"
 rep journal verify
 kiosk journal verify
 hub alerts
+
+step "Marketing's answers: the hub's reports"
+report() {  # prints a report, and keeps it as CSV for the checks
+  printf '\n-- outpost-hub report %s\n' "$*"
+  hub report "$@"
+  hub report "$@" --csv >"$work/report-$1.csv"
+}
+report usage
+grep -q "hospital-deck" "$work/report-usage.csv" || fail "usage should show the deck presented"
+report unused --days 0
+grep -q "security-whitepaper" "$work/report-unused.csv" || fail "the whitepaper was never opened"
+report adoption
+report blocked
+grep -q "emea-prices" "$work/report-blocked.csv" || fail "the blocked price sheet should be reported"
+report searches
+grep -q "veterinary" "$work/report-searches.csv" || fail "the search with no result should be reported"
+report feedback
+grep -q "Discounts for 3-year deals missing" "$work/report-feedback.csv" || fail "the feedback should be reported"
+report leads
+grep -q "booth-kiosk" "$work/report-leads.csv" || fail "the kiosk's leads should be at the hub"
 
 step "An air-gapped kiosk gets the same catalog and content from a bundle file"
 stop_hub
