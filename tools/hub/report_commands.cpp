@@ -1,12 +1,13 @@
 // report usage | unused | adoption | blocked | searches | feedback | leads:
 // marketing's answers from the hub store (sync/hub_reports.hpp), printed as
-// text tables, a --json document, or --csv (RFC 4180, one table per report:
-// its finest-grained rows, from which the text's other tables follow).
-#include <cstdio>
+// text tables, a --json document, or --csv: one table per report, its
+// finest-grained rows (the text's other tables follow from them), with the
+// columns each report's --help lists.
 #include <iostream>
 
 #include "hub_cli.hpp"
 #include "outpost/sync/hub_reports.hpp"
+#include "report_table.hpp"
 
 namespace outpost::hub_cli {
 
@@ -14,7 +15,6 @@ namespace {
 
 using nlohmann::json;
 namespace rep = sync::reports;
-using Rows = std::vector<std::vector<std::string>>;
 
 const char* const report_names = "usage, unused, adoption, blocked, searches, feedback, leads";
 
@@ -26,77 +26,44 @@ struct ReportOptions {
   std::size_t top = 20;     // searches: rows in the text's top list
 };
 
-// RFC 4180: fields with a comma, quote or line break are quoted, quotes
-// doubled; records end in CRLF.
-std::string csv_text(const Rows& rows) {
-  std::string out;
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) out.push_back(',');
-      const std::string& field = row[i];
-      if (field.find_first_of(",\"\r\n") == std::string::npos) {
-        out.append(field);
-        continue;
-      }
-      out.push_back('"');
-      for (char c : field) {
-        if (c == '"') out.push_back('"');
-        out.push_back(c);
-      }
-      out.push_back('"');
-    }
-    out.append("\r\n");
-  }
-  return out;
-}
-
-// A free text on one line of a table.
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  return text;
-}
-
 std::string num(std::uint64_t n) { return std::to_string(n); }
-std::string version_text(std::optional<std::uint64_t> v) { return v ? num(*v) : std::string(); }
-json version_json(std::optional<std::uint64_t> v) { return v ? json(*v) : json(nullptr); }
-json time_json(const std::optional<TimePoint>& t) { return t ? json(iso_time(*t)) : json(nullptr); }
 
-std::string fixed1(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
+std::string plural(std::uint64_t n, const std::string& one, const std::string& many) {
+  std::string out = num(n);
+  return out.append(" ").append(n == 1 ? one : many);
 }
 
 // "1h 02m", "4m 05s", "12s".
 std::string duration_text(std::uint64_t ms) {
   const std::uint64_t s = ms / 1000;
-  char buf[48];
-  if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%lluh %02llum", static_cast<unsigned long long>(s / 3600),
-                  static_cast<unsigned long long>(s / 60 % 60));
-  } else if (s >= 60) {
-    std::snprintf(buf, sizeof buf, "%llum %02llus", static_cast<unsigned long long>(s / 60),
-                  static_cast<unsigned long long>(s % 60));
-  } else {
-    std::snprintf(buf, sizeof buf, "%llus", static_cast<unsigned long long>(s));
+  std::string out;
+  auto two = [](std::uint64_t v) { return (v < 10 ? "0" : "") + num(v); };
+  if (s >= 3600) return out.append(num(s / 3600)).append("h ").append(two(s / 60 % 60)).append("m");
+  if (s >= 60) return out.append(num(s / 60)).append("m ").append(two(s % 60)).append("s");
+  return out.append(num(s)).append("s");
+}
+
+// asset@version lists: space-separated in text and CSV, objects in JSON.
+Cell refs(const std::vector<cache::VersionRef>& list) {
+  std::string text;
+  json value = json::array();
+  for (const cache::VersionRef& ref : list) {
+    text.append(text.empty() ? "" : " ").append(ref.to_string());
+    value.push_back({{"asset", ref.asset}, {"version", ref.version}});
   }
-  return buf;
+  return Cell(text).valued(std::move(value));
 }
 
-std::string plural(std::uint64_t n, const std::string& one, const std::string& many) {
-  std::string out = num(n);
-  out.append(" ").append(n == 1 ? one : many);
-  return out;
+// A text section: a title line and its table, or what to say when it is empty.
+std::string section(const std::string& title, const ReportTable& table, const std::string& empty) {
+  std::string out = "\n" + title + "\n";
+  return out.append(table.empty() ? "  " + empty + "\n" : table.text());
 }
 
-// A text section: a title line and a table, or what to say when it is empty.
-std::string section(const std::string& title, const Rows& rows, const std::string& empty) {
-  std::string out = "\n";
-  out.append(title).append("\n");
-  out.append(rows.size() > 1 ? table(rows) : "  " + empty + "\n");
-  return out;
+// The --help footer: what the report answers, its CSV columns, an example.
+std::string footer(const std::string& what, const ReportTable& csv_table, const std::string& example) {
+  std::string out = what;
+  return out.append("\nCSV columns: ").append(csv_table.csv_header()).append("\nExample: ").append(example);
 }
 
 // A report being run: its window (checked) and the store.
@@ -108,10 +75,10 @@ struct Run {
     if (!window.since && !window.until) return "all events";
     std::string out = "events";
     if (window.since) out.append(" from ").append(iso_time(*window.since));
-    if (window.until) out.append(" before ").append(iso_time(*window.until));
+    if (window.until) out.append(" until ").append(iso_time(*window.until));
     return out;
   }
-  json window_json() const { return {{"since", time_json(window.since)}, {"until", time_json(window.until)}}; }
+  json window_json() const { return {{"since", Cell(window.since).value}, {"until", Cell(window.until).value}}; }
 };
 
 Run start(Context& ctx, const ReportOptions& o, bool takes_window = true) {
@@ -136,9 +103,9 @@ Run start(Context& ctx, const ReportOptions& o, bool takes_window = true) {
   return run;
 }
 
-// Prints the report: CSV, the JSON document or the text, with a note on
-// skipped events (on stderr with --csv, so the table stays clean).
-void emit(Context& ctx, const ReportOptions& o, json doc, std::string text, const Rows& csv_rows,
+// Prints the report: the CSV table, the JSON document or the text, with a
+// note on skipped events (on stderr with --csv, so the table stays clean).
+void emit(Context& ctx, const ReportOptions& o, json doc, std::string text, const ReportTable& csv_table,
           const rep::Skipped& skipped) {
   std::string note;
   if (skipped.total() > 0) {
@@ -147,7 +114,7 @@ void emit(Context& ctx, const ReportOptions& o, json doc, std::string text, cons
            " malformed)";
   }
   if (o.csv) {
-    std::cout << csv_text(csv_rows);
+    std::cout << csv_table.csv();
     if (!note.empty()) std::cerr << ctx.program << ": " << note << "\n";
     return;
   }
@@ -156,10 +123,10 @@ void emit(Context& ctx, const ReportOptions& o, json doc, std::string text, cons
   ctx.print(doc, text);
 }
 
-CLI::App* add_report(CLI::App& parent, const std::string& name, const std::string& what, const std::string& footer,
+CLI::App* add_report(CLI::App& parent, const std::string& name, const std::string& what, const std::string& help,
                      ReportOptions& o, bool takes_window = true) {
   auto* cmd = parent.add_subcommand(name, what);
-  cmd->footer(footer);
+  cmd->footer(help);
   // A report of the state now takes no window: the options stay (hidden),
   // so giving them is a clear usage error rather than a stray argument.
   const std::string group = takes_window ? "Options" : "";
@@ -170,227 +137,199 @@ CLI::App* add_report(CLI::App& parent, const std::string& name, const std::strin
   return cmd;
 }
 
+// ---- the reports
+
+ReportTable usage_table() {
+  return ReportTable({{"asset", "ASSET"}, {"version", "VERSION"}, {"title", "TITLE"}, {"opens", "OPENS"},
+                      {"presentations", "PRESENTATIONS"}, {"presented_ms", "PRESENTED"}, {"pages", "PAGES"},
+                      {"devices", "DEVICES"}, {"unfinished", ""}});
+}
+
 void add_usage(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
-  add_report(parent, "usage", "Which assets and versions are used: opens, presentations, time presented",
-             "Per asset and version: opens (asset.opened), presentations (presentation.started), time presented\n"
-             "(presentation.ended durations), pages viewed and distinct devices, by the devices' event times.\n"
-             "CSV columns: asset,version,title,opens,presentations,presented_ms,pages,devices,unfinished.\n"
-             "Example: outpost-hub --home /srv/hub report usage --since 2026-03-01 --until 2026-03-31",
-             *o)
+  const std::string help = footer(
+      "Per asset and version: opens (asset.opened), presentations (presentation.started), time presented\n"
+      "(presentation.ended durations), pages viewed and distinct devices, by the devices' event times.",
+      usage_table(), "outpost-hub --home /srv/hub report usage --since 2026-03-01 --until 2026-03-31");
+  add_report(parent, "usage", "Which assets and versions are used: opens, presentations, time presented", help, *o)
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o);
         const rep::UsageReport r = ctx.take(run.reports->usage(run.window));
-        json rows = json::array();
-        Rows text{{"ASSET", "VERSION", "TITLE", "OPENS", "PRESENTATIONS", "PRESENTED", "PAGES", "DEVICES"}};
-        Rows csv{{"asset", "version", "title", "opens", "presentations", "presented_ms", "pages", "devices",
-                  "unfinished"}};
+        ReportTable rows = usage_table();
         std::uint64_t unfinished = 0;
         for (const rep::UsageRow& u : r.rows) {
-          rows.push_back({{"asset", u.ref.asset}, {"version", u.ref.version}, {"title", u.title}, {"opens", u.opens},
-                          {"presentations", u.presentations}, {"presented_ms", u.presented_ms}, {"pages", u.pages},
-                          {"devices", u.devices}, {"unfinished", u.unfinished}});
-          text.push_back({u.ref.asset, num(u.ref.version), one_line(u.title), num(u.opens), num(u.presentations),
-                          duration_text(u.presented_ms), num(u.pages), num(u.devices)});
-          csv.push_back({u.ref.asset, num(u.ref.version), u.title, num(u.opens), num(u.presentations),
-                         num(u.presented_ms), num(u.pages), num(u.devices), num(u.unfinished)});
+          rows.add({u.ref.asset, u.ref.version, u.title, u.opens, u.presentations,
+                    Cell(u.presented_ms).shown(duration_text(u.presented_ms)), u.pages, u.devices, u.unfinished});
           unfinished += u.unfinished;
         }
         std::string out = "Usage, " + run.window_text() + "\n";
-        out.append(text.size() > 1 ? table(text) : "no opens or presentations\n");
+        out.append(rows.empty() ? "no opens or presentations\n" : rows.text());
         if (unfinished > 0) out.append(plural(unfinished, "presentation has", "presentations have") + " no end yet\n");
         if (r.unattributed > 0) {
           out.append(plural(r.unattributed, "presentation", "presentations") +
                      " started before the window (time and pages not attributed)\n");
         }
         emit(ctx, *o,
-             {{"report", "usage"}, {"window", run.window_json()}, {"rows", rows}, {"unattributed", r.unattributed}},
-             out, csv, r.skipped);
+             {{"report", "usage"}, {"window", run.window_json()}, {"rows", rows.json()},
+              {"unattributed", r.unattributed}},
+             out, rows, r.skipped);
       });
+}
+
+ReportTable unused_table() {
+  return ReportTable({{"asset", "ASSET"}, {"version", "VERSION"}, {"title", "TITLE"}, {"published_at", "PUBLISHED"},
+                      {"older_versions_opened", "OPENED"}});
 }
 
 void add_unused(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
-  auto* cmd = add_report(
-      parent, "unused", "Live assets never opened on any device (the '65% unused' question)",
+  const std::string help = footer(
       "A live asset is one whose current version (newest in force, not revoked or expired) was published\n"
       "more than --days ago; it is unused if no device opened any version of it (within --since/--until,\n"
-      "if given). Also listed: current versions never opened while an older version was.\n"
-      "CSV columns: asset,version,title,published_at,opened (never | older versions).\n"
-      "Example: outpost-hub --home /srv/hub report unused --days 60",
-      *o);
+      "if given). Listed: every current version never opened, with whether an older version was.",
+      unused_table(), "outpost-hub --home /srv/hub report unused --days 60");
+  auto* cmd = add_report(parent, "unused", "Live assets never opened on any device (the '65% unused' question)",
+                         help, *o);
   cmd->add_option("--days", o->days, "Judge only versions published more than this many days ago (default 30)")
       ->check(CLI::Range(0, 36500));
   cmd->callback([&ctx, o] {
     const Run run = start(ctx, *o);
     const rep::UnusedReport r = ctx.take(run.reports->unused(run.window, o->days, ctx.clock.now()));
-    json rows = json::array();
-    Rows text{{"ASSET", "VERSION", "TITLE", "PUBLISHED", "OPENED"}};
-    Rows csv{{"asset", "version", "title", "published_at", "opened"}};
+    ReportTable rows = unused_table();
     for (const rep::UnusedRow& u : r.rows) {
-      const std::string opened = u.older_opened ? "older versions" : "never";
-      rows.push_back({{"asset", u.ref.asset}, {"version", u.ref.version}, {"title", u.title},
-                      {"published_at", iso_time(u.published_at)}, {"asset_opened", u.older_opened}});
-      text.push_back({u.ref.asset, num(u.ref.version), one_line(u.title), iso_time(u.published_at), opened});
-      csv.push_back({u.ref.asset, num(u.ref.version), u.title, iso_time(u.published_at), opened});
+      rows.add({u.ref.asset, u.ref.version, u.title, u.published_at,
+                Cell(u.older_opened).shown(u.older_opened ? "older versions" : "never")});
     }
     std::string out = num(r.never_opened) + " of " + plural(r.live_assets, "live asset", "live assets") + " (" +
-                      fixed1(r.share_percent()) + "%) never opened, " + run.window_text() + "\n";
+                      Cell(r.share_percent()).text + "%) never opened, " + run.window_text() + "\n";
     out.append("(current version published more than " + plural(r.days, "day", "days") + " ago; " +
                num(r.too_new) + " newer not judged)\n");
-    if (text.size() > 1) out.append("\n" + table(text));
+    if (!rows.empty()) out.append("\n" + rows.text());
     emit(ctx, *o,
          {{"report", "unused"}, {"window", run.window_json()}, {"days", r.days}, {"live_assets", r.live_assets},
           {"never_opened", r.never_opened}, {"share_percent", r.share_percent()}, {"too_new", r.too_new},
-          {"rows", rows}},
-         out, csv, r.skipped);
+          {"rows", rows.json()}},
+         out, rows, r.skipped);
   });
 }
 
-std::string refs_text(const std::vector<cache::VersionRef>& refs) {
-  std::string out;
-  for (const cache::VersionRef& ref : refs) out.append(out.empty() ? "" : " ").append(ref.to_string());
-  return out;
-}
-
-json refs_json(const std::vector<cache::VersionRef>& refs) {
-  json out = json::array();
-  for (const cache::VersionRef& ref : refs) out.push_back({{"asset", ref.asset}, {"version", ref.version}});
-  return out;
+ReportTable adoption_table() {
+  return ReportTable({{"device", "DEVICE"}, {"role", "ROLE"}, {"catalog_seq", "CATALOG-SEQ"},
+                      {"last_contact", "LAST-CONTACT"}, {"holdings_reported_at", ""}, {"held", "HELD"},
+                      {"behind", "BEHIND"}, {"missing", ""}});
 }
 
 void add_adoption(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
-  add_report(parent, "adoption", "Which devices run the current catalog and versions, which are behind",
-             "Per active device: its catalog seq against the hub's, last contact, the complete versions it\n"
-             "reported holding at its last sync, and what it is behind on: an older catalog, or a current\n"
-             "version it should hold (automatic download, or an asset it holds) and does not. Devices that\n"
-             "never reported holdings show 'unknown'. Then, per current version, how many devices hold it.\n"
-             "CSV columns: device,role,catalog_seq,hub_seq,last_contact,holdings_reported_at,held,behind,missing\n"
-             "(held and missing: asset@version lists separated by spaces).\n"
-             "Example: outpost-hub --home /srv/hub report adoption --json",
-             *o, false)
+  const std::string help = footer(
+      "Per active device: its catalog seq against the hub's, last contact, the complete versions it\n"
+      "reported holding at its last sync, and what it is behind on: an older catalog, or a current\n"
+      "version it should hold (automatic download, or an asset it holds) and does not. Devices that\n"
+      "never reported holdings show 'unknown'. Then, per current version, how many devices hold it.\n"
+      "In CSV, held and missing are asset@version lists separated by spaces.",
+      adoption_table(), "outpost-hub --home /srv/hub report adoption --json");
+  add_report(parent, "adoption", "Which devices run the current catalog and versions, which are behind", help, *o,
+             false)
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o, false);
         const rep::AdoptionReport r = ctx.take(run.reports->adoption(ctx.clock.now()));
+        ReportTable rows = adoption_table();
         json devices = json::array();
-        Rows text{{"DEVICE", "ROLE", "CATALOG-SEQ", "LAST-CONTACT", "HELD", "BEHIND"}};
-        Rows csv{{"device", "role", "catalog_seq", "hub_seq", "last_contact", "holdings_reported_at", "held", "behind",
-                  "missing"}};
         for (const rep::DeviceAdoption& d : r.devices) {
-          devices.push_back({{"device", d.device}, {"role", d.role}, {"catalog_seq", d.catalog_seq},
-                             {"last_contact", time_json(d.last_seen)}, {"holdings_reported_at", time_json(d.holdings_at)},
-                             {"held", d.holdings_at ? refs_json(d.held) : json(nullptr)},
-                             {"catalog_behind", d.catalog_behind}, {"missing", refs_json(d.missing)},
-                             {"behind", d.behind()}});
           std::string behind;
           if (d.catalog_behind) behind = "catalog " + num(d.catalog_seq) + " < " + num(r.hub_seq);
-          if (!d.missing.empty()) behind.append(behind.empty() ? "" : "; ").append("lacks " + refs_text(d.missing));
-          text.push_back({d.device, d.role, num(d.catalog_seq), d.last_seen ? iso_time(*d.last_seen) : "never",
-                          d.holdings_at ? num(d.held.size()) : "unknown", behind.empty() ? "-" : behind});
-          csv.push_back({d.device, d.role, num(d.catalog_seq), num(r.hub_seq), d.last_seen ? iso_time(*d.last_seen) : "",
-                         d.holdings_at ? iso_time(*d.holdings_at) : "", refs_text(d.held), d.behind() ? "yes" : "no",
-                         refs_text(d.missing)});
+          if (!d.missing.empty()) behind.append(behind.empty() ? "" : "; ").append("lacks " + refs(d.missing).text);
+          Cell held = d.holdings_at ? refs(d.held).shown(num(d.held.size())) : Cell("").valued(nullptr).shown("unknown");
+          rows.add({d.device, d.role, d.catalog_seq, d.last_seen, d.holdings_at, std::move(held),
+                    Cell(d.behind()).shown(behind.empty() ? "-" : behind), refs(d.missing)});
         }
-        json versions = json::array();
-        Rows vtext{{"CURRENT", "TITLE", "HOLDING", "OLDER-ONLY"}};
+        ReportTable versions({{"asset", ""}, {"version", ""}, {"current", "CURRENT"}, {"title", "TITLE"},
+                              {"holding", "HOLDING"}, {"older_only", "OLDER-ONLY"}});
         for (const rep::VersionAdoption& v : r.versions) {
-          versions.push_back({{"asset", v.ref.asset}, {"version", v.ref.version}, {"title", v.title},
-                              {"holding", v.holding}, {"older_only", v.older_only}});
-          vtext.push_back({v.ref.to_string(), one_line(v.title), num(v.holding) + " of " + num(r.reporting),
-                           num(v.older_only)});
+          versions.add({v.ref.asset, v.ref.version, v.ref.to_string(), v.title,
+                        Cell(v.holding).shown(num(v.holding) + " of " + num(r.reporting)), v.older_only});
         }
         std::string out = "Hub catalog seq " + num(r.hub_seq) + "; " + num(r.behind) + " of " +
                           plural(r.devices.size(), "active device", "active devices") + " behind; " +
                           num(r.reporting) + " reported their holdings\n";
-        out.append(text.size() > 1 ? table(text) : "no active devices\n");
-        out.append(section("Current versions held (of the devices that report)", vtext, "no live assets"));
+        out.append(rows.empty() ? "no active devices\n" : rows.text());
+        out.append(section("Current versions held (of the devices that report)", versions, "no live assets"));
         emit(ctx, *o,
              {{"report", "adoption"}, {"hub_seq", r.hub_seq}, {"reporting", r.reporting}, {"behind", r.behind},
-              {"devices", devices}, {"versions", versions}},
-             out, csv, {});
+              {"devices", rows.json()}, {"versions", versions.json()}},
+             out, rows, {});
       });
 }
 
-std::string reasons_text(const std::map<std::string, std::uint64_t>& reasons) {
-  std::string out;
-  for (const auto& [reason, n] : reasons) out.append(out.empty() ? "" : ", ").append(reason + " " + num(n));
-  return out;
+ReportTable blocked_table() {
+  return ReportTable({{"asset", ""}, {"version", ""}, {"reason", ""}, {"device", ""}, {"count", ""}});
 }
 
 void add_blocked(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
+  const std::string help = footer(
+      "asset.blocked events: by reason and device, and by asset and version, with the total. In CSV the\n"
+      "finest grain (version empty when the device held none to name).",
+      blocked_table(), "outpost-hub --home /srv/hub report blocked --since 2026-03-01");
   add_report(parent, "blocked", "Opens the version gate refused (outdated, withdrawn, expired ...): drive it to zero",
-             "asset.blocked events: by reason and device, and by asset and version, with the total.\n"
-             "CSV columns: asset,version,reason,device,count (the finest grain; version empty when the device\n"
-             "held none to name).\n"
-             "Example: outpost-hub --home /srv/hub report blocked --since 2026-03-01",
-             *o)
+             help, *o)
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o);
         const rep::BlockedReport r = ctx.take(run.reports->blocked(run.window));
-        json rows = json::array();
-        Rows csv{{"asset", "version", "reason", "device", "count"}};
-        for (const rep::BlockedRow& b : r.rows) {
-          rows.push_back({{"asset", b.asset}, {"version", version_json(b.version)}, {"reason", b.reason},
-                          {"device", b.device}, {"count", b.count}});
-          csv.push_back({b.asset, version_text(b.version), b.reason, b.device, num(b.count)});
-        }
-        json by_reason = json::array();
-        Rows rtext{{"REASON", "DEVICE", "COUNT"}};
-        for (const rep::BlockedRow& b : r.by_reason_device) {
-          by_reason.push_back({{"reason", b.reason}, {"device", b.device}, {"count", b.count}});
-          rtext.push_back({b.reason, b.device, num(b.count)});
-        }
-        json by_version = json::array();
-        Rows vtext{{"ASSET", "COUNT", "REASONS"}};
+        ReportTable rows = blocked_table();
+        for (const rep::BlockedRow& b : r.rows) rows.add({b.asset, b.version, b.reason, b.device, b.count});
+        ReportTable by_reason({{"reason", "REASON"}, {"device", "DEVICE"}, {"count", "COUNT"}});
+        for (const rep::BlockedRow& b : r.by_reason_device) by_reason.add({b.reason, b.device, b.count});
+        ReportTable by_version({{"asset", "ASSET"}, {"count", "COUNT"}, {"reasons", "REASONS"}});
         for (const rep::BlockedTally& t : r.by_version) {
-          by_version.push_back({{"asset", t.name}, {"count", t.count}, {"reasons", t.reasons}});
-          vtext.push_back({t.name, num(t.count), reasons_text(t.reasons)});
+          std::string reasons;
+          for (const auto& [reason, n] : t.reasons) reasons.append(reasons.empty() ? "" : ", ").append(reason + " " + num(n));
+          by_version.add({t.name, t.count, Cell(reasons).valued(t.reasons)});
         }
         std::string out = plural(r.total, "blocked open", "blocked opens") + ", " + run.window_text() + "\n";
         if (r.total > 0) {
-          out.append(section("By reason and device", rtext, ""));
-          out.append(section("By asset and version", vtext, ""));
+          out.append(section("By reason and device", by_reason, "")).append(section("By asset and version", by_version, ""));
         }
         emit(ctx, *o,
-             {{"report", "blocked"}, {"window", run.window_json()}, {"total", r.total}, {"by_reason_device", by_reason},
-              {"by_version", by_version}, {"rows", rows}},
-             out, csv, r.skipped);
+             {{"report", "blocked"}, {"window", run.window_json()}, {"total", r.total},
+              {"by_reason_device", by_reason.json()}, {"by_version", by_version.json()}, {"rows", rows.json()}},
+             out, rows, r.skipped);
       });
 }
 
-std::string query_text(const std::string& query) { return query.empty() ? "(facets only)" : one_line(query); }
+ReportTable searches_table() {
+  return ReportTable({{"query", "QUERY"}, {"searches", "SEARCHES"}, {"no_result", "NO-RESULT"}, {"clicks", "CLICKS"},
+                      {"devices", "DEVICES"}});
+}
 
 void add_searches(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
-  auto* cmd = add_report(
-      parent, "searches", "What people search for: top queries, queries with no result, results never clicked",
+  const std::string help = footer(
       "search.performed events, queries compared trimmed and in lower case. A search counts once; picking\n"
-      "a result counts as a click. 'No result': searches that found nothing (content to make). 'Not\n"
-      "clicked': queries that found something that nobody opened (content hard to recognise).\n"
-      "CSV columns: query,searches,no_result,clicks,devices (every query).\n"
-      "Example: outpost-hub --home /srv/hub report searches --top 50",
-      *o);
+      "a result counts as a click. 'Found nothing': searches with no result (content to make). 'Never\n"
+      "clicked': queries that found something nobody opened (content hard to recognise). CSV: every query.",
+      searches_table(), "outpost-hub --home /srv/hub report searches --top 50");
+  auto* cmd = add_report(parent, "searches",
+                         "What people search for: top queries, queries with no result, results never clicked", help, *o);
   cmd->add_option("--top", o->top, "Queries in the text's top list (default 20)")->check(CLI::Range(1, 100000));
   cmd->callback([&ctx, o] {
     const Run run = start(ctx, *o);
     const rep::SearchReport r = ctx.take(run.reports->searches(run.window));
+    ReportTable rows = searches_table();
+    ReportTable top = searches_table();
+    ReportTable none({{"query", "QUERY"}, {"no_result", "SEARCHES-WITH-NO-RESULT"}, {"devices", "DEVICES"}});
+    ReportTable unclicked({{"query", "QUERY"}, {"searches", "SEARCHES"}, {"devices", "DEVICES"}});
     json queries = json::array();
-    Rows csv{{"query", "searches", "no_result", "clicks", "devices"}};
-    Rows top{{"QUERY", "SEARCHES", "NO-RESULT", "CLICKS", "DEVICES"}};
-    Rows none{{"QUERY", "SEARCHES-WITH-NO-RESULT", "DEVICES"}};
-    Rows unclicked{{"QUERY", "SEARCHES", "DEVICES"}};
     for (const rep::QueryRow& q : r.queries) {
-      queries.push_back({{"query", q.query}, {"searches", q.searches}, {"no_result", q.no_result},
-                         {"clicks", q.clicks}, {"devices", q.devices}, {"found_nothing", q.found_nothing()},
+      // A search with facets only has no text: say so in the text tables.
+      auto query = [&] { return Cell(q.query).shown(q.query.empty() ? "(facets only)" : one_line(q.query)); };
+      rows.add({query(), q.searches, q.no_result, q.clicks, q.devices});
+      if (top.size() < o->top) top.add({query(), q.searches, q.no_result, q.clicks, q.devices});
+      if (q.found_nothing()) none.add({query(), q.no_result, q.devices});
+      if (q.results_not_clicked()) unclicked.add({query(), q.searches, q.devices});
+      queries.push_back({{"query", q.query}, {"searches", q.searches}, {"no_result", q.no_result}, {"clicks", q.clicks},
+                         {"devices", q.devices}, {"found_nothing", q.found_nothing()},
                          {"results_not_clicked", q.results_not_clicked()}});
-      csv.push_back({q.query, num(q.searches), num(q.no_result), num(q.clicks), num(q.devices)});
-      if (top.size() <= o->top) {
-        top.push_back({query_text(q.query), num(q.searches), num(q.no_result), num(q.clicks), num(q.devices)});
-      }
-      if (q.found_nothing()) none.push_back({query_text(q.query), num(q.no_result), num(q.devices)});
-      if (q.results_not_clicked()) unclicked.push_back({query_text(q.query), num(q.searches), num(q.devices)});
     }
     std::string out = plural(r.searches, "search", "searches") + " (" + num(r.no_result) + " with no result), " +
                       plural(r.clicks, "click", "clicks") + " on a result, " + run.window_text() + "\n";
@@ -400,109 +339,108 @@ void add_searches(CLI::App& parent, Context& ctx) {
     emit(ctx, *o,
          {{"report", "searches"}, {"window", run.window_json()}, {"searches", r.searches}, {"no_result", r.no_result},
           {"clicks", r.clicks}, {"queries", queries}},
-         out, csv, r.skipped);
+         out, rows, r.skipped);
   });
+}
+
+ReportTable feedback_table() {
+  return ReportTable({{"kind", ""}, {"asset", "ASSET"}, {"version", "VERSION"}, {"rating", "RATING"},
+                      {"needs_update", ""}, {"device", "DEVICE"}, {"at", "AT"}, {"text", "TEXT"}});
 }
 
 void add_feedback(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
+  const std::string help = footer(
+      "asset.feedback per asset and version (count, mean rating 1-5, needs-update count, every comment)\n"
+      "and the content.request texts (what the field asks marketing to make). In CSV one row per\n"
+      "feedback (kind feedback, text = its comment) or request (kind request, no rating).",
+      feedback_table(), "outpost-hub --home /srv/hub report feedback --csv > feedback.csv");
   add_report(parent, "feedback", "What the field says: ratings, needs-update flags, comments, content requests",
-             "asset.feedback per asset and version (count, mean rating 1-5, needs-update count, every comment)\n"
-             "and the content.request texts (what the field asks marketing to make).\n"
-             "CSV columns: kind,asset,version,rating,needs_update,device,at,text - one row per feedback\n"
-             "(kind feedback, text = comment) or request (kind request, rating empty).\n"
-             "Example: outpost-hub --home /srv/hub report feedback --csv > feedback.csv",
-             *o)
+             help, *o)
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o);
         const rep::FeedbackReport r = ctx.take(run.reports->feedback(run.window));
-        json rows = json::array();
-        Rows summary{{"ASSET", "VERSION", "TITLE", "FEEDBACK", "MEAN-RATING", "NEEDS-UPDATE"}};
-        Rows comments{{"ASSET", "VERSION", "RATING", "DEVICE", "AT", "COMMENT"}};
-        Rows csv{{"kind", "asset", "version", "rating", "needs_update", "device", "at", "text"}};
+        ReportTable rows = feedback_table();
+        ReportTable comments = feedback_table();
+        ReportTable summary({{"asset", "ASSET"}, {"version", "VERSION"}, {"title", "TITLE"}, {"count", "FEEDBACK"},
+                             {"mean_rating", "MEAN-RATING"}, {"needs_update", "NEEDS-UPDATE"}, {"items", ""}});
         for (const rep::FeedbackRow& f : r.rows) {
-          json items = json::array();
+          ReportTable items({{"device", ""}, {"at", ""}, {"rating", ""}, {"needs_update", ""}, {"comment", ""}});
           for (const rep::FeedbackItem& i : f.items) {
-            items.push_back({{"device", i.device}, {"at", iso_time(i.at)}, {"rating", i.rating},
-                             {"needs_update", i.needs_update}, {"comment", i.comment}});
-            if (!i.comment.empty()) {
-              comments.push_back({f.asset, version_text(f.version), num(i.rating) + (i.needs_update ? " !" : ""),
-                                  i.device, iso_time(i.at), one_line(i.comment)});
-            }
-            csv.push_back({"feedback", f.asset, version_text(f.version), num(i.rating), i.needs_update ? "yes" : "no",
-                           i.device, iso_time(i.at), i.comment});
+            items.add({i.device, i.at, i.rating, i.needs_update, i.comment});
+            std::vector<Cell> row{"feedback", f.asset, f.version, Cell(i.rating).shown(num(i.rating) + (i.needs_update ? " !" : "")),
+                                  i.needs_update, i.device, i.at, i.comment};
+            if (!i.comment.empty()) comments.add(row);
+            rows.add(std::move(row));
           }
-          rows.push_back({{"asset", f.asset}, {"version", version_json(f.version)}, {"title", f.title},
-                          {"count", f.count}, {"mean_rating", f.mean_rating}, {"needs_update", f.needs_update},
-                          {"items", items}});
-          summary.push_back({f.asset, version_text(f.version), one_line(f.title), num(f.count), fixed1(f.mean_rating),
-                             num(f.needs_update)});
+          summary.add({f.asset, f.version, f.title, f.count, f.mean_rating, f.needs_update, Cell("").valued(items.json())});
         }
-        json requests = json::array();
-        Rows rtext{{"AT", "DEVICE", "ASSET", "REQUEST"}};
+        ReportTable requests({{"device", "DEVICE"}, {"at", "AT"}, {"asset", "ASSET"}, {"text", "REQUEST"}});
         for (const rep::ContentRequest& c : r.requests) {
-          requests.push_back({{"device", c.device}, {"at", iso_time(c.at)}, {"text", c.text}, {"asset", c.asset}});
-          rtext.push_back({iso_time(c.at), c.device, c.asset.empty() ? "-" : c.asset, one_line(c.text)});
-          csv.push_back({"request", c.asset, "", "", "", c.device, iso_time(c.at), c.text});
+          requests.add({c.device, c.at, Cell(c.asset).shown(c.asset.empty() ? "-" : c.asset), c.text});
+          rows.add({"request", c.asset, std::optional<std::uint64_t>(), std::optional<std::uint64_t>(), "", c.device,
+                    c.at, c.text});
         }
         std::string out = "Feedback, " + run.window_text() + " (rating 1-5; '!' = needs update)\n";
-        out.append(summary.size() > 1 ? table(summary) : "no feedback\n");
+        out.append(summary.empty() ? "no feedback\n" : summary.text());
         out.append(section("Comments", comments, "none"));
-        out.append(section("Content requests", rtext, "none"));
-        emit(ctx, *o, {{"report", "feedback"}, {"window", run.window_json()}, {"rows", rows}, {"requests", requests}},
-             out, csv, r.skipped);
+        out.append(section("Content requests", requests, "none"));
+        emit(ctx, *o,
+             {{"report", "feedback"}, {"window", run.window_json()}, {"rows", summary.json()},
+              {"requests", requests.json()}},
+             out, rows, r.skipped);
       });
 }
 
-json lead_json(const rep::LeadRow& l) {
-  return {{"show", l.show},
-          {"device", l.device},
-          {"leads", l.leads},
-          {"repeat_visits", l.repeat_visits},
-          {"first_received", iso_time(l.first_received)},
-          {"last_received", iso_time(l.last_received)}};
+ReportTable leads_table(bool show, bool device) {
+  std::vector<Column> columns;
+  if (show) columns.push_back({"show", "SHOW"});
+  if (device) columns.push_back({"device", "KIOSK"});
+  for (Column c : std::vector<Column>{{"leads", "LEADS"},
+                                      {"repeat_visits", "REPEAT-VISITS"},
+                                      {"first_received", "FIRST-RECEIVED"},
+                                      {"last_received", "LAST-RECEIVED"}}) {
+    columns.push_back(std::move(c));
+  }
+  return ReportTable(std::move(columns));
+}
+
+ReportTable leads_of(const std::vector<rep::LeadRow>& list, bool show, bool device) {
+  ReportTable table = leads_table(show, device);
+  for (const rep::LeadRow& l : list) {
+    std::vector<Cell> row;
+    if (show) row.emplace_back(l.show);
+    if (device) row.emplace_back(l.device);
+    for (Cell c : {Cell(l.leads), Cell(l.repeat_visits), Cell(l.first_received), Cell(l.last_received)}) {
+      row.push_back(std::move(c));
+    }
+    table.add(std::move(row));
+  }
+  return table;
 }
 
 void add_leads(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
-  add_report(parent, "leads", "Leads delivered to the hub per kiosk and per show (counts only)",
-             "lead.captured and lead.repeat_visit per show (the trade-show event) and kiosk. A lead at the hub\n"
-             "is delivered: first and last received say when. Counts only: the leads stay sealed to the\n"
-             "hub's lead key and no personal data is shown. Follow-up status comes in a later release.\n"
-             "CSV columns: show,device,leads,repeat_visits,first_received,last_received.\n"
-             "Example: outpost-hub --home /srv/hub report leads --since 2026-06-01",
-             *o)
+  const std::string help = footer(
+      "lead.captured and lead.repeat_visit per show (the trade-show event) and kiosk. A lead at the hub\n"
+      "is delivered: first and last received say when. Counts only: the leads stay sealed to the\n"
+      "hub's lead key and no personal data is shown. Follow-up status comes in a later release.",
+      leads_table(true, true), "outpost-hub --home /srv/hub report leads --since 2026-06-01");
+  add_report(parent, "leads", "Leads delivered to the hub per kiosk and per show (counts only)", help, *o)
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o);
         const rep::LeadReport r = ctx.take(run.reports->leads(run.window));
-        json rows = json::array();
-        json shows = json::array();
-        Rows text{{"SHOW", "KIOSK", "LEADS", "REPEAT-VISITS", "FIRST-RECEIVED", "LAST-RECEIVED"}};
-        Rows by_show{{"SHOW", "LEADS", "REPEAT-VISITS", "FIRST-RECEIVED", "LAST-RECEIVED"}};
-        Rows csv{{"show", "device", "leads", "repeat_visits", "first_received", "last_received"}};
-        for (const rep::LeadRow& l : r.rows) {
-          rows.push_back(lead_json(l));
-          text.push_back({l.show, l.device, num(l.leads), num(l.repeat_visits), iso_time(l.first_received),
-                          iso_time(l.last_received)});
-          csv.push_back({l.show, l.device, num(l.leads), num(l.repeat_visits), iso_time(l.first_received),
-                         iso_time(l.last_received)});
-        }
-        for (const rep::LeadRow& l : r.by_show) {
-          shows.push_back(lead_json(l));
-          by_show.push_back({l.show, num(l.leads), num(l.repeat_visits), iso_time(l.first_received),
-                             iso_time(l.last_received)});
-        }
-        json devices = json::array();
-        for (const rep::LeadRow& l : r.by_device) devices.push_back(lead_json(l));
+        const ReportTable rows = leads_of(r.rows, true, true);
+        const ReportTable shows = leads_of(r.by_show, true, false);
         std::string out = plural(r.leads, "lead", "leads") + " and " +
                           plural(r.repeat_visits, "repeat visit", "repeat visits") + " delivered, " +
                           run.window_text() + "\n";
-        out.append(text.size() > 1 ? table(text) : "");
-        if (by_show.size() > 1) out.append(section("By show", by_show, ""));
+        if (!rows.empty()) out.append(rows.text()).append(section("By show", shows, ""));
         emit(ctx, *o,
              {{"report", "leads"}, {"window", run.window_json()}, {"leads", r.leads},
-              {"repeat_visits", r.repeat_visits}, {"rows", rows}, {"by_show", shows}, {"by_device", devices}},
-             out, csv, r.skipped);
+              {"repeat_visits", r.repeat_visits}, {"rows", rows.json()}, {"by_show", shows.json()},
+              {"by_device", leads_of(r.by_device, false, true).json()}},
+             out, rows, r.skipped);
       });
 }
 

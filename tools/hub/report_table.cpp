@@ -1,0 +1,98 @@
+#include "report_table.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "outpost/cli/text.hpp"
+
+namespace outpost::hub_cli {
+
+namespace {
+
+std::string csv_field(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string csv_record(const std::vector<std::string>& fields) {
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) out.append(i == 0 ? "" : ",").append(csv_field(fields[i]));
+  return out.append("\r\n");
+}
+
+}  // namespace
+
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return text;
+}
+
+Cell::Cell(const std::string& s) : value(s), text(one_line(s)), csv(s) {}
+Cell::Cell(std::uint64_t n) : value(n), text(std::to_string(n)), csv(text) {}
+Cell::Cell(std::optional<std::uint64_t> n)
+    : value(n ? nlohmann::json(*n) : nlohmann::json(nullptr)), text(n ? std::to_string(*n) : ""), csv(text) {}
+Cell::Cell(bool b) : value(b), text(b ? "yes" : "no"), csv(text) {}
+Cell::Cell(double d) : value(d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", d);
+  text = csv = buf;
+}
+Cell::Cell(std::optional<TimePoint> t)
+    : value(t ? nlohmann::json(cli::iso_time(*t)) : nlohmann::json(nullptr)),
+      text(t ? cli::iso_time(*t) : "never"),
+      csv(t ? text : "") {}
+
+void ReportTable::add(std::vector<Cell> cells) {
+  if (cells.size() != columns_.size()) throw std::logic_error("report table: a row does not match the columns");
+  rows_.push_back(std::move(cells));
+}
+
+nlohmann::json ReportTable::json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& row : rows_) {
+    nlohmann::json object = nlohmann::json::object();
+    for (std::size_t i = 0; i < columns_.size(); ++i) object[columns_[i].key] = row[i].value;
+    out.push_back(std::move(object));
+  }
+  return out;
+}
+
+std::string ReportTable::text() const {
+  std::vector<std::vector<std::string>> lines(1);
+  for (const Column& c : columns_) {
+    if (!c.header.empty()) lines[0].push_back(c.header);
+  }
+  for (const auto& row : rows_) {
+    auto& line = lines.emplace_back();
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      if (!columns_[i].header.empty()) line.push_back(row[i].text);
+    }
+  }
+  return cli::table(lines);
+}
+
+std::string ReportTable::csv_header() const {
+  std::string out;
+  for (const Column& c : columns_) out.append(out.empty() ? "" : ",").append(c.key);
+  return out;
+}
+
+std::string ReportTable::csv() const {
+  std::string out = csv_header() + "\r\n";
+  for (const auto& row : rows_) {
+    std::vector<std::string> fields;
+    for (const Cell& cell : row) fields.push_back(cell.csv);
+    out.append(csv_record(fields));
+  }
+  return out;
+}
+
+}  // namespace outpost::hub_cli

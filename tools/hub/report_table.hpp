@@ -1,0 +1,70 @@
+// A report's table in the three forms `outpost-hub report` prints: JSON
+// objects with typed values, a text table, and CSV (RFC 4180: a field with a
+// comma, quote or line break is quoted and its quotes doubled; records end
+// in CRLF). Each row is given once. Used from the main thread only.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "outpost/core/clock.hpp"
+
+namespace outpost::hub_cli {
+
+// One value: typed for JSON, as shown in a text table (on one line), as
+// written to CSV.
+struct Cell {
+  nlohmann::json value;
+  std::string text;
+  std::string csv;
+
+  Cell(const std::string& s);                 // NOLINT(google-explicit-constructor): rows read as lists of values
+  Cell(const char* s) : Cell(std::string(s)) {}  // NOLINT(google-explicit-constructor)
+  Cell(std::uint64_t n);                       // NOLINT(google-explicit-constructor)
+  Cell(std::optional<std::uint64_t> n);        // NOLINT(google-explicit-constructor): null, empty
+  Cell(bool b);                                // NOLINT(google-explicit-constructor): yes / no
+  Cell(double d);                              // NOLINT(google-explicit-constructor): one decimal
+  Cell(std::optional<TimePoint> t);            // NOLINT(google-explicit-constructor): ISO 8601 UTC; null, "never"
+  Cell(TimePoint t) : Cell(std::optional<TimePoint>(t)) {}  // NOLINT(google-explicit-constructor)
+  // The same value, shown otherwise in the text table.
+  Cell shown(std::string as) && {
+    text = std::move(as);
+    return std::move(*this);
+  }
+  // The same text and CSV, another JSON value (a list, a map).
+  Cell valued(nlohmann::json as) && {
+    value = std::move(as);
+    return std::move(*this);
+  }
+};
+
+struct Column {
+  std::string key;     // the JSON member and the CSV header
+  std::string header;  // the text table's header; empty: JSON and CSV only
+};
+
+class ReportTable {
+ public:
+  explicit ReportTable(std::vector<Column> columns) : columns_(std::move(columns)) {}
+  void add(std::vector<Cell> cells);  // one per column
+  bool empty() const { return rows_.empty(); }
+  std::size_t size() const { return rows_.size(); }
+
+  nlohmann::json json() const;  // an array of objects
+  std::string text() const;     // aligned columns under the headers
+  std::string csv() const;      // header record, then the rows
+  std::string csv_header() const;  // "asset,version,..." (for --help)
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<std::vector<Cell>> rows_;
+};
+
+// A free text on one line of a table.
+std::string one_line(std::string text);
+
+}  // namespace outpost::hub_cli
