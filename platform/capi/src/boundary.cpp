@@ -106,7 +106,7 @@ void fill_error(outpost_error* err, outpost_code code, std::string_view message,
   if (n < message.size()) {
     while (n > 0 && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) --n;
   }
-  std::memcpy(err->message, message.data(), n);
+  if (n > 0) std::memcpy(err->message, message.data(), n);  // data() may be null when empty
   err->message[n] = '\0';
 }
 
