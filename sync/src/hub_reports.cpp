@@ -1,212 +1,24 @@
 #include "outpost/sync/hub_reports.hpp"
 
-#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <limits>
 #include <regex>
 #include <set>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "outpost/catalog/records.hpp"
-#include "outpost/catalog/statement.hpp"
 #include "outpost/core/guard.hpp"
-#include "outpost/journal/hlc.hpp"
 #include "outpost/sync/hub_store.hpp"
+#include "report_store.hpp"
 
 namespace outpost::sync::reports {
 
+using namespace store;  // NOLINT(google-build-using-namespace): this module's own reading helpers
+
 namespace {
-
-using json = nlohmann::json;
-using Key = std::pair<std::string, std::uint64_t>;  // asset, version
-struct KeyHash {
-  std::size_t operator()(const Key& k) const noexcept {
-    return std::hash<std::string>{}(k.first) ^ static_cast<std::size_t>(k.second * 0x9e3779b97f4a7c15ull);
-  }
-};
-
-// ---- reading events
-
-// The fields of one payload as a report reads them: a required field that
-// is missing or of another kind makes the payload malformed.
-class Payload {
- public:
-  explicit Payload(const json& j) : j_(j) {}
-  std::string text(const char* name, bool required = true) {
-    const auto it = j_.find(name);
-    if (it == j_.end()) return ok_ = ok_ && !required, std::string();
-    if (!it->is_string()) return ok_ = false, std::string();
-    return it->get<std::string>();
-  }
-  std::optional<std::uint64_t> number(const char* name, bool required = true) {
-    const auto it = j_.find(name);
-    if (it == j_.end()) return ok_ = ok_ && !required, std::nullopt;
-    if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0)) {
-      return ok_ = false, std::nullopt;
-    }
-    return it->get<std::uint64_t>();
-  }
-  bool flag(const char* name) {
-    const auto it = j_.find(name);
-    if (it == j_.end() || !it->is_boolean()) return ok_ = false;
-    return it->get<bool>();
-  }
-  bool ok() const { return ok_; }
-
- private:
-  const json& j_;
-  bool ok_ = true;
-};
-
-struct Event {
-  std::string type;
-  std::string journal;  // the journal id's bytes
-  std::string device;
-  std::uint32_t device_index = 0;  // dense, per scan: for counting distinct devices cheaply
-  journal::HlcTime time;
-  TimePoint received_at;
-};
-
-// Distinct devices, by their scan index.
-class DeviceSet {
- public:
-  void add(std::uint32_t index) {
-    if (index >= seen_.size()) seen_.resize(index + 1);
-    if (!seen_[index]) ++count_;
-    seen_[index] = true;
-  }
-  std::uint64_t count() const { return count_; }
-
- private:
-  std::vector<bool> seen_;
-  std::uint64_t count_ = 0;
-};
-
-std::int64_t hlc_bound(const std::optional<TimePoint>& t, std::int64_t otherwise) {
-  return t ? static_cast<std::int64_t>(journal::HlcTime::from(std::max<std::int64_t>(to_unix_ms(*t), 0), 0).value)
-           : otherwise;
-}
-
-// One pass over the events of the given types in the window, through
-// events_by_type(type, time). use(event, payload) reads what it needs and
-// returns payload.ok() (false: counted as malformed, and it must not have
-// counted anything).
-template <typename F>
-void scan(SQLite::Database& db, std::initializer_list<const char*> types, const Window& window, Skipped& skipped,
-          F&& use) {
-  std::string sql =
-      "SELECT type, journal_id, device, time, received_at, payload FROM events INDEXED BY events_by_type "
-      "WHERE type IN (";
-  for (std::size_t i = 0; i < types.size(); ++i) sql.append(i == 0 ? "?" : ", ?");
-  sql.append(") AND time >= ? AND time < ?");
-  SQLite::Statement st(db, sql);
-  int index = 1;
-  for (const char* type : types) st.bind(index++, type);
-  st.bind(index++, hlc_bound(window.since, 0));
-  st.bind(index, hlc_bound(window.until, std::numeric_limits<std::int64_t>::max()));
-  Event e;
-  std::unordered_map<std::string, std::uint32_t> device_index;
-  while (st.executeStep()) {
-    const SQLite::Column payload = st.getColumn(5);
-    if (payload.isNull()) {
-      ++skipped.no_payload;
-      continue;
-    }
-    const auto* bytes = static_cast<const std::uint8_t*>(payload.getBlob());
-    json decoded = json::from_msgpack(bytes, bytes + payload.getBytes(), true, false);
-    if (!decoded.is_object()) {
-      ++skipped.malformed;
-      continue;
-    }
-    e.type = st.getColumn(0).getString();
-    const SQLite::Column journal_id = st.getColumn(1);
-    e.journal.assign(static_cast<const char*>(journal_id.getBlob()), static_cast<std::size_t>(journal_id.getBytes()));
-    e.device = st.getColumn(2).getString();
-    e.device_index = device_index.try_emplace(e.device, static_cast<std::uint32_t>(device_index.size())).first->second;
-    e.time = journal::HlcTime{static_cast<std::uint64_t>(st.getColumn(3).getInt64())};
-    e.received_at = from_unix_ms(st.getColumn(4).getInt64());
-    Payload p(decoded);
-    if (!use(e, p)) ++skipped.malformed;
-  }
-}
-
-// ---- the catalog as reports see it
-
-struct ReleaseInfo {
-  std::string title;
-  TimePoint published_at;
-  TimePoint valid_from;
-  std::optional<TimePoint> expires_at;
-  bool automatic = true;
-  bool revoked = false;
-};
-
-struct Catalog {
-  std::map<Key, ReleaseInfo> releases;
-  std::map<std::string, std::uint64_t> current;  // asset -> the version the gate shows now
-  std::uint64_t seq = 0;
-
-  // The version's title; without a version, the newest release's.
-  std::string title(const std::string& asset, std::optional<std::uint64_t> version) const {
-    auto it = releases.upper_bound({asset, version.value_or(std::numeric_limits<std::uint64_t>::max())});
-    if (it == releases.begin()) return {};
-    --it;
-    const bool match = it->first.first == asset && (!version || it->first.second == *version);
-    return match ? it->second.title : std::string();
-  }
-};
-
-// Every release with its record; the current version of an asset is its
-// newest release in force at now (valid, not expired, not revoked), as the
-// gate judges it: a revoked newer version does not supersede an older one.
-Catalog load_catalog(SQLite::Database& db, TimePoint now, Skipped& skipped) {
-  Catalog c;
-  SQLite::Statement st(db,
-                       "SELECT s.statement, r.revoked FROM statements s JOIN releases r "
-                       "ON r.asset = s.asset AND r.version = s.version WHERE s.kind = 'release'");
-  while (st.executeStep()) {
-    const SQLite::Column blob = st.getColumn(0);
-    const ByteView bytes(static_cast<const std::uint8_t*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes()));
-    auto statement = catalog::SignedStatement::decode(bytes);
-    auto release = statement ? catalog::Release::from_body(statement->body) : Result<catalog::Release>(statement.status());
-    if (!release) {
-      ++skipped.malformed;
-      continue;
-    }
-    c.releases[{release->asset, release->version}] =
-        ReleaseInfo{release->title, release->published_at, release->valid_from, release->expires_at,
-                    release->download == catalog::DownloadPolicy::automatic, st.getColumn(1).getInt() != 0};
-  }
-  for (const auto& [key, r] : c.releases) {
-    const bool in_force = !r.revoked && r.valid_from <= now && (!r.expires_at || *r.expires_at > now);
-    if (in_force) c.current[key.first] = key.second;  // ordered by version: the newest wins
-  }
-  c.seq = static_cast<std::uint64_t>(db.execAndGet("SELECT coalesce(max(seq), 0) FROM statements").getInt64());
-  return c;
-}
-
-// A read transaction: one consistent state for the whole report.
-class ReadScope {
- public:
-  explicit ReadScope(SQLite::Database& db) : db_(db) { db_.exec("BEGIN"); }
-  ~ReadScope() {
-    try {
-      db_.exec("COMMIT");
-    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing was written; the connection ends the read
-    }
-  }
-  ReadScope(const ReadScope&) = delete;
-  ReadScope& operator=(const ReadScope&) = delete;
-
- private:
-  SQLite::Database& db_;
-};
 
 std::string normalise_query(const std::string& text) {
   std::string out;
