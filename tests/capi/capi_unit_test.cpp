@@ -168,12 +168,17 @@ TEST_CASE("JSON: facets parse from a JSON object of strings", "[capi]") {
 }
 
 TEST_CASE("JSON: decisions read as the CLI prints them", "[capi]") {
-  gate::Decision allowed;
-  allowed.asset = "deck";
-  allowed.version = 2;
-  allowed.allowed = true;
-  allowed.update_pending = 3;
-  allowed.message = "ok";
+  // Designated initializers: GCC 12 at -O3 wrongly reports member-by-member
+  // string assignment as a read of uninitialized memory.
+  const gate::Decision allowed{.asset = "deck",
+                               .version = 2,
+                               .allowed = true,
+                               .reason = std::nullopt,
+                               .in_grace = false,
+                               .grace_ends = std::nullopt,
+                               .update_pending = 3,
+                               .message = "ok",
+                               .decided_at = {}};
   const json a = decision_json(allowed);
   CHECK(a["asset"] == "deck");
   CHECK(a["version"] == 2);
@@ -182,10 +187,15 @@ TEST_CASE("JSON: decisions read as the CLI prints them", "[capi]") {
   CHECK(a["update_pending"] == 3);
   CHECK_FALSE(a.contains("grace_ends"));
 
-  gate::Decision blocked;
-  blocked.asset = "prices";
-  blocked.reason = gate::BlockReason::superseded;
-  blocked.message = "replaced by version 2";
+  const gate::Decision blocked{.asset = "prices",
+                               .version = std::nullopt,
+                               .allowed = false,
+                               .reason = gate::BlockReason::superseded,
+                               .in_grace = false,
+                               .grace_ends = std::nullopt,
+                               .update_pending = std::nullopt,
+                               .message = "replaced by version 2",
+                               .decided_at = {}};
   const json b = decision_json(blocked);
   CHECK(b["allowed"] == false);
   CHECK(b["version"].is_null());
