@@ -14,7 +14,9 @@
  *   JSON strings allocated by the library: the caller frees each with
  *   outpost_string_free. On failure, every out-parameter is set to NULL (or
  *   0), except where a function says otherwise (blocked opens, lead
- *   validation).
+ *   validation). An out_json may be NULL when the result is not wanted,
+ *   except where the JSON is the function's only result (status, catalog
+ *   list, search, peek, lead form).
  * - No C++ exception or type crosses this boundary.
  * - Threads: see "Threading" below and the note on each function.
  *
