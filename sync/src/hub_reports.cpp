@@ -40,8 +40,8 @@ std::string normalise_query(const std::string& text) {
 Result<TimePoint> parse_time(std::string_view text, bool end_of_day) {
   static const std::regex pattern(
       R"(^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|\+00:?00))?$)");
-  const Status bad(Errc::invalid_argument, "'" + std::string(text) +
-                                               "' is not a date: use 2026-03-01 or 2026-03-01T09:30:00Z (UTC)");
+  const Status bad(Errc::invalid_argument,
+                   "'" + std::string(text) + "' is not a date: use 2026-03-01 or 2026-03-01T09:30:00Z (UTC)");
   std::match_results<std::string_view::const_iterator> m;
   if (!std::regex_match(text.begin(), text.end(), m, pattern)) return bad;
   auto number = [&](std::size_t i) { return m[i].matched ? std::stoi(m[i].str()) : 0; };
@@ -57,7 +57,8 @@ Result<TimePoint> parse_time(std::string_view text, bool end_of_day) {
   }
   const bool bare_date = !m[4].matched;
   const auto t = std::chrono::sys_days(date) + std::chrono::hours(number(4)) + std::chrono::minutes(number(5)) +
-                 std::chrono::seconds(number(6)) + fraction + (bare_date && end_of_day ? std::chrono::days(1) : std::chrono::days(0));
+                 std::chrono::seconds(number(6)) + fraction +
+                 (bare_date && end_of_day ? std::chrono::days(1) : std::chrono::days(0));
   return std::chrono::time_point_cast<std::chrono::milliseconds>(t);
 }
 
@@ -165,7 +166,7 @@ Result<UnusedReport> HubReports::unused(const Window& window, std::uint64_t days
   return guarded([&]() -> Result<UnusedReport> {
     ReadScope read(impl_->db);
     UnusedReport report;
-    report.days = days;
+    report.days = std::min<std::uint64_t>(days, 1'000'000);  // keeps now - days representable
     const Catalog cat = load_catalog(impl_->db, now, report.skipped);
     std::unordered_set<Key, KeyHash> versions_opened;
     scan(impl_->db, {"asset.opened"}, window, report.skipped, [&](const Event&, Payload& p) {
@@ -177,7 +178,7 @@ Result<UnusedReport> HubReports::unused(const Window& window, std::uint64_t days
     });
     std::set<std::string> assets_opened;
     for (const Key& k : versions_opened) assets_opened.insert(k.first);
-    const TimePoint judged_before = now - std::chrono::days(static_cast<std::int64_t>(days));
+    const TimePoint judged_before = now - std::chrono::days(static_cast<std::int64_t>(report.days));
     for (const auto& [asset, version] : cat.current) {
       const ReleaseInfo& r = cat.releases.at({asset, version});
       if (r.published_at > judged_before) {

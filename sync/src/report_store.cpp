@@ -75,14 +75,19 @@ Catalog load_catalog(SQLite::Database& db, TimePoint now, Skipped& skipped) {
     const SQLite::Column blob = st.getColumn(0);
     const ByteView bytes(static_cast<const std::uint8_t*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes()));
     auto statement = catalog::SignedStatement::decode(bytes);
-    auto release = statement ? catalog::Release::from_body(statement->body) : Result<catalog::Release>(statement.status());
+    auto release =
+        statement ? catalog::Release::from_body(statement->body) : Result<catalog::Release>(statement.status());
     if (!release) {
       ++skipped.malformed;
       continue;
     }
     c.releases[{release->asset, release->version}] =
-        ReleaseInfo{release->title, release->published_at, release->valid_from, release->expires_at,
-                    release->download == catalog::DownloadPolicy::automatic, st.getColumn(1).getInt() != 0};
+        ReleaseInfo{release->title,
+                    release->published_at,
+                    release->valid_from,
+                    release->expires_at,
+                    release->download == catalog::DownloadPolicy::automatic,
+                    st.getColumn(1).getInt() != 0};
   }
   for (const auto& [key, r] : c.releases) {
     const bool in_force = !r.revoked && r.valid_from <= now && (!r.expires_at || *r.expires_at > now);

@@ -6,12 +6,12 @@
 #pragma once
 
 #include <SQLiteCpp/Database.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>

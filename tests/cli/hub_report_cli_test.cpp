@@ -1,7 +1,6 @@
 // `outpost-hub report` as marketing runs it: the real binary over a hub home
 // seeded through a real hub (which keeps serving while the reports read).
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "hub_fixture.hpp"

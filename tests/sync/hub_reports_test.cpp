@@ -3,17 +3,17 @@
 // feedback and capture leads through their DeviceHome, then sync. Each
 // report's counts are checked exactly; and session.done's holdings, which
 // the adoption report reads, are refused whole when malformed or oversized.
-#include <catch2/catch.hpp>
+#include "outpost/sync/hub_reports.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "hub_fixture.hpp"
 #include "outpost/journal/event.hpp"
-#include "outpost/sync/hub_reports.hpp"
 #include "outpost/sync/messages.hpp"
 
 using namespace outpost;
@@ -26,10 +26,11 @@ namespace {
 
 constexpr auto day = std::chrono::hours(24);
 
-const std::string booth_form = nlohmann::json{
-    {"show", "rsa-2027"},
-    {"fields", {{{"name", "email"}, {"type", "email"}, {"required", true}}, {{"name", "name"}}}},
-    {"consent", {{"text", "I agree."}, {"version", "2027-01"}}}}.dump();
+const std::string booth_form =
+    nlohmann::json{{"show", "rsa-2027"},
+                   {"fields", {{{"name", "email"}, {"type", "email"}, {"required", true}}, {{"name", "name"}}}},
+                   {"consent", {{"text", "I agree."}, {"version", "2027-01"}}}}
+        .dump();
 
 struct Field : HubFixture {
   // Publishes a version as marketing would, published `age` ago.
@@ -38,7 +39,8 @@ struct Field : HubFixture {
     catalog::Release r = release(asset, version, kind);
     r.title = "The " + asset;
     r.published_at = clock.now() - age;
-    const Bytes bytes = content.empty() ? random_bytes(20'000 + version, asset.size() * 31 + version) : Bytes(content.begin(), content.end());
+    const Bytes bytes = content.empty() ? random_bytes(20'000 + version, asset.size() * 31 + version)
+                                        : Bytes(content.begin(), content.end());
     sync::PublisherClient client(hub_address(), publisher_key);
     return must(client.publish(bytes, r, publisher_key)).seq;
   }
@@ -218,7 +220,7 @@ TEST_CASE("Reports: blocked, searches, feedback and leads count exactly", "[sync
   CHECK(searches.clicks == 1);
   REQUIRE(searches.queries.size() == 3);
   const rep::QueryRow& deck = searches.queries[0];  // most searched first
-  CHECK(deck.query == "deck");                       // "Deck" and "  deck " are one query
+  CHECK(deck.query == "deck");                      // "Deck" and "  deck " are one query
   CHECK(deck.searches == 2);
   CHECK(deck.clicks == 1);
   CHECK(deck.devices == 2);
@@ -344,15 +346,16 @@ TEST_CASE("Reports: malformed and dropped payloads are skipped and counted, neve
   {
     // Rows the hub would never store, written behind its back.
     SQLite::Database db(sync::HubStore::db_path(f.hub_home).string(), SQLite::OPEN_READWRITE);
-    SQLite::Statement put(db,
-                          "INSERT INTO events(journal_id, seq, time, type, payload, payload_hash, hash, device, "
-                          "received_at) SELECT journal_id, seq + 1000 + ?, time, 'asset.opened', ?, payload_hash, hash, "
-                          "device, received_at FROM events WHERE type = 'asset.opened' LIMIT 1");
+    SQLite::Statement put(
+        db,
+        "INSERT INTO events(journal_id, seq, time, type, payload, payload_hash, hash, device, "
+        "received_at) SELECT journal_id, seq + 1000 + ?, time, 'asset.opened', ?, payload_hash, hash, "
+        "device, received_at FROM events WHERE type = 'asset.opened' LIMIT 1");
     const std::vector<std::optional<Bytes>> payloads{
-        std::nullopt,                                                                  // dropped for quota
-        Bytes{0xc1},                                                                   // not MessagePack
-        Bytes{0x92, 0x01, 0x02},                                                       // a list, not a map
-        nlohmann::json::to_msgpack(nlohmann::json{{"asset", 7}, {"version", 1}}),      // asset not text
+        std::nullopt,                                                                    // dropped for quota
+        Bytes{0xc1},                                                                     // not MessagePack
+        Bytes{0x92, 0x01, 0x02},                                                         // a list, not a map
+        nlohmann::json::to_msgpack(nlohmann::json{{"asset", 7}, {"version", 1}}),        // asset not text
         nlohmann::json::to_msgpack(nlohmann::json{{"asset", "deck"}, {"version", -1}}),  // negative version
     };
     for (std::size_t i = 0; i < payloads.size(); ++i) {
@@ -441,11 +444,11 @@ TEST_CASE("session.done: holdings round-trip, and a malformed or oversized list 
     nlohmann::json over = nlohmann::json::array();
     for (std::size_t i = 0; i <= sync::msg::max_holdings; ++i) over.push_back({"deck", i + 1});
     const std::vector<Bytes> bad_frames{
-        nlohmann::json::to_msgpack(over),                                              // one too many
-        Bytes{0xc1},                                                                   // not MessagePack
+        nlohmann::json::to_msgpack(over),                                                      // one too many
+        Bytes{0xc1},                                                                           // not MessagePack
         nlohmann::json::to_msgpack(nlohmann::json::array({nlohmann::json::array({"deck"})})),  // no version
-        nlohmann::json::to_msgpack(nlohmann::json::array({{"../etc", 1}})),            // not an asset id
-        nlohmann::json::to_msgpack(nlohmann::json::array({{"deck", 1}, {"guide", 0}})),  // version 0
+        nlohmann::json::to_msgpack(nlohmann::json::array({{"../etc", 1}})),                    // not an asset id
+        nlohmann::json::to_msgpack(nlohmann::json::array({{"deck", 1}, {"guide", 0}})),        // version 0
     };
     std::uint64_t id = 2;
     for (const Bytes& frame : bad_frames) {
@@ -460,7 +463,8 @@ TEST_CASE("session.done: holdings round-trip, and a malformed or oversized list 
     CHECK(f.admin()->store().device("rep-1")->catalog_seq == 1);
 
     // A good one replaces the list as a whole.
-    const Envelope ok = raw.call(session_done(1, nlohmann::json::to_msgpack(nlohmann::json::array({{"deck", 1}, {"x", 3}})), id++));
+    const Envelope ok =
+        raw.call(session_done(1, nlohmann::json::to_msgpack(nlohmann::json::array({{"deck", 1}, {"x", 3}})), id++));
     CHECK(ok.type == "session.ok");
     CHECK(*f.admin()->store().holdings("rep-1") == std::vector<cache::VersionRef>{{"deck", 1}, {"x", 3}});
     // Without holdings (an older device) the last list is kept.

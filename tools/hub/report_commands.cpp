@@ -110,8 +110,7 @@ void emit(Context& ctx, const ReportOptions& o, json doc, std::string text, cons
   std::string note;
   if (skipped.total() > 0) {
     note = "note: " + plural(skipped.total(), "event", "events") + " skipped (" + num(skipped.no_payload) +
-           " without payload: dropped on the device for its journal quota; " + num(skipped.malformed) +
-           " malformed)";
+           " without payload: dropped on the device for its journal quota; " + num(skipped.malformed) + " malformed)";
   }
   if (o.csv) {
     std::cout << csv_table.csv();
@@ -140,9 +139,15 @@ CLI::App* add_report(CLI::App& parent, const std::string& name, const std::strin
 // ---- the reports
 
 ReportTable usage_table() {
-  return ReportTable({{"asset", "ASSET"}, {"version", "VERSION"}, {"title", "TITLE"}, {"opens", "OPENS"},
-                      {"presentations", "PRESENTATIONS"}, {"presented_ms", "PRESENTED"}, {"pages", "PAGES"},
-                      {"devices", "DEVICES"}, {"unfinished", ""}});
+  return ReportTable({{"asset", "ASSET"},
+                      {"version", "VERSION"},
+                      {"title", "TITLE"},
+                      {"opens", "OPENS"},
+                      {"presentations", "PRESENTATIONS"},
+                      {"presented_ms", "PRESENTED"},
+                      {"pages", "PAGES"},
+                      {"devices", "DEVICES"},
+                      {"unfinished", ""}});
 }
 
 void add_usage(CLI::App& parent, Context& ctx) {
@@ -170,14 +175,19 @@ void add_usage(CLI::App& parent, Context& ctx) {
                      " started before the window (time and pages not attributed)\n");
         }
         emit(ctx, *o,
-             {{"report", "usage"}, {"window", run.window_json()}, {"rows", rows.json()},
+             {{"report", "usage"},
+              {"window", run.window_json()},
+              {"rows", rows.json()},
               {"unattributed", r.unattributed}},
              out, rows, r.skipped);
       });
 }
 
 ReportTable unused_table() {
-  return ReportTable({{"asset", "ASSET"}, {"version", "VERSION"}, {"title", "TITLE"}, {"published_at", "PUBLISHED"},
+  return ReportTable({{"asset", "ASSET"},
+                      {"version", "VERSION"},
+                      {"title", "TITLE"},
+                      {"published_at", "PUBLISHED"},
                       {"older_versions_opened", "OPENED"}});
 }
 
@@ -188,8 +198,8 @@ void add_unused(CLI::App& parent, Context& ctx) {
       "more than --days ago; it is unused if no device opened any version of it (within --since/--until,\n"
       "if given). Listed: every current version never opened, with whether an older version was.",
       unused_table(), "outpost-hub --home /srv/hub report unused --days 60");
-  auto* cmd = add_report(parent, "unused", "Live assets never opened on any device (the '65% unused' question)",
-                         help, *o);
+  auto* cmd =
+      add_report(parent, "unused", "Live assets never opened on any device (the '65% unused' question)", help, *o);
   cmd->add_option("--days", o->days, "Judge only versions published more than this many days ago (default 30)")
       ->check(CLI::Range(0, 36500));
   cmd->callback([&ctx, o] {
@@ -202,21 +212,31 @@ void add_unused(CLI::App& parent, Context& ctx) {
     }
     std::string out = num(r.never_opened) + " of " + plural(r.live_assets, "live asset", "live assets") + " (" +
                       Cell(r.share_percent()).text + "%) never opened, " + run.window_text() + "\n";
-    out.append("(current version published more than " + plural(r.days, "day", "days") + " ago; " +
-               num(r.too_new) + " newer not judged)\n");
+    out.append("(current version published more than " + plural(r.days, "day", "days") + " ago; " + num(r.too_new) +
+               " newer not judged)\n");
     if (!rows.empty()) out.append("\n" + rows.text());
     emit(ctx, *o,
-         {{"report", "unused"}, {"window", run.window_json()}, {"days", r.days}, {"live_assets", r.live_assets},
-          {"never_opened", r.never_opened}, {"share_percent", r.share_percent()}, {"too_new", r.too_new},
+         {{"report", "unused"},
+          {"window", run.window_json()},
+          {"days", r.days},
+          {"live_assets", r.live_assets},
+          {"never_opened", r.never_opened},
+          {"share_percent", r.share_percent()},
+          {"too_new", r.too_new},
           {"rows", rows.json()}},
          out, rows, r.skipped);
   });
 }
 
 ReportTable adoption_table() {
-  return ReportTable({{"device", "DEVICE"}, {"role", "ROLE"}, {"catalog_seq", "CATALOG-SEQ"},
-                      {"last_contact", "LAST-CONTACT"}, {"holdings_reported_at", ""}, {"held", "HELD"},
-                      {"behind", "BEHIND"}, {"missing", ""}});
+  return ReportTable({{"device", "DEVICE"},
+                      {"role", "ROLE"},
+                      {"catalog_seq", "CATALOG-SEQ"},
+                      {"last_contact", "LAST-CONTACT"},
+                      {"holdings_reported_at", ""},
+                      {"held", "HELD"},
+                      {"behind", "BEHIND"},
+                      {"missing", ""}});
 }
 
 void add_adoption(CLI::App& parent, Context& ctx) {
@@ -239,24 +259,33 @@ void add_adoption(CLI::App& parent, Context& ctx) {
           std::string behind;
           if (d.catalog_behind) behind = "catalog " + num(d.catalog_seq) + " < " + num(r.hub_seq);
           if (!d.missing.empty()) behind.append(behind.empty() ? "" : "; ").append("lacks " + refs(d.missing).text);
-          Cell held = d.holdings_at ? refs(d.held).shown(num(d.held.size())) : Cell("").valued(nullptr).shown("unknown");
+          Cell held =
+              d.holdings_at ? refs(d.held).shown(num(d.held.size())) : Cell("").valued(nullptr).shown("unknown");
           rows.add({d.device, d.role, d.catalog_seq, d.last_seen, d.holdings_at, std::move(held),
                     Cell(d.behind()).shown(behind.empty() ? "-" : behind), refs(d.missing)});
         }
-        ReportTable versions({{"asset", ""}, {"version", ""}, {"current", "CURRENT"}, {"title", "TITLE"},
-                              {"holding", "HOLDING"}, {"older_only", "OLDER-ONLY"}});
+        ReportTable versions({{"asset", ""},
+                              {"version", ""},
+                              {"current", "CURRENT"},
+                              {"title", "TITLE"},
+                              {"holding", "HOLDING"},
+                              {"older_only", "OLDER-ONLY"}});
         for (const rep::VersionAdoption& v : r.versions) {
           versions.add({v.ref.asset, v.ref.version, v.ref.to_string(), v.title,
                         Cell(v.holding).shown(num(v.holding) + " of " + num(r.reporting)), v.older_only});
         }
         std::string out = "Hub catalog seq " + num(r.hub_seq) + "; " + num(r.behind) + " of " +
-                          plural(r.devices.size(), "active device", "active devices") + " behind; " +
-                          num(r.reporting) + " reported their holdings\n";
+                          plural(r.devices.size(), "active device", "active devices") + " behind; " + num(r.reporting) +
+                          " reported their holdings\n";
         out.append(rows.empty() ? "no active devices\n" : rows.text());
         out.append(section("Current versions held (of the devices that report)", versions, "no live assets"));
         emit(ctx, *o,
-             {{"report", "adoption"}, {"hub_seq", r.hub_seq}, {"reporting", r.reporting}, {"behind", r.behind},
-              {"devices", rows.json()}, {"versions", versions.json()}},
+             {{"report", "adoption"},
+              {"hub_seq", r.hub_seq},
+              {"reporting", r.reporting},
+              {"behind", r.behind},
+              {"devices", rows.json()},
+              {"versions", versions.json()}},
              out, rows, {});
       });
 }
@@ -283,22 +312,31 @@ void add_blocked(CLI::App& parent, Context& ctx) {
         ReportTable by_version({{"asset", "ASSET"}, {"count", "COUNT"}, {"reasons", "REASONS"}});
         for (const rep::BlockedTally& t : r.by_version) {
           std::string reasons;
-          for (const auto& [reason, n] : t.reasons) reasons.append(reasons.empty() ? "" : ", ").append(reason + " " + num(n));
+          for (const auto& [reason, n] : t.reasons)
+            reasons.append(reasons.empty() ? "" : ", ").append(reason + " " + num(n));
           by_version.add({t.name, t.count, Cell(reasons).valued(t.reasons)});
         }
         std::string out = plural(r.total, "blocked open", "blocked opens") + ", " + run.window_text() + "\n";
         if (r.total > 0) {
-          out.append(section("By reason and device", by_reason, "")).append(section("By asset and version", by_version, ""));
+          out.append(section("By reason and device", by_reason, ""))
+              .append(section("By asset and version", by_version, ""));
         }
         emit(ctx, *o,
-             {{"report", "blocked"}, {"window", run.window_json()}, {"total", r.total},
-              {"by_reason_device", by_reason.json()}, {"by_version", by_version.json()}, {"rows", rows.json()}},
+             {{"report", "blocked"},
+              {"window", run.window_json()},
+              {"total", r.total},
+              {"by_reason_device", by_reason.json()},
+              {"by_version", by_version.json()},
+              {"rows", rows.json()}},
              out, rows, r.skipped);
       });
 }
 
 ReportTable searches_table() {
-  return ReportTable({{"query", "QUERY"}, {"searches", "SEARCHES"}, {"no_result", "NO-RESULT"}, {"clicks", "CLICKS"},
+  return ReportTable({{"query", "QUERY"},
+                      {"searches", "SEARCHES"},
+                      {"no_result", "NO-RESULT"},
+                      {"clicks", "CLICKS"},
                       {"devices", "DEVICES"}});
 }
 
@@ -309,8 +347,9 @@ void add_searches(CLI::App& parent, Context& ctx) {
       "a result counts as a click. 'Found nothing': searches with no result (content to make). 'Never\n"
       "clicked': queries that found something nobody opened (content hard to recognise). CSV: every query.",
       searches_table(), "outpost-hub --home /srv/hub report searches --top 50");
-  auto* cmd = add_report(parent, "searches",
-                         "What people search for: top queries, queries with no result, results never clicked", help, *o);
+  auto* cmd =
+      add_report(parent, "searches",
+                 "What people search for: top queries, queries with no result, results never clicked", help, *o);
   cmd->add_option("--top", o->top, "Queries in the text's top list (default 20)")->check(CLI::Range(1, 100000));
   cmd->callback([&ctx, o] {
     const Run run = start(ctx, *o);
@@ -327,8 +366,12 @@ void add_searches(CLI::App& parent, Context& ctx) {
       if (top.size() < o->top) top.add({query(), q.searches, q.no_result, q.clicks, q.devices});
       if (q.found_nothing()) none.add({query(), q.no_result, q.devices});
       if (q.results_not_clicked()) unclicked.add({query(), q.searches, q.devices});
-      queries.push_back({{"query", q.query}, {"searches", q.searches}, {"no_result", q.no_result}, {"clicks", q.clicks},
-                         {"devices", q.devices}, {"found_nothing", q.found_nothing()},
+      queries.push_back({{"query", q.query},
+                         {"searches", q.searches},
+                         {"no_result", q.no_result},
+                         {"clicks", q.clicks},
+                         {"devices", q.devices},
+                         {"found_nothing", q.found_nothing()},
                          {"results_not_clicked", q.results_not_clicked()}});
     }
     std::string out = plural(r.searches, "search", "searches") + " (" + num(r.no_result) + " with no result), " +
@@ -337,15 +380,25 @@ void add_searches(CLI::App& parent, Context& ctx) {
     out.append(section("Searched, found nothing", none, "none"));
     out.append(section("Found, never clicked", unclicked, "none"));
     emit(ctx, *o,
-         {{"report", "searches"}, {"window", run.window_json()}, {"searches", r.searches}, {"no_result", r.no_result},
-          {"clicks", r.clicks}, {"queries", queries}},
+         {{"report", "searches"},
+          {"window", run.window_json()},
+          {"searches", r.searches},
+          {"no_result", r.no_result},
+          {"clicks", r.clicks},
+          {"queries", queries}},
          out, rows, r.skipped);
   });
 }
 
 ReportTable feedback_table() {
-  return ReportTable({{"kind", ""}, {"asset", "ASSET"}, {"version", "VERSION"}, {"rating", "RATING"},
-                      {"needs_update", ""}, {"device", "DEVICE"}, {"at", "AT"}, {"text", "TEXT"}});
+  return ReportTable({{"kind", ""},
+                      {"asset", "ASSET"},
+                      {"version", "VERSION"},
+                      {"rating", "RATING"},
+                      {"needs_update", ""},
+                      {"device", "DEVICE"},
+                      {"at", "AT"},
+                      {"text", "TEXT"}});
 }
 
 void add_feedback(CLI::App& parent, Context& ctx) {
@@ -355,25 +408,32 @@ void add_feedback(CLI::App& parent, Context& ctx) {
       "and the content.request texts (what the field asks marketing to make). In CSV one row per\n"
       "feedback (kind feedback, text = its comment) or request (kind request, no rating).",
       feedback_table(), "outpost-hub --home /srv/hub report feedback --csv > feedback.csv");
-  add_report(parent, "feedback", "What the field says: ratings, needs-update flags, comments, content requests",
-             help, *o)
+  add_report(parent, "feedback", "What the field says: ratings, needs-update flags, comments, content requests", help,
+             *o)
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o);
         const rep::FeedbackReport r = ctx.take(run.reports->feedback(run.window));
         ReportTable rows = feedback_table();
         ReportTable comments = feedback_table();
-        ReportTable summary({{"asset", "ASSET"}, {"version", "VERSION"}, {"title", "TITLE"}, {"count", "FEEDBACK"},
-                             {"mean_rating", "MEAN-RATING"}, {"needs_update", "NEEDS-UPDATE"}, {"items", ""}});
+        ReportTable summary({{"asset", "ASSET"},
+                             {"version", "VERSION"},
+                             {"title", "TITLE"},
+                             {"count", "FEEDBACK"},
+                             {"mean_rating", "MEAN-RATING"},
+                             {"needs_update", "NEEDS-UPDATE"},
+                             {"items", ""}});
         for (const rep::FeedbackRow& f : r.rows) {
           ReportTable items({{"device", ""}, {"at", ""}, {"rating", ""}, {"needs_update", ""}, {"comment", ""}});
           for (const rep::FeedbackItem& i : f.items) {
             items.add({i.device, i.at, i.rating, i.needs_update, i.comment});
-            std::vector<Cell> row{"feedback", f.asset, f.version, Cell(i.rating).shown(num(i.rating) + (i.needs_update ? " !" : "")),
-                                  i.needs_update, i.device, i.at, i.comment};
+            std::vector<Cell> row{
+                "feedback",     f.asset,  f.version, Cell(i.rating).shown(num(i.rating) + (i.needs_update ? " !" : "")),
+                i.needs_update, i.device, i.at,      i.comment};
             if (!i.comment.empty()) comments.add(row);
             rows.add(std::move(row));
           }
-          summary.add({f.asset, f.version, f.title, f.count, f.mean_rating, f.needs_update, Cell("").valued(items.json())});
+          summary.add(
+              {f.asset, f.version, f.title, f.count, f.mean_rating, f.needs_update, Cell("").valued(items.json())});
         }
         ReportTable requests({{"device", "DEVICE"}, {"at", "AT"}, {"asset", "ASSET"}, {"text", "REQUEST"}});
         for (const rep::ContentRequest& c : r.requests) {
@@ -386,7 +446,9 @@ void add_feedback(CLI::App& parent, Context& ctx) {
         out.append(section("Comments", comments, "none"));
         out.append(section("Content requests", requests, "none"));
         emit(ctx, *o,
-             {{"report", "feedback"}, {"window", run.window_json()}, {"rows", summary.json()},
+             {{"report", "feedback"},
+              {"window", run.window_json()},
+              {"rows", summary.json()},
               {"requests", requests.json()}},
              out, rows, r.skipped);
       });
@@ -437,8 +499,12 @@ void add_leads(CLI::App& parent, Context& ctx) {
                           run.window_text() + "\n";
         if (!rows.empty()) out.append(rows.text()).append(section("By show", shows, ""));
         emit(ctx, *o,
-             {{"report", "leads"}, {"window", run.window_json()}, {"leads", r.leads},
-              {"repeat_visits", r.repeat_visits}, {"rows", rows.json()}, {"by_show", shows.json()},
+             {{"report", "leads"},
+              {"window", run.window_json()},
+              {"leads", r.leads},
+              {"repeat_visits", r.repeat_visits},
+              {"rows", rows.json()},
+              {"by_show", shows.json()},
               {"by_device", leads_of(r.by_device, false, true).json()}},
              out, rows, r.skipped);
       });
@@ -465,7 +531,8 @@ void add_report_commands(CLI::App& app, Context& ctx) {
       ->check(CLI::Validator(
           [](std::string& name) { return "unknown report '" + name + "' (one of: " + report_names + ")"; }, "NAME"));
   report->callback([&ctx, report] {
-    if (report->get_subcommands().empty()) ctx.usage(std::string("report: name a report (one of: ") + report_names + ")");
+    if (report->get_subcommands().empty())
+      ctx.usage(std::string("report: name a report (one of: ") + report_names + ")");
   });
 }
 

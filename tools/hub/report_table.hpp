@@ -4,9 +4,8 @@
 // in CRLF). Each row is given once. Used from the main thread only.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,13 +21,13 @@ struct Cell {
   std::string text;
   std::string csv;
 
-  Cell(const std::string& s);                 // NOLINT(google-explicit-constructor): rows read as lists of values
+  Cell(const std::string& s);                    // NOLINT(google-explicit-constructor): rows read as lists of values
   Cell(const char* s) : Cell(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  Cell(std::uint64_t n);                       // NOLINT(google-explicit-constructor)
-  Cell(std::optional<std::uint64_t> n);        // NOLINT(google-explicit-constructor): null, empty
-  Cell(bool b);                                // NOLINT(google-explicit-constructor): yes / no
-  Cell(double d);                              // NOLINT(google-explicit-constructor): one decimal
-  Cell(std::optional<TimePoint> t);            // NOLINT(google-explicit-constructor): ISO 8601 UTC; null, "never"
+  Cell(std::uint64_t n);                         // NOLINT(google-explicit-constructor)
+  Cell(std::optional<std::uint64_t> n);          // NOLINT(google-explicit-constructor): null, empty
+  Cell(bool b);                                  // NOLINT(google-explicit-constructor): yes / no
+  Cell(double d);                                // NOLINT(google-explicit-constructor): one decimal
+  Cell(std::optional<TimePoint> t);              // NOLINT(google-explicit-constructor): ISO 8601 UTC; null, "never"
   Cell(TimePoint t) : Cell(std::optional<TimePoint>(t)) {}  // NOLINT(google-explicit-constructor)
   // The same value, shown otherwise in the text table.
   Cell shown(std::string as) && {
@@ -54,9 +53,9 @@ class ReportTable {
   bool empty() const { return rows_.empty(); }
   std::size_t size() const { return rows_.size(); }
 
-  nlohmann::json json() const;  // an array of objects
-  std::string text() const;     // aligned columns under the headers
-  std::string csv() const;      // header record, then the rows
+  nlohmann::json json() const;     // an array of objects
+  std::string text() const;        // aligned columns under the headers
+  std::string csv() const;         // header record, then the rows
   std::string csv_header() const;  // "asset,version,..." (for --help)
 
  private:

@@ -54,7 +54,7 @@ struct Skipped {
 // ---- usage: per asset and version
 struct UsageRow {
   cache::VersionRef ref;
-  std::string title;  // from the release ("" for a version the hub has no release of)
+  std::string title;                // from the release ("" for a version the hub has no release of)
   std::uint64_t opens = 0;          // asset.opened
   std::uint64_t presentations = 0;  // presentation.started
   std::uint64_t presented_ms = 0;   // presentation.ended duration_ms, joined to its start
@@ -108,14 +108,14 @@ struct DeviceAdoption {
 struct VersionAdoption {
   cache::VersionRef ref;  // an asset's current version
   std::string title;
-  std::uint64_t holding = 0;        // reporting devices that hold it
-  std::uint64_t older_only = 0;     // reporting devices with only older versions of the asset
+  std::uint64_t holding = 0;     // reporting devices that hold it
+  std::uint64_t older_only = 0;  // reporting devices with only older versions of the asset
 };
 struct AdoptionReport {
-  std::uint64_t hub_seq = 0;  // the hub's catalog seq
-  std::vector<DeviceAdoption> devices;  // active devices (not revoked or wiped), by name
+  std::uint64_t hub_seq = 0;              // the hub's catalog seq
+  std::vector<DeviceAdoption> devices;    // active devices (not revoked or wiped), by name
   std::vector<VersionAdoption> versions;  // by asset
-  std::uint64_t reporting = 0;  // devices that reported their holdings
+  std::uint64_t reporting = 0;            // devices that reported their holdings
   std::uint64_t behind = 0;
 };
 
@@ -133,7 +133,7 @@ struct BlockedTally {  // one group's count, with its reasons
   std::map<std::string, std::uint64_t> reasons;
 };
 struct BlockedReport {
-  std::vector<BlockedRow> rows;  // the finest grain: asset, version, reason, device
+  std::vector<BlockedRow> rows;              // the finest grain: asset, version, reason, device
   std::vector<BlockedRow> by_reason_device;  // asset and version left empty
   std::vector<BlockedTally> by_version;      // name "asset@version" (or "asset" without a version)
   std::uint64_t total = 0;
@@ -142,7 +142,7 @@ struct BlockedReport {
 
 // ---- searches
 struct QueryRow {
-  std::string query;  // trimmed, lower case, single spaces ("" for a facets-only search)
+  std::string query;            // trimmed, lower case, single spaces ("" for a facets-only search)
   std::uint64_t searches = 0;   // search.performed without a chosen asset
   std::uint64_t no_result = 0;  // of those, with result_count 0
   std::uint64_t clicks = 0;     // search.performed naming a chosen asset
@@ -182,23 +182,23 @@ struct ContentRequest {
   std::string asset;  // the asset it relates to, if any
 };
 struct FeedbackReport {
-  std::vector<FeedbackRow> rows;  // by asset, then version
+  std::vector<FeedbackRow> rows;         // by asset, then version
   std::vector<ContentRequest> requests;  // oldest first
   Skipped skipped;
 };
 
 // ---- leads (counts only)
 struct LeadRow {
-  std::string show;    // the trade-show event
-  std::string device;  // the kiosk
+  std::string show;                 // the trade-show event
+  std::string device;               // the kiosk
   std::uint64_t leads = 0;          // lead.captured
   std::uint64_t repeat_visits = 0;  // lead.repeat_visit
-  TimePoint first_received;  // at the hub: a lead there is delivered
+  TimePoint first_received;         // at the hub: a lead there is delivered
   TimePoint last_received;
 };
 struct LeadReport {
-  std::vector<LeadRow> rows;     // by show, then device
-  std::vector<LeadRow> by_show;  // device empty
+  std::vector<LeadRow> rows;       // by show, then device
+  std::vector<LeadRow> by_show;    // device empty
   std::vector<LeadRow> by_device;  // show empty
   std::uint64_t leads = 0;
   std::uint64_t repeat_visits = 0;
