@@ -78,7 +78,7 @@ struct Run {
     if (window.until) out.append(" until ").append(iso_time(*window.until));
     return out;
   }
-  json window_json() const { return {{"since", Cell(window.since).value}, {"until", Cell(window.until).value}}; }
+  json window_json() const { return {{"since", Cell(window.since).value()}, {"until", Cell(window.until).value()}}; }
 };
 
 Run start(Context& ctx, const ReportOptions& o, bool takes_window = true) {
@@ -211,7 +211,7 @@ void add_unused(CLI::App& parent, Context& ctx) {
                 Cell(u.older_opened).shown(u.older_opened ? "older versions" : "never")});
     }
     std::string out = num(r.never_opened) + " of " + plural(r.live_assets, "live asset", "live assets") + " (" +
-                      Cell(r.share_percent()).text + "%) never opened, " + run.window_text() + "\n";
+                      Cell(r.share_percent()).text() + "%) never opened, " + run.window_text() + "\n";
     out.append("(current version published more than " + plural(r.days, "day", "days") + " ago; " + num(r.too_new) +
                " newer not judged)\n");
     if (!rows.empty()) out.append("\n" + rows.text());
@@ -258,7 +258,7 @@ void add_adoption(CLI::App& parent, Context& ctx) {
         for (const rep::DeviceAdoption& d : r.devices) {
           std::string behind;
           if (d.catalog_behind) behind = "catalog " + num(d.catalog_seq) + " < " + num(r.hub_seq);
-          if (!d.missing.empty()) behind.append(behind.empty() ? "" : "; ").append("lacks " + refs(d.missing).text);
+          if (!d.missing.empty()) behind.append(behind.empty() ? "" : "; ").append("lacks " + refs(d.missing).text());
           Cell held =
               d.holdings_at ? refs(d.held).shown(num(d.held.size())) : Cell("").valued(nullptr).shown("unknown");
           rows.add({d.device, d.role, d.catalog_seq, d.last_seen, d.holdings_at, std::move(held),
@@ -423,9 +423,15 @@ void add_feedback(CLI::App& parent, Context& ctx) {
                              {"needs_update", "NEEDS-UPDATE"},
                              {"items", ""}});
         for (const rep::FeedbackRow& f : r.rows) {
-          ReportTable items({{"device", ""}, {"at", ""}, {"rating", ""}, {"needs_update", ""}, {"comment", ""}});
+          json items = json::array();  // the JSON document's only: a long list to build for nothing otherwise
           for (const rep::FeedbackItem& i : f.items) {
-            items.add({i.device, i.at, i.rating, i.needs_update, i.comment});
+            if (ctx.json) {
+              items.push_back({{"device", i.device},
+                               {"at", iso_time(i.at)},
+                               {"rating", i.rating},
+                               {"needs_update", i.needs_update},
+                               {"comment", i.comment}});
+            }
             std::vector<Cell> row{
                 "feedback",     f.asset,  f.version, Cell(i.rating).shown(num(i.rating) + (i.needs_update ? " !" : "")),
                 i.needs_update, i.device, i.at,      i.comment};
@@ -433,7 +439,7 @@ void add_feedback(CLI::App& parent, Context& ctx) {
             rows.add(std::move(row));
           }
           summary.add(
-              {f.asset, f.version, f.title, f.count, f.mean_rating, f.needs_update, Cell("").valued(items.json())});
+              {f.asset, f.version, f.title, f.count, f.mean_rating, f.needs_update, Cell("").valued(std::move(items))});
         }
         ReportTable requests({{"device", "DEVICE"}, {"at", "AT"}, {"asset", "ASSET"}, {"text", "REQUEST"}});
         for (const rep::ContentRequest& c : r.requests) {

@@ -35,20 +35,33 @@ std::string one_line(std::string text) {
   return text;
 }
 
-Cell::Cell(const std::string& s) : value(s), text(one_line(s)), csv(s) {}
-Cell::Cell(std::uint64_t n) : value(n), text(std::to_string(n)), csv(text) {}
-Cell::Cell(std::optional<std::uint64_t> n)
-    : value(n ? nlohmann::json(*n) : nlohmann::json(nullptr)), text(n ? std::to_string(*n) : ""), csv(text) {}
-Cell::Cell(bool b) : value(b), text(b ? "yes" : "no"), csv(text) {}
-Cell::Cell(double d) : value(d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", d);
-  text = csv = buf;
+Cell::Cell(std::optional<std::uint64_t> n) : value_(n ? nlohmann::json(*n) : nlohmann::json(nullptr)) {}
+
+Cell::Cell(std::optional<TimePoint> t) : value_(t ? nlohmann::json(cli::iso_time(*t)) : nlohmann::json(nullptr)) {
+  if (!t) text_ = "never";
 }
-Cell::Cell(std::optional<TimePoint> t)
-    : value(t ? nlohmann::json(cli::iso_time(*t)) : nlohmann::json(nullptr)),
-      text(t ? cli::iso_time(*t) : "never"),
-      csv(t ? text : "") {}
+
+Cell Cell::valued(nlohmann::json as) && {
+  text_ = text();
+  csv_ = csv();
+  value_ = std::move(as);
+  return std::move(*this);
+}
+
+std::string Cell::csv() const {
+  if (csv_) return *csv_;
+  if (value_.is_string()) return value_.get<std::string>();
+  if (value_.is_boolean()) return value_.get<bool>() ? "yes" : "no";
+  if (value_.is_number_float()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", value_.get<double>());
+    return buf;
+  }
+  if (value_.is_number()) return value_.dump();
+  return {};
+}
+
+std::string Cell::text() const { return text_ ? *text_ : one_line(csv()); }
 
 void ReportTable::add(std::vector<Cell> cells) {
   if (cells.size() != columns_.size()) throw std::logic_error("report table: a row does not match the columns");
@@ -59,7 +72,7 @@ nlohmann::json ReportTable::json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& row : rows_) {
     nlohmann::json object = nlohmann::json::object();
-    for (std::size_t i = 0; i < columns_.size(); ++i) object[columns_[i].key] = row[i].value;
+    for (std::size_t i = 0; i < columns_.size(); ++i) object[columns_[i].key] = row[i].value();
     out.push_back(std::move(object));
   }
   return out;
@@ -73,7 +86,7 @@ std::string ReportTable::text() const {
   for (const auto& row : rows_) {
     auto& line = lines.emplace_back();
     for (std::size_t i = 0; i < columns_.size(); ++i) {
-      if (!columns_[i].header.empty()) line.push_back(row[i].text);
+      if (!columns_[i].header.empty()) line.push_back(row[i].text());
     }
   }
   return cli::table(lines);
@@ -89,7 +102,7 @@ std::string ReportTable::csv() const {
   std::string out = csv_header() + "\r\n";
   for (const auto& row : rows_) {
     std::vector<std::string> fields;
-    for (const Cell& cell : row) fields.push_back(cell.csv);
+    for (const Cell& cell : row) fields.push_back(cell.csv());
     out.append(csv_record(fields));
   }
   return out;

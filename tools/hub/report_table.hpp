@@ -14,31 +14,36 @@
 
 namespace outpost::hub_cli {
 
-// One value: typed for JSON, as shown in a text table (on one line), as
-// written to CSV.
-struct Cell {
-  nlohmann::json value;
-  std::string text;
-  std::string csv;
-
-  Cell(const std::string& s);                    // NOLINT(google-explicit-constructor): rows read as lists of values
-  Cell(const char* s) : Cell(std::string(s)) {}  // NOLINT(google-explicit-constructor)
-  Cell(std::uint64_t n);                         // NOLINT(google-explicit-constructor)
-  Cell(std::optional<std::uint64_t> n);          // NOLINT(google-explicit-constructor): null, empty
-  Cell(bool b);                                  // NOLINT(google-explicit-constructor): yes / no
-  Cell(double d);                                // NOLINT(google-explicit-constructor): one decimal
-  Cell(std::optional<TimePoint> t);              // NOLINT(google-explicit-constructor): ISO 8601 UTC; null, "never"
+// One value: typed for JSON; shown in a text table (on one line) and
+// written to CSV as its value reads, unless told otherwise. Cheap to make:
+// only what differs from the value is stored.
+class Cell {
+ public:
+  Cell(const std::string& s) : value_(s) {}                 // NOLINT(google-explicit-constructor): rows read as lists
+  Cell(const char* s) : value_(s) {}                        // NOLINT(google-explicit-constructor)
+  Cell(std::uint64_t n) : value_(n) {}                      // NOLINT(google-explicit-constructor)
+  Cell(std::optional<std::uint64_t> n);                     // NOLINT(google-explicit-constructor): null, empty
+  Cell(bool b) : value_(b) {}                               // NOLINT(google-explicit-constructor): yes / no
+  Cell(double d) : value_(d) {}                             // NOLINT(google-explicit-constructor): one decimal
+  Cell(std::optional<TimePoint> t);                         // NOLINT(google-explicit-constructor): ISO 8601; "never"
   Cell(TimePoint t) : Cell(std::optional<TimePoint>(t)) {}  // NOLINT(google-explicit-constructor)
+
   // The same value, shown otherwise in the text table.
   Cell shown(std::string as) && {
-    text = std::move(as);
+    text_ = std::move(as);
     return std::move(*this);
   }
   // The same text and CSV, another JSON value (a list, a map).
-  Cell valued(nlohmann::json as) && {
-    value = std::move(as);
-    return std::move(*this);
-  }
+  Cell valued(nlohmann::json as) &&;
+
+  const nlohmann::json& value() const { return value_; }
+  std::string text() const;
+  std::string csv() const;
+
+ private:
+  nlohmann::json value_;
+  std::optional<std::string> text_;
+  std::optional<std::string> csv_;
 };
 
 struct Column {
