@@ -126,14 +126,7 @@ void add_stats(CLI::App& cache, Context& ctx) {
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
     const cache::CacheStats s = home->cache().stats();
-    json doc = {{"assets", s.assets},
-                {"versions", s.versions},
-                {"pinned_versions", s.pinned_versions},
-                {"chunks", s.chunks},
-                {"missing_chunks", s.missing_chunks},
-                {"logical_bytes", s.logical_bytes},
-                {"stored_bytes", s.stored_bytes},
-                {"quota", s.quota ? json(*s.quota) : json(nullptr)}};
+    const json doc = cache_stats_json(s);
     std::ostringstream text;
     text << "assets:   " << s.assets << " (" << s.versions << " versions, " << s.pinned_versions << " pinned)\n"
          << "content:  " << format_size(s.logical_bytes) << "\n"

@@ -126,28 +126,15 @@ void add_search(CLI::App& app, Context& ctx) {
     }
     auto home = ctx.open_home();
     const auto outcome = ctx.take(home->search(query));
-    json hits = json::array();
     std::ostringstream out;
     for (const auto& found : outcome.found) {
       const auto& d = found.decision;
-      hits.push_back({{"asset", found.hit.asset},
-                      {"version", found.hit.version},
-                      {"title", found.hit.title},
-                      {"kind", found.hit.kind},
-                      {"score", found.hit.score},
-                      {"decision", decision_json(d)}});
       out << found.hit.asset << "  " << found.hit.title << "  ["
           << (d.allowed ? (d.update_pending ? "update pending" : "ok") : std::string(gate::reason_name(*d.reason)))
           << "]\n";
     }
-    json facet_counts = json::array();
-    for (const auto& f : outcome.results.facets) facet_counts.push_back({{"facet", f.facet}, {"value", f.value}, {"count", f.count}});
     out << outcome.results.total << (outcome.results.total_is_estimate ? "+" : "") << " result(s)";
-    ctx.print({{"hits", hits},
-               {"total", outcome.results.total},
-               {"total_is_estimate", outcome.results.total_is_estimate},
-               {"facets", facet_counts}},
-              out.str());
+    ctx.print(search_json(outcome), out.str());
   });
 }
 
@@ -158,52 +145,34 @@ void add_status(CLI::App& app, Context& ctx) {
               "Example: outpost status --json");
   cmd->callback([&ctx] {
     auto home = ctx.open_home();
-    const catalog::CatalogStatus s = home->catalog().status();
-    const auto& trust = home->catalog().trust();
-    const auto budgets = trust ? trust->offline_budget : catalog::default_offline_budget();
     const auto link = sync::DeviceLink::load(home->root());
-    const cache::CacheStats cache = home->cache().stats();
-    const journal::JournalStats journal = home->journal().stats();
-    const std::uint64_t undelivered = journal.head_seq - journal.acked_seq;
-    json classes = json::object();
+    if (!link && link.status().code() != Errc::not_found) ctx.fail(link.status());
+    const json doc = home_status_json(*home, link ? &*link : nullptr);
+    const json& catalog = doc["catalog"];
+    const json& cache = doc["cache"];
+    const json& journal = doc["journal"];
     std::ostringstream text;
     if (link) {
       text << "device:           " << link->device << " (" << link->role << ") at " << link->sync_endpoint << "\n";
     } else {
       text << "device:           not enrolled (outpost enroll TOKEN)\n";
     }
-    text << "catalog seq:      " << s.seq << "\n"
-         << "verified as of:   " << (s.verified_as_of ? iso_time(*s.verified_as_of) : std::string("never")) << "\n"
-         << "trusted time:     " << iso_time(s.trusted_now) << "\n"
-         << "trust list:       version " << s.trust_version << "\n"
-         << "cache:            " << cache.versions << " version(s) of " << cache.assets << " asset(s), "
-         << format_size(cache.stored_bytes) << " on disk, " << home->cache().pinned_assets().size()
-         << " asset(s) pinned\n"
-         << "journal:          " << journal.head_seq << " event(s), " << undelivered << " not yet delivered\n"
+    const json& verified = catalog["verified_as_of"];
+    text << "catalog seq:      " << catalog["seq"].get<std::uint64_t>() << "\n"
+         << "verified as of:   " << (verified.is_null() ? std::string("never") : verified.get<std::string>()) << "\n"
+         << "trusted time:     " << catalog["trusted_now"].get<std::string>() << "\n"
+         << "trust list:       version " << catalog["trust_version"].get<std::uint64_t>() << "\n"
+         << "cache:            " << cache["versions"].get<std::uint64_t>() << " version(s) of "
+         << cache["assets"].get<std::uint64_t>() << " asset(s), " << format_size(cache["stored_bytes"].get<std::uint64_t>())
+         << " on disk, " << cache["pinned_assets"].size() << " asset(s) pinned\n"
+         << "journal:          " << journal["head_seq"].get<std::uint64_t>() << " event(s), "
+         << journal["undelivered"].get<std::uint64_t>() << " not yet delivered\n"
          << "offline budget left:";
-    for (const auto& [name, budget] : budgets) {
-      const auto left = s.verified_as_of ? std::chrono::duration_cast<std::chrono::seconds>(
-                                               *s.verified_as_of + budget - s.trusted_now)
-                                         : std::chrono::seconds(0);
-      const auto clamped = std::max<std::int64_t>(0, left.count());
-      classes[name] = {{"budget_s", budget.count()}, {"left_s", clamped}};
-      text << "\n  " << name << ": " << clamped / 3600 << " h of " << budget.count() / 3600 << " h";
+    for (const auto& [name, budget] : catalog["offline_budget"].items()) {
+      text << "\n  " << name << ": " << budget["left_s"].get<std::int64_t>() / 3600 << " h of "
+           << budget["budget_s"].get<std::int64_t>() / 3600 << " h";
     }
-    json enrolled = nullptr;
-    if (link) enrolled = {{"device", link->device}, {"role", link->role}, {"hub", link->sync_endpoint}};
-    ctx.print({{"seq", s.seq},
-               {"verified_as_of", s.verified_as_of ? json(iso_time(*s.verified_as_of)) : json(nullptr)},
-               {"trusted_now", iso_time(s.trusted_now)},
-               {"trust_version", s.trust_version},
-               {"offline_budget", classes},
-               {"enrolled", enrolled},
-               {"cache", {{"assets", cache.assets},
-                          {"versions", cache.versions},
-                          {"stored_bytes", cache.stored_bytes},
-                          {"missing_chunks", cache.missing_chunks},
-                          {"pinned_assets", home->cache().pinned_assets()}}},
-               {"journal", {{"events", journal.head_seq}, {"acked_seq", journal.acked_seq}, {"undelivered", undelivered}}}},
-              text.str());
+    ctx.print(doc, text.str());
   });
 }
 

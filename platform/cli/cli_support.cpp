@@ -36,32 +36,6 @@ std::unique_ptr<device::DeviceHome> Context::open_home() {
 
 using nlohmann::json;
 
-json release_json(const catalog::Release& r) {
-  return {{"asset", r.asset},
-          {"version", r.version},
-          {"title", r.title},
-          {"kind", r.kind},
-          {"tags", r.tags},
-          {"criticality", r.criticality},
-          {"size", r.size},
-          {"digest", r.digest.hex()},
-          {"valid_from", iso_time(r.valid_from)},
-          {"expires_at", r.expires_at ? json(iso_time(*r.expires_at)) : json(nullptr)},
-          {"note", r.change_note}};
-}
-
-json decision_json(const gate::Decision& d) {
-  json j = {{"asset", d.asset},
-            {"version", d.version ? json(*d.version) : json(nullptr)},
-            {"allowed", d.allowed},
-            {"reason", d.reason ? json(std::string(gate::reason_name(*d.reason))) : json(nullptr)},
-            {"in_grace", d.in_grace},
-            {"message", d.message}};
-  if (d.grace_ends) j["grace_ends"] = iso_time(*d.grace_ends);
-  if (d.update_pending) j["update_pending"] = *d.update_pending;
-  return j;
-}
-
 void report_decision(const Context& ctx, const gate::Decision& d) {
   if (!d.allowed) {
     if (ctx.json) std::cout << decision_json(d).dump(2) << "\n";

@@ -15,6 +15,7 @@
 #include "outpost/core/clock.hpp"
 #include "outpost/core/random.hpp"
 #include "outpost/device/home.hpp"
+#include "outpost/shell/json.hpp"
 
 namespace outpost::cli {
 
@@ -36,9 +37,8 @@ struct Context : Output {
 // The exit code of a command the version gate refused (open, present).
 inline constexpr int exit_blocked = 3;
 
-// A release and a gate decision as every --json document shows them.
-nlohmann::json release_json(const catalog::Release& release);
-nlohmann::json decision_json(const gate::Decision& decision);
+// The JSON documents every shell shows (decisions, releases, status, ...).
+using namespace shell;
 
 // When the gate refused: prints the decision (--json) and the reason on
 // stderr, and exits with exit_blocked. When allowed with a notice (grace,

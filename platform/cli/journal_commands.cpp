@@ -92,13 +92,7 @@ void add_stats(CLI::App& parent, Context& ctx) {
     auto home = ctx.open_home();
     ctx.check(home->journal().flush());
     const journal::JournalStats s = home->journal().stats();
-    ctx.print({{"events", s.events},
-               {"first_seq", s.first_seq},
-               {"head_seq", s.head_seq},
-               {"acked_seq", s.acked_seq},
-               {"bytes", s.bytes},
-               {"quota_bytes", s.quota_bytes},
-               {"dropped_total", s.dropped_total}},
+    ctx.print(journal_stats_json(s),
               std::to_string(s.events) + " event(s) held (seq " + std::to_string(s.first_seq) + ".." +
                   std::to_string(s.head_seq) + "), delivered up to " + std::to_string(s.acked_seq) + "; " +
                   format_size(s.bytes) + " of " + format_size(s.quota_bytes) + "; telemetry dropped: " +
@@ -144,7 +138,7 @@ void add_capture(CLI::App& parent, Context& ctx) {
     request.show = a->show;
     auto home = ctx.open_home();
     const leads::Captured c = ctx.take(home->capture_lead(a->form, request));
-    ctx.print({{"seq", c.seq}, {"repeat", c.repeat}, {"score", c.score}, {"show", c.show}},
+    ctx.print(captured_json(c),
               std::string(c.repeat ? "repeat visit recorded" : "lead captured") + " (event " + std::to_string(c.seq) +
                   ", show " + c.show + ", score " + std::to_string(c.score) + ")");
   });
@@ -198,37 +192,19 @@ void add_form(CLI::App& parent, Context& ctx) {
   cmd->callback([&ctx, id] {
     auto home = ctx.open_home();
     const device::DeviceHome::Form f = ctx.take(home->load_form(*id));
-    json fields = json::array();
     std::ostringstream text;
     text << f.ref.asset << " v" << f.ref.version << (f.form.show.empty() ? "" : ", show " + f.form.show) << "\n";
     for (const auto& field : f.form.fields) {
-      fields.push_back({{"name", field.name},
-                        {"label", field.label},
-                        {"type", leads::field_type_name(field.type)},
-                        {"required", field.required},
-                        {"options", field.options}});
       text << "  --field " << field.name << "=...  " << field.label << " (" << leads::field_type_name(field.type)
            << (field.required ? ", required" : "") << ")\n";
     }
-    json questions = json::array();
     for (const auto& q : f.form.qualification) {
-      json options = json::array();
       std::string list;
-      for (const auto& o : q.options) {
-        options.push_back({{"value", o.value}, {"label", o.label}, {"score", o.score}});
-        list += (list.empty() ? "" : "|") + o.value;
-      }
-      questions.push_back({{"name", q.name}, {"question", q.question}, {"required", q.required}, {"options", options}});
+      for (const auto& o : q.options) list += (list.empty() ? "" : "|") + o.value;
       text << "  --answer " << q.name << "=" << list << "  " << q.question << "\n";
     }
     text << "  consent (version " << f.form.consent_version << "): " << f.form.consent_text;
-    ctx.print({{"asset", f.ref.asset},
-               {"version", f.ref.version},
-               {"show", f.form.show},
-               {"fields", fields},
-               {"qualification", questions},
-               {"consent", {{"text", f.form.consent_text}, {"version", f.form.consent_version}}}},
-              text.str());
+    ctx.print(form_json(f), text.str());
   });
 }
 

@@ -88,12 +88,9 @@ void add_present(CLI::App& app, Context& ctx) {
       }
     }
     const device::PresentationSummary s = ctx.take(p.end());
-    ctx.print({{"presentation", s.id},
-               {"asset", s.asset},
-               {"version", s.version},
-               {"pages", s.pages},
-               {"duration_ms", s.duration_ms},
-               {"decision", decision_json(started.decision)}},
+    json doc = presentation_json(s);
+    doc["decision"] = decision_json(started.decision);
+    ctx.print(doc,
               "presented " + s.asset + "@" + std::to_string(s.version) + ": " + std::to_string(s.pages) +
                   " page view(s) in " + format_duration(s.duration_ms));
   });

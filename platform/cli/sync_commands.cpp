@@ -14,14 +14,6 @@ std::atomic<bool> stop_requested{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "used from a signal handler");
 extern "C" void on_stop_signal(int) { stop_requested = true; }
 
-nlohmann::json report_json(const sync::SyncReport& r) {
-  return {{"catalog_from", r.catalog_from},     {"catalog_to", r.catalog_to},
-          {"releases", r.releases},             {"revocations", r.revocations},
-          {"versions_fetched", r.versions_fetched}, {"chunks_fetched", r.chunks_fetched},
-          {"bytes_fetched", r.bytes_fetched},   {"events_pushed", r.events_pushed},
-          {"journal_acked", r.journal_acked},   {"wiped", r.wiped}};
-}
-
 std::string report_text(const sync::SyncReport& r) {
   if (r.wiped) return "the hub asked for this device to be wiped: its keys, cache and journal are destroyed";
   std::string text = "catalog seq " + std::to_string(r.catalog_from) + " -> " + std::to_string(r.catalog_to);

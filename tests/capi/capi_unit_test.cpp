@@ -10,11 +10,12 @@
 #include "args.hpp"
 #include "boundary.hpp"
 #include "handles.hpp"
-#include "json_convert.hpp"
+#include "outpost/shell/json.hpp"
 #include "outpost.h"  // compiles as C++ too
 
 using namespace outpost;
 using namespace outpost::capi;
+using namespace outpost::shell;
 
 TEST_CASE("Errors: every core error code has its documented stable number", "[capi]") {
   CHECK(code_of(Errc::ok) == 0);

@@ -55,8 +55,8 @@ TEST_CASE("CLI: apply a catalog update, open the current version, and get blocke
   auto status = cli("--json status");
   REQUIRE(status.code == 0);
   const json s = json::parse(status.out);
-  CHECK(s["seq"] == 2);
-  CHECK(s["offline_budget"]["price-sheet"]["left_s"].get<std::int64_t>() > 6 * 24 * 3600);
+  CHECK(s["catalog"]["seq"] == 2);
+  CHECK(s["catalog"]["offline_budget"]["price-sheet"]["left_s"].get<std::int64_t>() > 6 * 24 * 3600);
 }
 
 TEST_CASE("CLI: a revocation blocks the version and shreds its chunks", "[cli][catalog]") {
@@ -102,9 +102,9 @@ TEST_CASE("CLI: a tampered or foreign catalog update changes nothing", "[cli][ca
   CHECK(foreign.code == 1);
   CHECK(foreign.err.find("root") != std::string::npos);
 
-  CHECK(json::parse(cli("--json status").out)["seq"] == 0);
+  CHECK(json::parse(cli("--json status").out)["catalog"]["seq"] == 0);
   CHECK(cli("catalog apply '" + good.string() + "'").code == 0);
-  CHECK(json::parse(cli("--json status").out)["seq"] == 1);
+  CHECK(json::parse(cli("--json status").out)["catalog"]["seq"] == 1);
   // Applying the same update again is refused: the device is past it.
   auto again = cli("catalog apply '" + good.string() + "'");
   CHECK(again.code == 1);

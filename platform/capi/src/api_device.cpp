@@ -3,7 +3,7 @@
 
 #include "args.hpp"
 #include "device.hpp"
-#include "json_convert.hpp"
+#include "outpost/shell/json.hpp"
 #include "outpost/core/random.hpp"
 
 using namespace outpost;

@@ -11,9 +11,12 @@
 #include <string_view>
 
 #include "boundary.hpp"
-#include "json_convert.hpp"
+#include "outpost/shell/json.hpp"
 
 namespace outpost::capi {
+
+using nlohmann::json;
+using namespace shell;  // the JSON documents every shell shares
 
 // A required UTF-8 string argument.
 inline std::string text_arg(const char* p, const char* what) {

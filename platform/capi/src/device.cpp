@@ -7,10 +7,12 @@
 #include <boost/asio/post.hpp>
 #include <utility>  // Boost 1.74's awaitable.hpp uses std::exchange without including it
 
-#include "json_convert.hpp"
+#include "outpost/shell/json.hpp"
 #include "outpost/cli/text.hpp"
 
 namespace outpost::capi {
+
+using namespace shell;
 
 namespace asio = boost::asio;
 
@@ -212,20 +214,12 @@ void Device::on_sync_done(outpost_event_fn fn, void* user) { sync_done_ = {fn, u
 
 nlohmann::json Device::status_json() {
   device::DeviceHome& h = home();
-  nlohmann::json link = nullptr;
-  if (auto loaded = sync::DeviceLink::load(root_)) {
-    link = link_json(*loaded);
-  } else if (loaded.status().code() != Errc::not_found) {
-    throw ApiError(loaded.status());
-  }
-  const auto& trust = h.catalog().trust();
+  auto loaded = sync::DeviceLink::load(root_);
+  if (!loaded && loaded.status().code() != Errc::not_found) throw ApiError(loaded.status());
   check(h.journal().flush());
-  return {{"link", link},
-          {"catalog", catalog_status_json(h.catalog().status(),
-                                          trust ? trust->offline_budget : catalog::default_offline_budget())},
-          {"cache", cache_stats_json(h.cache().stats())},
-          {"journal", journal_stats_json(h.journal().stats())},
-          {"sync", {{"background", background_ != nullptr}, {"running", session_active_}, {"last_sync", last_sync_}}}};
+  nlohmann::json status = home_status_json(h, loaded ? &*loaded : nullptr);
+  status["sync"] = {{"background", background_ != nullptr}, {"running", session_active_}, {"last_sync", last_sync_}};
+  return status;
 }
 
 }  // namespace outpost::capi

@@ -1,7 +1,6 @@
-// The JSON documents the C API returns. Field names follow the device CLI's
-// --json output (platform/cli), so an app and a script see the same shapes.
-// Pure functions of core and sync types (nothing of the C boundary), so the
-// CLI could share them. Any thread.
+// The JSON documents every device shell shows: the CLI's --json output, the
+// C API's results and the web shells' API, so an app, a script and a page
+// see the same shapes. Pure functions of core and sync types. Any thread.
 #pragma once
 
 #include <map>
@@ -17,7 +16,7 @@
 #include "outpost/leads/lead_capture.hpp"
 #include "outpost/sync/device_sync.hpp"
 
-namespace outpost::capi {
+namespace outpost::shell {
 
 using nlohmann::json;
 
@@ -30,9 +29,13 @@ json link_json(const sync::DeviceLink& link);
 json catalog_status_json(const catalog::CatalogStatus& s, const std::map<std::string, catalog::Seconds>& budgets);
 json cache_stats_json(const cache::CacheStats& s);
 json journal_stats_json(const journal::JournalStats& s);
+// The device at a glance (CLI `status`, C API status): link (null when not
+// enrolled), catalog (catalog_status_json), cache (cache_stats_json plus
+// pinned_assets), journal (journal_stats_json plus undelivered).
+json home_status_json(device::DeviceHome& home, const sync::DeviceLink* link);
 json form_json(const device::DeviceHome::Form& f);
 json captured_json(const leads::Captured& c);
 json presentation_json(const device::PresentationSummary& s);
 json field_errors_json(const std::vector<leads::FieldError>& errors);
 
-}  // namespace outpost::capi
+}  // namespace outpost::shell

@@ -1,11 +1,11 @@
-#include "json_convert.hpp"
+#include "outpost/shell/json.hpp"
 
 #include <algorithm>
 #include <chrono>
 
 #include "outpost/cli/text.hpp"
 
-namespace outpost::capi {
+namespace outpost::shell {
 
 namespace {
 
@@ -111,6 +111,20 @@ json journal_stats_json(const journal::JournalStats& s) {
           {"dropped_total", s.dropped_total}};
 }
 
+json home_status_json(device::DeviceHome& home, const sync::DeviceLink* link) {
+  const auto& trust = home.catalog().trust();
+  const journal::JournalStats journal = home.journal().stats();
+  json cache = cache_stats_json(home.cache().stats());
+  cache["pinned_assets"] = home.cache().pinned_assets();
+  json events = journal_stats_json(journal);
+  events["undelivered"] = journal.head_seq - journal.acked_seq;
+  return {{"link", link != nullptr ? link_json(*link) : json(nullptr)},
+          {"catalog", catalog_status_json(home.catalog().status(),
+                                          trust ? trust->offline_budget : catalog::default_offline_budget())},
+          {"cache", cache},
+          {"journal", events}};
+}
+
 json form_json(const device::DeviceHome::Form& f) {
   json fields = json::array();
   for (const auto& field : f.form.fields) {
@@ -146,4 +160,4 @@ json field_errors_json(const std::vector<leads::FieldError>& errors) {
   return {{"errors", list}};
 }
 
-}  // namespace outpost::capi
+}  // namespace outpost::shell
