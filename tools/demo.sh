@@ -16,10 +16,10 @@ outpost="$bin/platform/cli/outpost"
 hub_bin="$bin/tools/hub/outpost-hub"
 publish_bin="$bin/tools/publish/outpost-publish"
 
+source "$root/tools/lib/hub_env.sh"
 work="$(mktemp -d)"
-hub_pid=""
 cleanup() {
-  if [[ -n "$hub_pid" ]]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
+  stop_hub
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -31,30 +31,8 @@ rep() { "$outpost" --quiet --home "$work/rep-tablet" "$@"; }
 kiosk() { "$outpost" --quiet --home "$work/booth-kiosk" "$@"; }
 marketing() { "$publish_bin" --key "$work/marketing.key" --hub "$address" "$@"; }
 
-# Four consecutive free ports on 127.0.0.1 (sync, enroll, notices, publish).
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=""
-for _ in $(seq 1 200); do
-  p=$((20000 + RANDOM % 30000))
-  if port_free "$p" && port_free $((p + 1)) && port_free $((p + 2)) && port_free $((p + 3)); then port=$p; break; fi
-done
-[[ -n "$port" ]] || fail "no free ports on 127.0.0.1"
-
-start_hub() {
-  "$hub_bin" --home "$work/hub" serve >"$work/hub.log" 2>&1 &  # the binary itself, so $! is the hub
-  hub_pid=$!
-  for _ in $(seq 1 100); do
-    grep -q "hub serving" "$work/hub.log" && return 0
-    kill -0 "$hub_pid" 2>/dev/null || { cat "$work/hub.log"; fail "the hub did not start"; }
-    sleep 0.1
-  done
-  fail "the hub did not start within 10 s"
-}
-stop_hub() {
-  kill "$hub_pid"
-  wait "$hub_pid" || true
-  hub_pid=""
-}
+port="$(pick_hub_port)" || fail "no free ports on 127.0.0.1"
+serve_hub() { start_hub "$hub_bin" "$work/hub" "$work/hub.log" || fail "the hub did not start"; }
 
 step "The hub: keys (CURVE transport, catalog signing, lead sealing) and an SQLite store"
 hub --json init --port "$port" >"$work/hub-init.json"
@@ -64,7 +42,7 @@ echo "hub home: $work/hub"
 echo "organisation root key (devices pin it at enrollment): $root_key"
 echo "(embedded default: the root key lives in the hub home; keep it offline in production)"
 address="$(hub address)"
-start_hub
+serve_hub
 echo "hub serving on 127.0.0.1:$port-$((port + 3))"
 
 step "Marketing creates its signing key on its own laptop; the hub admin registers the public half"
@@ -107,15 +85,7 @@ make_pdf "$work/library/deck.pdf" 12 "Outpost for hospitals" "Platform overview,
 make_pdf "$work/library/prices-v1.pdf" 2 "EMEA price list 2027" "version 1" "List prices in EUR"
 make_pdf "$work/library/whitepaper.pdf" 6 "Security whitepaper" "Encryption at rest and in transit"
 head -c $((24 * 1024 * 1024)) /dev/urandom >"$work/library/demo.mp4"
-cat >"$work/library/booth-form.json" <<'EOF'
-{"show": "rsa-2027",
- "fields": [{"name": "email", "type": "email", "required": true},
-            {"name": "name", "required": true},
-            {"name": "company"}],
- "consent": {"text": "I agree that Outpost may contact me about this show.", "version": "2027-01"},
- "qualification": [{"name": "timeline", "question": "When do you plan to buy?",
-                    "options": [{"value": "now", "score": 10}, {"value": "later", "score": 2}]}]}
-EOF
+write_booth_form "$work/library/booth-form.json"
 marketing publish "$work/library/deck.pdf" --asset hospital-deck --title "Hospital platform overview" \
   --kind deck --tags hospitals,platform --region EMEA
 marketing publish "$work/library/prices-v1.pdf" --asset emea-prices --title "EMEA price list" \
@@ -172,7 +142,7 @@ if grep -rqa -e "ana.lima" -e "Okafor" "$work/booth-kiosk"; then fail "lead PII 
 echo "no trace of the visitors' names or e-mails in the kiosk's files"
 
 step "Meanwhile marketing replaces the price sheet and withdraws the deck (the hub is back; the field still offline)"
-start_hub
+serve_hub
 make_pdf "$work/library/prices-v2.pdf" 2 "EMEA price list 2027" "version 2" "New: 3-year discounts"
 marketing publish "$work/library/prices-v2.pdf" --asset emea-prices --title "EMEA price list" \
   --kind price-sheet --critical price-sheet --note "new discounts"

@@ -21,37 +21,23 @@ hub_bin="$1"
 publish_bin="$2"
 shift 3
 
+source "$(dirname "$0")/../../tools/lib/hub_env.sh"
 work="$(mktemp -d)"
-hub_pid=""
 cleanup() {
-  if [[ -n "$hub_pid" ]]; then kill "$hub_pid" 2>/dev/null || true; wait "$hub_pid" 2>/dev/null || true; fi
+  stop_hub
   rm -rf "$work"
 }
 trap cleanup EXIT
 fail() { echo "with_hub: $*" >&2; [[ -f "$work/hub.log" ]] && sed 's/^/  hub: /' "$work/hub.log" >&2; exit 1; }
 hub() { "$hub_bin" --home "$work/hub" "$@"; }
 
-# Four consecutive free ports on 127.0.0.1 (sync, enroll, notices, publish).
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=""
-for _ in $(seq 1 200); do
-  p=$((20000 + RANDOM % 30000))
-  if port_free "$p" && port_free $((p + 1)) && port_free $((p + 2)) && port_free $((p + 3)); then port=$p; break; fi
-done
-[[ -n "$port" ]] || fail "no free ports on 127.0.0.1"
+port="$(pick_hub_port)" || fail "no free ports on 127.0.0.1"
 
 hub --json init --bind 127.0.0.1 --port "$port" >"$work/hub-init.json"
 root_key="$(sed -n 's/.*"root_key": *"\([0-9a-f]\{64\}\)".*/\1/p' "$work/hub-init.json")"
 [[ -n "$root_key" ]] || fail "hub init printed no root key"
 
-"$hub_bin" --home "$work/hub" serve >"$work/hub.log" 2>&1 &  # the binary itself, so $! is the hub
-hub_pid=$!
-for _ in $(seq 1 300); do  # sanitizer builds start slowly: up to 30 s
-  grep -q "hub serving" "$work/hub.log" && break
-  kill -0 "$hub_pid" 2>/dev/null || fail "the hub exited at start"
-  sleep 0.1
-done
-grep -q "hub serving" "$work/hub.log" || fail "the hub did not start within 30 s"
+start_hub "$hub_bin" "$work/hub" "$work/hub.log" 30 || fail "the hub did not start"  # sanitizer builds start slowly
 
 export OUTPOST_HUB OUTPOST_PUBLISHER_KEY="$work/marketing.key"
 OUTPOST_HUB="$(hub address)"
@@ -63,15 +49,7 @@ hub publishers add marketing "$pubkey" >/dev/null
 mkdir -p "$work/library" "$work/scratch"
 { echo "Hospital platform overview"; head -c $((600 * 1024)) /dev/urandom; } >"$work/library/deck.bin"
 echo "EMEA price list 2027 - version 1" >"$work/library/prices-v1.txt"
-cat >"$work/library/booth-form.json" <<'EOF'
-{"show": "rsa-2027",
- "fields": [{"name": "email", "type": "email", "required": true},
-            {"name": "name", "required": true},
-            {"name": "company"}],
- "consent": {"text": "I agree that Outpost may contact me about this show.", "version": "2027-01"},
- "qualification": [{"name": "timeline", "question": "When do you plan to buy?",
-                    "options": [{"value": "now", "score": 10}, {"value": "later", "score": 2}]}]}
-EOF
+write_booth_form "$work/library/booth-form.json"
 publish() { "$publish_bin" --quiet publish "$@" >/dev/null || fail "publish $*"; }
 publish "$work/library/deck.bin" --asset hospital-deck --title "Hospital platform overview" --kind deck \
   --tags hospitals,platform --region EMEA
