@@ -60,6 +60,7 @@ declare("outpost_device_on_sync_done", C.c_int32, Dev, EVENT_FN, C.c_void_p, ERR
 declare("outpost_device_status", C.c_int32, Dev, STR_OUT, ERR)
 declare("outpost_catalog_list", C.c_int32, Dev, STR_OUT, ERR)
 declare("outpost_catalog_search", C.c_int32, Dev, C.c_char_p, C.c_char_p, C.c_uint32, STR_OUT, ERR)
+declare("outpost_search_choice", C.c_int32, Dev, C.c_char_p, C.c_char_p, C.c_uint64, C.c_char_p, ERR)
 declare("outpost_asset_peek", C.c_int32, Dev, C.c_char_p, C.c_uint64, STR_OUT, ERR)
 declare("outpost_asset_open", C.c_int32, Dev, C.c_char_p, C.c_uint64, C.POINTER(C.c_void_p), STR_OUT, ERR)
 declare("outpost_reader_size", C.c_int32, C.c_void_p, C.POINTER(C.c_uint64), ERR)
@@ -258,6 +259,12 @@ class CapiTest(unittest.TestCase):
         found = call(lib.outpost_catalog_search, self.dev, b"hospital plat", None, 0)
         self.assertEqual([h["asset"] for h in found["hits"]], ["hospital-deck"])
         self.assertTrue(found["hits"][0]["decision"]["allowed"])
+        before = call(lib.outpost_device_status, self.dev)["journal"]["head_seq"]
+        call(lib.outpost_search_choice, self.dev, b"hospital plat", None, 1, b"hospital-deck", want_json=False)
+        self.assertEqual(call(lib.outpost_device_status, self.dev)["journal"]["head_seq"], before + 1)
+        with self.assertRaises(OutpostError) as bad:
+            call(lib.outpost_search_choice, self.dev, b"hospital", None, 1, None, want_json=False)
+        self.assertEqual(bad.exception.code, INVALID_ARGUMENT)
         emea = call(lib.outpost_catalog_search, self.dev, b"", b'{"region": "EMEA"}', 10)
         self.assertEqual(sorted(h["asset"] for h in emea["hits"]), ["emea-prices", "hospital-deck"])
         with self.assertRaises(OutpostError) as caught:

@@ -214,6 +214,13 @@ OUTPOST_API outpost_code outpost_catalog_list(outpost_device_t* device, char** o
 OUTPOST_API outpost_code outpost_catalog_search(outpost_device_t* device, const char* text, const char* facets_json,
                                                 uint32_t limit, char** out_json, outpost_error* err);
 
+/* The user picked asset from the results of a search for text (with
+ * facets_json, as passed to outpost_catalog_search, which returned
+ * result_count hits): journaled as search.performed with the chosen asset,
+ * so marketing sees which searches lead somewhere. Any thread. */
+OUTPOST_API outpost_code outpost_search_choice(outpost_device_t* device, const char* text, const char* facets_json,
+                                               uint64_t result_count, const char* asset, outpost_error* err);
+
 /* A decision JSON: {"asset","version","allowed","reason","in_grace",
  * "message"[,"grace_ends"][,"update_pending"]}; reason is null when allowed,
  * else "not-in-catalog", "revoked", "expired", "not-yet-valid",

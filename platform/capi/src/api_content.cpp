@@ -92,6 +92,16 @@ OUTPOST_API outpost_code outpost_catalog_search(outpost_device_t* device, const 
   });
 }
 
+OUTPOST_API outpost_code outpost_search_choice(outpost_device_t* device, const char* text, const char* facets_json,
+                                               uint64_t result_count, const char* asset, outpost_error* err) {
+  return entry(err, [&] {
+    auto d = handle_of<Device>(device, "device");
+    const std::string id = text_arg(asset, "asset");
+    const search::Query query{optional_text(text), parse_facets(facets_json), 20};
+    d->call([&] { d->home().record_search_choice(query, static_cast<std::size_t>(result_count), id); });
+  });
+}
+
 OUTPOST_API outpost_code outpost_asset_peek(outpost_device_t* device, const char* asset, uint64_t version,
                                             char** out_decision_json, outpost_error* err) {
   clear(out_decision_json);
