@@ -398,7 +398,7 @@ ReportTable feedback_table() {
                       {"needs_update", ""},
                       {"device", "DEVICE"},
                       {"at", "AT"},
-                      {"text", "TEXT"}});
+                      {"text", "COMMENT"}});
 }
 
 void add_feedback(CLI::App& parent, Context& ctx) {
