@@ -11,6 +11,10 @@
 #include "sync_commands.hpp"
 #include "cli_support.hpp"
 
+namespace outpost::cli {
+void add_serve_command(CLI::App& app, Context& ctx);  // serve_command.cpp
+}  // namespace outpost::cli
+
 namespace {
 
 std::string default_home() {
@@ -58,6 +62,7 @@ int main(int argc, char** argv) {
   outpost::cli::add_present_commands(app, ctx);
   outpost::cli::add_journal_commands(app, ctx);
   outpost::cli::add_sync_commands(app, ctx);
+  outpost::cli::add_serve_command(app, ctx);
 
   return outpost::cli::run_cli(app, argc, argv, ctx.program);
 }

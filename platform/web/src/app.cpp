@@ -1,0 +1,534 @@
+// Routing and handlers of the web shells: each handler parses its input,
+// calls DeviceHome (or Presentation) and answers with the shells' shared
+// JSON documents (outpost/shell/json.hpp) or a page (pages.hpp).
+#include "app.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "outpost/cache/version_ref.hpp"
+#include "outpost/cli/text.hpp"
+#include "outpost/crypto/hash.hpp"
+#include "outpost/shell/json.hpp"
+#include "pages.hpp"
+#include "static_files.hpp"
+
+namespace outpost::web {
+
+namespace {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+using shell::json;
+
+constexpr std::string_view json_type = "application/json";
+
+Response json_response(unsigned status, const json& doc) {
+  Response r;
+  r.status = status;
+  r.content_type = json_type;
+  r.body = doc.dump();
+  return r;
+}
+
+Response html_response(unsigned status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+bool equal_constant_time(const std::string& a, const std::string& b) {
+  // sodium_memcmp needs equal lengths; comparing the lengths first reveals
+  // only the length, which is public (a token's) or not worth hiding (a PIN's).
+  return a.size() == b.size() && !a.empty() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string hex_token(Random& random) {
+  std::array<std::uint8_t, 32> bytes{};
+  random.fill(bytes);
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (std::uint8_t b : bytes) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
+
+std::optional<json> parse_json(const std::string& body) {
+  json doc = json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  return doc;
+}
+
+std::string text_member(const json& doc, const char* name) {
+  const auto it = doc.find(name);
+  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<std::uint64_t> version_member(const json& doc) {
+  const auto it = doc.find("version");
+  if (it == doc.end() || !it->is_number_unsigned()) return std::nullopt;
+  return it->get<std::uint64_t>();
+}
+
+unsigned status_of(const Status& s) {
+  switch (s.code()) {
+    case Errc::invalid_argument: return 400;
+    case Errc::not_found: return 404;
+    case Errc::permission: return 403;
+    default: return 500;
+  }
+}
+
+Response failure(const Status& s) { return json_response(status_of(s), {{"error", s.to_string()}}); }
+
+Response blocked(const gate::Decision& d) {
+  const bool gone = d.reason && *d.reason == gate::BlockReason::revoked;
+  return json_response(gone ? 410 : 403, shell::decision_json(d));
+}
+
+std::string first(const Pairs& pairs, std::string_view name) {
+  for (const auto& [k, v] : pairs) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+// "/api/presentations/ID/page" -> {"api", "presentations", "ID", "page"}.
+// Each segment is decoded on its own, so an escaped '/' stays inside its
+// segment (and then fails the asset id rules) instead of adding a level.
+std::optional<std::vector<std::string>> segments(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    auto decoded = url_decode(path.substr(start, end - start), false);
+    if (!decoded) return std::nullopt;
+    out.push_back(std::move(*decoded));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> url_decode(std::string_view text, bool form) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+' && form) {
+      out.push_back(' ');
+    } else if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      unsigned value = 0;
+      const auto [p, ec] = std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
+      if (ec != std::errc() || p != text.data() + i + 3) return std::nullopt;
+      out.push_back(static_cast<char>(value));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::optional<Pairs> parse_pairs(std::string_view text) {
+  Pairs out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = std::min(text.find('&', start), text.size());
+    const std::string_view item = text.substr(start, end - start);
+    start = end + 1;
+    if (item.empty()) continue;
+    const std::size_t eq = item.find('=');
+    auto name = url_decode(item.substr(0, eq), true);
+    auto value = url_decode(eq == std::string_view::npos ? std::string_view() : item.substr(eq + 1), true);
+    if (!name || !value) return std::nullopt;
+    out.emplace_back(std::move(*name), std::move(*value));
+  }
+  return out;
+}
+
+std::optional<ByteRange> parse_range(std::string_view header, std::uint64_t size) {
+  constexpr std::string_view unit = "bytes=";
+  if (!header.starts_with(unit)) return std::nullopt;
+  const std::string_view spec = header.substr(unit.size());
+  if (spec.find(',') != std::string_view::npos) return std::nullopt;  // several ranges: the whole asset
+  const std::size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view s) -> std::optional<std::uint64_t> {
+    std::uint64_t v = 0;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+  };
+  const std::string_view a = spec.substr(0, dash);
+  const std::string_view b = spec.substr(dash + 1);
+  if (a.empty()) {  // suffix: the last N bytes
+    const auto n = number(b);
+    if (!n) return std::nullopt;
+    if (*n == 0 || size == 0) return ByteRange{};
+    const std::uint64_t len = std::min(*n, size);
+    return ByteRange{size - len, len};
+  }
+  const auto from = number(a);
+  if (!from) return std::nullopt;
+  std::optional<std::uint64_t> to;
+  if (!b.empty()) {
+    to = number(b);
+    if (!to || *to < *from) return std::nullopt;
+  }
+  if (*from >= size) return ByteRange{};
+  const std::uint64_t last = std::min(to.value_or(size - 1), size - 1);
+  return ByteRange{*from, last - *from + 1};
+}
+
+App::App(device::DeviceHome& home, const Clock& clock, Random& random, const ServerOptions& options)
+    : home_(home), clock_(clock), random_(random), options_(options), csrf_(hex_token(random)) {}
+
+void App::sync_finished(const Result<sync::SyncReport>& report) {
+  std::string line = cli::iso_time(clock_.now());
+  if (report) {
+    line += ": synced, ";
+    line += std::to_string(report->events_pushed);
+    line += " events delivered";
+  } else {
+    line += ": failed (";
+    line += report.status().to_string();
+    line += "), will retry";
+  }
+  last_sync_ = std::move(line);
+}
+
+bool App::host_allowed(const std::string& host) const {
+  const std::string port = std::to_string(port_);
+  std::string local = "127.0.0.1:";
+  local += port;
+  std::string name = "localhost:";
+  name += port;
+  return host == local || host == name;
+}
+
+bool App::csrf_ok(const Request& request, const Pairs& form) const {
+  if (!request.csrf_header.empty()) return equal_constant_time(request.csrf_header, csrf_);
+  return equal_constant_time(first(form, "csrf"), csrf_);
+}
+
+Response App::error(const std::string& target, unsigned status, const std::string& message) const {
+  if (target.starts_with("/api/") || target.starts_with("/content/")) {
+    return json_response(status, {{"error", message}});
+  }
+  return html_response(status, error_html(status, message));
+}
+
+Response App::handle(const Request& request) {
+  // DNS rebinding: a page of another site that resolves its name to
+  // 127.0.0.1 still sends its own name as Host.
+  if (!host_allowed(request.host)) return error(request.target, 403, "this server answers only to 127.0.0.1 and localhost");
+  const std::size_t q = request.target.find('?');
+  // Fixed routes are matched on the raw path; only the parts that name
+  // something (asset ids, presentation ids) are decoded, segment by segment.
+  const std::string path = request.target.substr(0, q);
+  const auto params = parse_pairs(q == std::string::npos ? std::string_view() : std::string_view(request.target).substr(q + 1));
+  if (!params || !path.starts_with('/')) return error(request.target, 400, "malformed request target");
+  if (request.method != "GET" && request.method != "HEAD" && request.method != "POST") {
+    return error(path, 405, "method not allowed");
+  }
+  if (request.method == "POST") {
+    Pairs form;
+    if (request.content_type.starts_with("application/x-www-form-urlencoded")) {
+      auto parsed = parse_pairs(request.body);
+      if (!parsed) return error(path, 400, "malformed form data");
+      form = std::move(*parsed);
+    }
+    if (!csrf_ok(request, form)) return error(path, 403, "missing or wrong CSRF token: reload the page");
+    if (path == "/kiosk") return kiosk_submit(form);
+    if (path == "/kiosk/staff") return staff(&form);
+  }
+  return route(request, path, *params);
+}
+
+Response App::route(const Request& request, const std::string& path, const Pairs& params) {
+  const bool get = request.method != "POST";
+  const auto decoded = segments(path);
+  if (!decoded) return error(path, 400, "malformed escape in the path");
+  const std::vector<std::string>& parts = *decoded;
+  auto wrong_method = [&] { return error(path, 405, "method not allowed"); };
+  if (path == "/") {
+    Response r = html_response(303, "");
+    r.headers.emplace_back("Location", "/kiosk");
+    return r;
+  }
+  if (path == "/kiosk") return get ? kiosk_page() : wrong_method();
+  if (path == "/kiosk/thanks") return get ? html_response(200, thanks_html()) : wrong_method();
+  if (path == "/kiosk/staff") return get ? staff(nullptr) : wrong_method();
+  if (path.starts_with("/static/")) {
+    const StaticFile* file = static_file(path);
+    if (!file) return error(path, 404, "no such file");
+    if (!get) return wrong_method();
+    Response r;
+    r.content_type = file->content_type;
+    r.body = file->body;
+    return r;
+  }
+  if (parts.size() == 2 && parts[0] == "content") return get ? content(parts[1], request.range) : wrong_method();
+  if (parts.size() >= 2 && parts[0] == "api") {
+    const std::string& what = parts[1];
+    if (what == "search" && parts.size() == 2) return get ? search(params) : wrong_method();
+    if (what == "assets" && parts.size() == 3) return get ? asset(parts[2]) : wrong_method();
+    if (get && (what == "feedback" || what == "request" || what == "presentations" || what == "pin")) {
+      return wrong_method();
+    }
+    if (what == "feedback" && parts.size() == 2) return feedback(request.body);
+    if (what == "request" && parts.size() == 2) return content_request(request.body);
+    if (what == "pin" && parts.size() == 2) return pin(request.body);
+    if (what == "presentations" && parts.size() == 2) return presentation_start(request.body);
+    if (what == "presentations" && parts.size() == 4 && parts[3] == "page") return presentation_page(parts[2], request.body);
+    if (what == "presentations" && parts.size() == 4 && parts[3] == "end") return presentation_end(parts[2]);
+  }
+  return error(path, 404, "no such page");
+}
+
+// ---- kiosk
+
+Result<std::string> App::kiosk_form_asset() {
+  if (!options_.form.empty()) return options_.form;
+  std::optional<catalog::Release> newest;
+  for (catalog::Release& r : home_.catalog().latest_releases()) {
+    if (r.kind == "form" && (!newest || r.published_at > newest->published_at)) newest = std::move(r);
+  }
+  if (!newest) return Status(Errc::not_found, "the catalog holds no lead form (kind form): publish one or pass --form");
+  return newest->asset;
+}
+
+Response App::kiosk_page() {
+  auto asset = kiosk_form_asset();
+  if (!asset) return html_response(503, unavailable_html(asset.status().message()));
+  auto form = home_.load_form(*asset);
+  if (!form) return html_response(503, unavailable_html(form.status().message()));
+  return html_response(200, kiosk_html(*form, csrf_, {}, {}));
+}
+
+Response App::kiosk_submit(const Pairs& posted) {
+  auto asset = kiosk_form_asset();
+  if (!asset) return html_response(503, unavailable_html(asset.status().message()));
+  auto form = home_.load_form(*asset);
+  if (!form) return html_response(503, unavailable_html(form.status().message()));
+  leads::CaptureRequest request;
+  std::map<std::string, std::string> values;
+  for (const auto& [name, value] : posted) {
+    if (name.starts_with("f.")) request.fields[name.substr(2)] = value;
+    if (name.starts_with("q.")) request.answers[name.substr(2)] = value;
+    if (name == "consent") request.consent = !value.empty();
+    if (name != "csrf") values[name] = value;
+  }
+  std::vector<leads::FieldError> errors;
+  (void)leads::normalise(form->form, request, &errors);
+  if (!request.consent) errors.push_back({"consent", "must be accepted to send your details"});
+  if (errors.empty()) {
+    auto captured = home_.capture_lead(*asset, request);
+    if (captured) {
+      // Post/redirect/get: the thank-you has its own URL, so reloading it
+      // never re-sends the lead, and the URL carries nothing of it.
+      Response r = html_response(303, "");
+      r.headers.emplace_back("Location", "/kiosk/thanks");
+      return r;
+    }
+    if (captured.status().code() != Errc::invalid_argument) {
+      return html_response(500, error_html(500, "the lead could not be stored: " + captured.status().message()));
+    }
+    errors.push_back({"form", captured.status().message()});
+  }
+  // The visitor's own answers go back only in this response, to correct.
+  return html_response(422, kiosk_html(*form, csrf_, values, errors));
+}
+
+Response App::staff(const Pairs* form) {
+  if (options_.staff_pin.empty()) return error("/kiosk/staff", 404, "the staff view is off (start with --staff-pin)");
+  if (!form) return html_response(200, staff_login_html(csrf_, false));
+  if (!equal_constant_time(first(*form, "pin"), options_.staff_pin)) {
+    return html_response(403, staff_login_html(csrf_, true));
+  }
+  StaffFigures f;
+  auto asset = kiosk_form_asset();
+  f.form = asset ? *asset : asset.status().message();
+  const auto queued = home_.journal().count_after_acked("lead.captured");
+  f.queued_leads = queued ? *queued : 0;
+  const journal::JournalStats stats = home_.journal().stats();
+  f.queued_events = stats.head_seq - std::min(stats.head_seq, stats.acked_seq);
+  const auto verified = home_.catalog().verified_as_of();
+  f.verified_as_of = verified ? cli::iso_time(*verified) : "never";
+  f.last_sync = last_sync_.empty() ? (options_.sync_link ? "not yet this run" : "background sync is off") : last_sync_;
+  return html_response(200, staff_html(f));
+}
+
+// ---- presenter API
+
+Response App::search(const Pairs& params) {
+  search::Query query;
+  for (const auto& [name, value] : params) {
+    if (name == "q") query.text = value;
+    if (name == "facet") {
+      const std::size_t colon = value.find(':');
+      if (colon == std::string::npos) return json_response(400, {{"error", "facet must be NAME:VALUE"}});
+      query.facets[value.substr(0, colon)] = value.substr(colon + 1);
+    }
+    if (name == "limit") {
+      std::size_t limit = 0;
+      const auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || p != value.data() + value.size() || limit == 0 || limit > 200) {
+        return json_response(400, {{"error", "limit must be 1 to 200"}});
+      }
+      query.limit = limit;
+    }
+  }
+  auto outcome = home_.search(query);
+  if (!outcome) return failure(outcome.status());
+  return json_response(200, shell::search_json(*outcome));
+}
+
+Response App::asset(const std::string& id) {
+  auto selector = cache::parse_selector(id);
+  if (!selector) return failure(selector.status());
+  const auto releases = home_.catalog().releases(selector->asset);
+  if (releases.empty()) return json_response(404, {{"error", "no asset '" + selector->asset + "' in the catalog"}});
+  json doc = {{"decision", shell::decision_json(home_.peek(selector->asset, selector->version))},
+              {"pinned", false},
+              {"releases", json::array()}};
+  for (const auto& r : releases) doc["releases"].push_back(shell::release_json(r));
+  const auto pinned = home_.cache().pinned_assets();
+  doc["pinned"] = std::find(pinned.begin(), pinned.end(), selector->asset) != pinned.end();
+  return json_response(200, doc);
+}
+
+Response App::content(const std::string& id, const std::string& range_header) {
+  auto selector = cache::parse_selector(id);
+  if (!selector) return failure(selector.status());
+  // A seek is not a new open: only a request from the start is journaled
+  // (asset.opened / asset.blocked); a later range is judged by the same
+  // gate without being recorded, so a video seek does not count as views.
+  const bool from_start = range_header.empty() || range_header.starts_with("bytes=0-");
+  std::optional<cache::AssetReader> reader;
+  gate::Decision decision;
+  if (from_start) {
+    auto opened = home_.open_asset(selector->asset, selector->version);
+    if (!opened) return failure(opened.status());
+    decision = opened->decision;
+    reader = std::move(opened->reader);
+  } else {
+    decision = home_.peek(selector->asset, selector->version);
+    if (decision.allowed) {
+      auto r = home_.cache().open_reader(selector->asset, decision.version);
+      if (!r) return failure(r.status());
+      reader.emplace(std::move(r).value());
+    }
+  }
+  if (!decision.allowed || !reader) return blocked(decision);
+  Response r;
+  const std::uint64_t size = reader->size();
+  const auto release = home_.catalog().release(reader->version());
+  r.content_type = "application/octet-stream";
+  if (release && release->kind == "pdf") r.content_type = "application/pdf";
+  if (release && release->kind == "video") r.content_type = "video/mp4";
+  r.headers.emplace_back("Accept-Ranges", "bytes");
+  r.headers.emplace_back("X-Outpost-Version", std::to_string(reader->version().version));
+  const auto range = range_header.empty() ? std::nullopt : parse_range(range_header, size);
+  if (range && range->length == 0) {
+    Response e = json_response(416, {{"error", "range not satisfiable"}, {"size", size}});
+    e.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    return e;
+  }
+  r.offset = range ? range->first : 0;
+  r.length = range ? range->length : size;
+  if (range) {
+    r.status = 206;
+    std::string cr = "bytes ";
+    cr += std::to_string(r.offset);
+    cr += '-';
+    cr += std::to_string(r.offset + r.length - 1);
+    cr += '/';
+    cr += std::to_string(size);
+    r.headers.emplace_back("Content-Range", std::move(cr));
+  }
+  r.reader = std::move(reader);
+  return r;
+}
+
+Response App::feedback(const std::string& body) {
+  const auto doc = parse_json(body);
+  if (!doc) return json_response(400, {{"error", "expected a JSON object"}});
+  journal::Feedback f;
+  f.asset = text_member(*doc, "asset");
+  f.version = version_member(*doc);
+  f.rating = doc->value("rating", json(0)).is_number_unsigned() ? doc->value("rating", std::uint64_t{0}) : 0;
+  f.comment = text_member(*doc, "comment");
+  f.needs_update = doc->value("needs_update", json(false)).is_boolean() && doc->value("needs_update", false);
+  if (f.rating < 1 || f.rating > 5) return json_response(400, {{"error", "rating must be 1 (poor) to 5 (great)"}});
+  if (home_.catalog().releases(f.asset).empty()) {
+    return json_response(404, {{"error", "no asset '" + f.asset + "' in the catalog"}});
+  }
+  auto appended = home_.record(journal::asset_feedback(f));
+  if (!appended) return failure(appended.status());
+  return json_response(200, {{"seq", appended->seq}});
+}
+
+Response App::content_request(const std::string& body) {
+  const auto doc = parse_json(body);
+  if (!doc) return json_response(400, {{"error", "expected a JSON object"}});
+  auto appended = home_.record(journal::content_request(text_member(*doc, "text"), text_member(*doc, "asset")));
+  if (!appended) return failure(appended.status());
+  return json_response(200, {{"seq", appended->seq}});
+}
+
+Response App::pin(const std::string& body) {
+  const auto doc = parse_json(body);
+  if (!doc) return json_response(400, {{"error", "expected a JSON object"}});
+  const std::string asset = text_member(*doc, "asset");
+  const bool pinned = !doc->contains("pinned") || ((*doc)["pinned"].is_boolean() && (*doc)["pinned"].get<bool>());
+  if (auto valid = cache::validate_asset_id(asset); !valid) return failure(valid);
+  if (home_.catalog().releases(asset).empty()) {
+    return json_response(404, {{"error", "no asset '" + asset + "' in the catalog"}});
+  }
+  if (auto s = home_.cache().set_asset_pinned(asset, pinned); !s) return failure(s);
+  return json_response(200, {{"asset", asset}, {"pinned", pinned}, {"decision", shell::decision_json(home_.peek(asset))}});
+}
+
+Response App::presentation_start(const std::string& body) {
+  const auto doc = parse_json(body);
+  if (!doc) return json_response(400, {{"error", "expected a JSON object"}});
+  const std::string asset = text_member(*doc, "asset");
+  if (auto valid = cache::validate_asset_id(asset); !valid) return failure(valid);
+  auto started = device::Presentation::start(home_, clock_, random_, asset, version_member(*doc));
+  if (!started) return failure(started.status());
+  if (!started->presentation) return blocked(started->decision);
+  const std::string id = started->presentation->id();
+  presentations_.insert_or_assign(id, std::move(*started->presentation));
+  return json_response(200, {{"id", id}, {"decision", shell::decision_json(started->decision)}});
+}
+
+Response App::presentation_page(const std::string& id, const std::string& body) {
+  const auto it = presentations_.find(id);
+  if (it == presentations_.end()) return json_response(404, {{"error", "no presentation '" + id + "' in progress"}});
+  const auto doc = parse_json(body);
+  if (!doc || !doc->contains("page") || !(*doc)["page"].is_number_unsigned()) {
+    return json_response(400, {{"error", "expected {\"page\": N} (1-based)"}});
+  }
+  if (auto s = it->second.show_page((*doc)["page"].get<std::uint64_t>()); !s) return failure(s);
+  return json_response(200, {{"id", id}, {"page", it->second.current_page()}});
+}
+
+Response App::presentation_end(const std::string& id) {
+  const auto it = presentations_.find(id);
+  if (it == presentations_.end()) return json_response(404, {{"error", "no presentation '" + id + "' in progress"}});
+  auto summary = it->second.end();
+  presentations_.erase(it);
+  if (!summary) return failure(summary.status());
+  return json_response(200, shell::presentation_json(*summary));
+}
+
+}  // namespace outpost::web

@@ -1,0 +1,99 @@
+// The web shells' logic, free of HTTP plumbing: a parsed request in, a
+// response out (server.cpp does the sockets, limits and headers). Runs on
+// the server's thread only, like the DeviceHome it calls.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "outpost/cache/asset_reader.hpp"
+#include "outpost/device/presentation.hpp"
+#include "outpost/web/server.hpp"
+
+namespace outpost::web {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path and query
+  std::string host;
+  std::string content_type;
+  std::string csrf_header;  // X-CSRF-Token
+  std::string range;        // Range
+  std::string body;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "text/html; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // Set for content: the bytes [offset, offset + length) of the reader are
+  // streamed after the headers instead of body.
+  std::optional<cache::AssetReader> reader;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+class App {
+ public:
+  App(device::DeviceHome& home, const Clock& clock, Random& random, const ServerOptions& options);
+
+  void set_port(std::uint16_t port) { port_ = port; }
+  Response handle(const Request& request);
+  // An error page (HTML) or document (JSON, under /api/ and /content/).
+  Response error(const std::string& target, unsigned status, const std::string& message) const;
+
+  // The background sync's last outcome, for the staff view.
+  void sync_finished(const Result<sync::SyncReport>& report);
+
+ private:
+  device::DeviceHome& home_;
+  const Clock& clock_;
+  Random& random_;
+  ServerOptions options_;
+  std::uint16_t port_ = 0;
+  std::string csrf_;  // per server run
+  std::map<std::string, device::Presentation> presentations_;
+  std::string last_sync_;  // one line for people; empty: none this run
+
+  Response route(const Request& request, const std::string& path,
+                 const std::vector<std::pair<std::string, std::string>>& params);
+  bool host_allowed(const std::string& host) const;
+  bool csrf_ok(const Request& request, const std::vector<std::pair<std::string, std::string>>& form) const;
+  Result<std::string> kiosk_form_asset();
+
+  Response kiosk_page();
+  Response kiosk_submit(const std::vector<std::pair<std::string, std::string>>& form);
+  Response staff(const std::vector<std::pair<std::string, std::string>>* form);
+  Response search(const std::vector<std::pair<std::string, std::string>>& params);
+  Response asset(const std::string& id);
+  Response content(const std::string& id, const std::string& range);
+  Response feedback(const std::string& body);
+  Response content_request(const std::string& body);
+  Response presentation_start(const std::string& body);
+  Response presentation_page(const std::string& id, const std::string& body);
+  Response presentation_end(const std::string& id);
+  Response pin(const std::string& body);
+};
+
+// ---- pure helpers (tested through the server)
+
+// Percent-decoding ('+' as space when form is set); nullopt for a bad escape.
+std::optional<std::string> url_decode(std::string_view text, bool form);
+// name=value pairs of a query string or an urlencoded body, decoded.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_pairs(std::string_view text);
+
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::uint64_t length = 0;
+};
+// One "bytes=" range against size: nullopt when there is no (usable) Range
+// header (serve it all), an empty range (length 0) when unsatisfiable.
+std::optional<ByteRange> parse_range(std::string_view header, std::uint64_t size);
+
+}  // namespace outpost::web

@@ -1,0 +1,230 @@
+// HTML of the kiosk, staff and error pages. Every value from the form asset
+// or the visitor is escaped; no inline script or style (CSP).
+#include "pages.hpp"
+
+#include <algorithm>
+
+#include "outpost/leads/lead_form.hpp"
+
+namespace outpost::web {
+
+namespace {
+
+// The CSRF token rides in a meta tag, where kiosk.js and the presenter's
+// scripts read it for the X-CSRF-Token header.
+std::string head(const std::string& title, const std::string& csrf, bool refresh_to_kiosk = false) {
+  std::string out = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+  if (!csrf.empty()) {
+    out += "<meta name=\"csrf-token\" content=\"";
+    out += csrf;
+    out += "\">";
+  }
+  if (refresh_to_kiosk) out += "<meta http-equiv=\"refresh\" content=\"8;url=/kiosk\">";
+  out += "<title>";
+  out += html_escape(title);
+  out += "</title><link rel=\"stylesheet\" href=\"/static/outpost.css\">";
+  out += "<script src=\"/static/kiosk.js\" defer></script></head><body><main>";
+  return out;
+}
+
+constexpr std::string_view tail = "</main></body></html>\n";
+
+std::string value_of(const std::map<std::string, std::string>& values, const std::string& key) {
+  const auto it = values.find(key);
+  return it == values.end() ? std::string() : it->second;
+}
+
+void error_line(std::string& out, const std::vector<leads::FieldError>& errors, const std::string& field) {
+  for (const auto& e : errors) {
+    if (e.field != field) continue;
+    out += "<p class=\"error\" id=\"error-";
+    out += html_escape(field);
+    out += "\">";
+    out += html_escape(e.field);
+    out += ' ';
+    out += html_escape(e.problem);
+    out += "</p>";
+  }
+}
+
+std::string_view input_type(leads::FieldType type) {
+  switch (type) {
+    case leads::FieldType::email: return "email";
+    case leads::FieldType::phone: return "tel";
+    case leads::FieldType::number: return "number";
+    case leads::FieldType::checkbox: return "checkbox";
+    default: return "text";
+  }
+}
+
+void field_html(std::string& out, const leads::FormField& f, const std::map<std::string, std::string>& values,
+                const std::vector<leads::FieldError>& errors) {
+  const std::string key = "f." + f.name;
+  const std::string name = html_escape(key);
+  const std::string value = value_of(values, key);
+  out += "<div class=\"field\"><label for=\"";
+  out += name;
+  out += "\">";
+  out += html_escape(f.label.empty() ? f.name : f.label);
+  if (f.required) out += " <span class=\"required\">*</span>";
+  out += "</label>";
+  if (f.type == leads::FieldType::select) {
+    out += "<select id=\"" + name + "\" name=\"" + name + "\"";
+    out += f.required ? " required>" : "><option value=\"\"></option>";
+    if (f.required) out += "<option value=\"\"></option>";
+    for (const auto& o : f.options) {
+      out += "<option value=\"";
+      out += html_escape(o);
+      out += o == value ? "\" selected>" : "\">";
+      out += html_escape(o);
+      out += "</option>";
+    }
+    out += "</select>";
+  } else {
+    out += "<input id=\"" + name + "\" name=\"" + name + "\" type=\"";
+    out += input_type(f.type);
+    out += '"';
+    if (f.type == leads::FieldType::checkbox) {
+      out += " value=\"yes\"";
+      if (!value.empty()) out += " checked";
+    } else {
+      out += " value=\"";
+      out += html_escape(value);
+      out += "\" maxlength=\"";
+      out += std::to_string(f.max_length);
+      out += "\" autocomplete=\"off\"";
+    }
+    if (f.required) out += " required";
+    out += '>';
+  }
+  error_line(out, errors, f.name);
+  out += "</div>";
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string kiosk_html(const device::DeviceHome::Form& form, const std::string& csrf,
+                       const std::map<std::string, std::string>& values, const std::vector<leads::FieldError>& errors) {
+  std::string out = head("Welcome", csrf);
+  out += "<h1>Stay in touch</h1>";
+  if (!errors.empty()) out += "<p class=\"error\" role=\"alert\">Please check the highlighted fields.</p>";
+  error_line(out, errors, "form");
+  error_line(out, errors, "show");
+  out += "<form id=\"lead-form\" method=\"post\" action=\"/kiosk\" autocomplete=\"off\">";
+  out += "<input type=\"hidden\" name=\"csrf\" value=\"";
+  out += csrf;
+  out += "\">";
+  for (const auto& f : form.form.fields) field_html(out, f, values, errors);
+  for (const auto& q : form.form.qualification) {
+    const std::string key = "q." + q.name;
+    out += "<fieldset class=\"question\"><legend>";
+    out += html_escape(q.question.empty() ? q.name : q.question);
+    out += "</legend>";
+    for (const auto& o : q.options) {
+      out += "<label><input type=\"radio\" name=\"";
+      out += html_escape(key);
+      out += "\" value=\"";
+      out += html_escape(o.value);
+      out += '"';
+      if (value_of(values, key) == o.value) out += " checked";
+      if (q.required) out += " required";
+      out += "> ";
+      out += html_escape(o.label.empty() ? o.value : o.label);
+      out += "</label>";
+    }
+    error_line(out, errors, q.name);
+    out += "</fieldset>";
+  }
+  out += "<div class=\"consent\"><p class=\"consent-text\">";
+  out += html_escape(form.form.consent_text);
+  out += "</p><p class=\"consent-version\">Consent text version ";
+  out += html_escape(form.form.consent_version);
+  out += "</p><label><input type=\"checkbox\" name=\"consent\" value=\"yes\" required";
+  if (!value_of(values, "consent").empty()) out += " checked";
+  out += "> I agree</label>";
+  error_line(out, errors, "consent");
+  out += "</div><button type=\"submit\">Send</button></form>";
+  out += "<p class=\"staff-link\"><a href=\"/kiosk/staff\">Staff</a></p>";
+  out += tail;
+  return out;
+}
+
+std::string thanks_html() {
+  std::string out = head("Thank you", "", true);
+  out += "<h1>Thank you!</h1><p>We will be in touch.</p><p><a href=\"/kiosk\">Next visitor</a></p>";
+  out += tail;
+  return out;
+}
+
+std::string unavailable_html(const std::string& why) {
+  std::string out = head("Kiosk unavailable", "");
+  out += "<h1>This kiosk is not ready</h1><p class=\"error\">";
+  out += html_escape(why);
+  out += "</p>";
+  out += tail;
+  return out;
+}
+
+std::string staff_login_html(const std::string& csrf, bool wrong) {
+  std::string out = head("Staff", csrf);
+  out += "<h1>Staff</h1>";
+  if (wrong) out += "<p class=\"error\" role=\"alert\">Wrong PIN.</p>";
+  out += "<form method=\"post\" action=\"/kiosk/staff\" autocomplete=\"off\"><input type=\"hidden\" name=\"csrf\" value=\"";
+  out += csrf;
+  out += "\"><label for=\"pin\">PIN</label><input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" "
+         "required><button type=\"submit\">Show</button></form><p><a href=\"/kiosk\">Back to the form</a></p>";
+  out += tail;
+  return out;
+}
+
+std::string staff_html(const StaffFigures& f) {
+  std::string out = head("Staff", "");
+  out += "<h1>Kiosk status</h1><dl>";
+  auto row = [&](std::string_view name, const std::string& value, std::string_view id) {
+    out += "<dt>";
+    out += name;
+    out += "</dt><dd id=\"";
+    out += id;
+    out += "\">";
+    out += html_escape(value);
+    out += "</dd>";
+  };
+  row("Lead form", f.form, "form");
+  row("Leads not yet delivered to the hub", std::to_string(f.queued_leads), "queued-leads");
+  row("Journal events not yet delivered", std::to_string(f.queued_events), "queued-events");
+  row("Catalog verified as of", f.verified_as_of, "verified-as-of");
+  row("Last sync", f.last_sync, "last-sync");
+  out += "</dl><p><a href=\"/kiosk\">Back to the form</a></p>";
+  out += tail;
+  return out;
+}
+
+std::string error_html(unsigned status, const std::string& message) {
+  std::string out = head("Error " + std::to_string(status), "");
+  out += "<h1>Error ";
+  out += std::to_string(status);
+  out += "</h1><p class=\"error\">";
+  out += html_escape(message);
+  out += "</p><p><a href=\"/kiosk\">Back</a></p>";
+  out += tail;
+  return out;
+}
+
+}  // namespace outpost::web
