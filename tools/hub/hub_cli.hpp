@@ -18,6 +18,8 @@
 namespace outpost::hub_cli {
 
 using cli::iso_time;
+using cli::parse_time;
+using cli::time_formats;
 using cli::table;
 
 struct Context : cli::Output {

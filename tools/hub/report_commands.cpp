@@ -89,8 +89,8 @@ Run start(Context& ctx, const ReportOptions& o, bool takes_window = true) {
   Run run;
   auto bound = [&](const std::string& text, const char* option, bool end_of_day) -> std::optional<TimePoint> {
     if (text.empty()) return std::nullopt;
-    auto t = rep::parse_time(text, end_of_day);
-    if (!t) ctx.usage(std::string(option) + ": " + t.status().message());
+    auto t = parse_time(text, end_of_day);
+    if (!t) ctx.usage(std::string(option) + ": '" + text + "' is not a date: " + time_formats);
     return *t;
   };
   run.window.since = bound(o.since, "--since", false);

@@ -18,20 +18,6 @@ std::unique_ptr<sync::PublisherClient> Context::client() {
   return std::make_unique<sync::PublisherClient>(parsed, signing_key(), std::chrono::seconds(timeout_s));
 }
 
-std::optional<TimePoint> parse_time(const std::string& text) {
-  static const std::regex pattern(R"(^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?Z)?$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, pattern)) return std::nullopt;
-  auto number = [&](std::size_t i) { return m[i].matched ? std::stoi(m[i].str()) : 0; };
-  const std::chrono::year_month_day date{std::chrono::year(number(1)),
-                                         std::chrono::month(static_cast<unsigned>(number(2))),
-                                         std::chrono::day(static_cast<unsigned>(number(3)))};
-  if (!date.ok() || number(4) > 23 || number(5) > 59 || number(6) > 59) return std::nullopt;
-  const auto t = std::chrono::sys_days(date) + std::chrono::hours(number(4)) + std::chrono::minutes(number(5)) +
-                 std::chrono::seconds(number(6));
-  return std::chrono::time_point_cast<std::chrono::milliseconds>(t);
-}
-
 std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
   static const std::regex pattern(R"(^(\d{1,9})([smhdw])$)");
   static const std::map<char, std::int64_t> unit_s{{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};

@@ -45,7 +45,7 @@ struct Context : cli::Output {
 };
 
 // "2026-12-01" (midnight UTC) or "2026-12-01T10:00:00Z" / "...T10:00Z".
-std::optional<TimePoint> parse_time(const std::string& text);
+using cli::parse_time;
 // "90m", "36h", "7d", "2w", "45s".
 std::optional<std::chrono::seconds> parse_duration(const std::string& text);
 

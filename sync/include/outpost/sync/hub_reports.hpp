@@ -38,12 +38,6 @@ struct Window {
   std::optional<TimePoint> until;
 };
 
-// "2026-03-01" or "2026-03-01T09:30:00Z" (UTC; seconds, a fraction of a
-// second and "+00:00" for "Z" allowed). A bare date as an upper bound
-// (end_of_day) means the end of that day, so --until 2026-03-31 takes in
-// the 31st. invalid_argument saying what is accepted.
-Result<TimePoint> parse_time(std::string_view text, bool end_of_day = false);
-
 // Events a report read but could not use.
 struct Skipped {
   std::uint64_t no_payload = 0;  // dropped on the device to stay within its journal quota

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "outpost/core/clock.hpp"
@@ -17,6 +18,13 @@ std::optional<std::uint64_t> parse_size(const std::string& text);
 std::string format_size(std::uint64_t bytes);
 // "2026-12-01T10:00:00Z".
 std::string iso_time(TimePoint t);
+// "2026-03-01" or "2026-03-01T09:30[:00[.123]]Z" (UTC; "+00:00" for "Z"
+// allowed) -> a time; nullopt otherwise. A bare date read as an upper bound
+// (end_of_day) means the end of that day, so --until 2026-03-31 takes in
+// the 31st.
+std::optional<TimePoint> parse_time(std::string_view text, bool end_of_day = false);
+// What parse_time accepts, for error messages.
+inline constexpr const char* time_formats = "use 2026-03-01 or 2026-03-01T09:30:00Z (UTC)";
 // Left-aligned columns two spaces apart; the first row is the header.
 std::string table(const std::vector<std::vector<std::string>>& rows);
 

@@ -1,0 +1,31 @@
+// What the command lines read and write: times, sizes.
+#include <catch2/catch.hpp>
+
+#include "outpost/cli/text.hpp"
+
+using namespace outpost;
+using namespace outpost::cli;
+
+TEST_CASE("parse_time reads dates and UTC times, and a bare date as an upper bound ends with its day", "[cli][text]") {
+  const std::int64_t march_1 = 1'772'323'200'000;  // 2026-03-01T00:00:00Z
+  CHECK(parse_time("2026-03-01") == from_unix_ms(march_1));
+  CHECK(parse_time("2026-03-01", true) == from_unix_ms(march_1 + 86'400'000));
+  CHECK(parse_time("2026-03-01T09:30Z") == from_unix_ms(march_1 + 34'200'000));
+  CHECK(parse_time("2026-03-01T09:30:00Z", true) == from_unix_ms(march_1 + 34'200'000));
+  CHECK(parse_time("2026-03-01T09:30:00.250+00:00") == from_unix_ms(march_1 + 34'200'250));
+  CHECK(iso_time(*parse_time("2026-12-01T10:00:00Z")) == "2026-12-01T10:00:00Z");
+  for (const char* bad : {"2026-02-30", "yesterday", "2026-03-01T09:30:00", "2026-03-01T25:00Z", "2026-3-1", "",
+                          "2026-03-01T09:30:00+01:00"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_time(bad).has_value());
+  }
+}
+
+TEST_CASE("sizes read with binary units and print back", "[cli][text]") {
+  CHECK(parse_size("1048576") == 1048576u);
+  CHECK(parse_size("64M") == 64u << 20);
+  CHECK(parse_size("2G") == 2ull << 30);
+  CHECK_FALSE(parse_size("lots").has_value());
+  CHECK(format_size(512) == "512 B");
+  CHECK(format_size(3u << 20) == "3.0 MiB");
+}
