@@ -143,10 +143,13 @@ Result<UnusedReport> HubReports::unused(const Window& window, std::uint64_t days
     UnusedReport report;
     report.days = std::min<std::uint64_t>(days, 1'000'000);  // keeps now - days representable
     const Catalog cat = load_catalog(impl_->db, now, report.skipped);
+    // A lead form is used by capturing leads with it, not by opening it.
     std::unordered_set<Key, KeyHash> versions_opened;
-    scan(impl_->db, {"asset.opened"}, window, report.skipped, [&](const Event&, Payload& p) {
-      std::string asset = p.text("asset");
-      const auto version = p.number("version");
+    scan(impl_->db, {"asset.opened", "lead.captured", "lead.repeat_visit"}, window, report.skipped,
+         [&](const Event& e, Payload& p) {
+      const bool opened = e.type == "asset.opened";
+      std::string asset = p.text(opened ? "asset" : "form");
+      const auto version = p.number(opened ? "version" : "form_version");
       if (!p.ok()) return false;
       versions_opened.emplace(std::move(asset), *version);
       return true;

@@ -196,7 +196,8 @@ void add_unused(CLI::App& parent, Context& ctx) {
   const std::string help = footer(
       "A live asset is one whose current version (newest in force, not revoked or expired) was published\n"
       "more than --days ago; it is unused if no device opened any version of it (within --since/--until,\n"
-      "if given). Listed: every current version never opened, with whether an older version was.",
+      "if given; a lead form counts as opened when leads are captured with it). Listed: every current\n"
+      "version never opened, with whether an older version was.",
       unused_table(), "outpost-hub --home /srv/hub report unused --days 60");
   auto* cmd =
       add_report(parent, "unused", "Live assets never opened on any device (the '65% unused' question)", help, *o);

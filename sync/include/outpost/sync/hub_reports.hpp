@@ -64,7 +64,8 @@ struct UsageReport {
   Skipped skipped;
 };
 
-// ---- unused: live assets nobody opened
+// ---- unused: live assets nobody opened (a lead form is used by capturing
+// leads with it: lead.captured / lead.repeat_visit count as opens of it)
 struct UnusedRow {
   cache::VersionRef ref;  // the asset's current version
   std::string title;
