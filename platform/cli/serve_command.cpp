@@ -55,6 +55,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     url += std::to_string(server->port());
     ctx.print({{"url", url}, {"kiosk", url + "/kiosk"}, {"sync", syncing}},
               "serving " + url + "/kiosk" + (syncing ? " (syncing in the background)" : "") + "; Ctrl-C stops");
+    std::cout.flush();  // a script waiting for the URL reads it now
     std::signal(SIGINT, on_serve_signal);
     std::signal(SIGTERM, on_serve_signal);
     std::atomic<bool> finished{false};

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -122,7 +124,7 @@ struct WebHome : HomeFixture {
   std::uint16_t port = 0;
   std::string csrf;
 
-  explicit WebHome(const std::string& staff_pin = "4711") {
+  explicit WebHome(const std::function<void(web::ServerOptions&)>& adjust = {}) {
     const Bytes form = org.release_form("booth-form", 1, booth_form());
     org.release("deck", 1, deck);
     org.release("old-deck", 1, random_bytes(5'000, 8));
@@ -137,15 +139,16 @@ struct WebHome : HomeFixture {
     org.revoke("recalled", 1);
     apply();
     web::ServerOptions server_options;
-    server_options.staff_pin = staff_pin;
+    server_options.staff_pin = "4711";
     server_options.idle_timeout = std::chrono::seconds(5);
+    if (adjust) adjust(server_options);
     auto s = web::Server::create(*home, clock, random, server_options);
     INFO(s.status().to_string());
     REQUIRE(s.is_ok());
     server = std::move(s).value();
     port = server->port();
     thread = std::thread([this] { server->run(); });
-    const Reply kiosk = get("/kiosk");
+    const Reply kiosk = get("/kiosk/staff");  // a page with the token even when no form is ready
     const std::string marker = "name=\"csrf-token\" content=\"";
     const std::size_t at = kiosk.body.find(marker);
     REQUIRE(at != std::string::npos);
@@ -402,4 +405,41 @@ TEST_CASE("Web API: a presentation journals started, page views and ended", "[we
   const Reply refused = w.post_json("/api/presentations", {{"asset", "old-deck"}, {"version", 1}});
   CHECK(refused.status == 403);
   CHECK(json::parse(refused.body)["reason"] == "superseded");
+}
+
+TEST_CASE("Web kiosk: captures leads while the background sync cannot reach the hub", "[web][kiosk][sync]") {
+  // Nothing listens on the hub's port: every session fails and is retried,
+  // on the same thread that serves the kiosk.
+  WebHome w([](web::ServerOptions& o) {
+    sync::DeviceLink link;
+    link.device = "kiosk-1";
+    link.role = "kiosk";
+    link.sync_endpoint = "tcp://127.0.0.1:9";
+    link.notice_endpoint = "tcp://127.0.0.1:9";
+    o.sync_link = link;
+    o.sync.request_timeout = std::chrono::milliseconds(200);
+    o.sync.backoff_initial = std::chrono::milliseconds(100);
+    o.sync.backoff_max = std::chrono::milliseconds(200);
+  });
+  CHECK(w.post_form("/kiosk", w.visitor()).status == 303);
+  CHECK(w.count("lead.captured") == 1);
+  std::string staff;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    staff = w.post_form("/kiosk/staff", {{"pin", "4711"}}).body;
+    if (staff.find("failed") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK_THAT(staff, Contains("failed") && Contains("will retry"));
+  CHECK_THAT(staff, Contains("<dd id=\"queued-leads\">1</dd>"));
+  CHECK(w.get("/kiosk").status == 200);
+}
+
+TEST_CASE("Web kiosk: without a form in the catalog the kiosk says so instead of failing", "[web][kiosk]") {
+  WebHome w([](web::ServerOptions& o) { o.form = "no-such-form"; });
+  const Reply r = w.get("/kiosk");
+  CHECK(r.status == 503);
+  CHECK_THAT(r.body, Contains("not ready"));
+  CHECK(w.post_form("/kiosk", w.visitor()).status == 503);
+  CHECK(w.count("lead.captured") == 0);
 }
