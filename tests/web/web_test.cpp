@@ -443,3 +443,35 @@ TEST_CASE("Web kiosk: without a form in the catalog the kiosk says so instead of
   CHECK(w.post_form("/kiosk", w.visitor()).status == 503);
   CHECK(w.count("lead.captured") == 0);
 }
+
+TEST_CASE("Web server: idle connections are closed and keep-alive serves several requests", "[web][security]") {
+  WebHome w([](web::ServerOptions& o) { o.idle_timeout = std::chrono::milliseconds(300); });
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(w.port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string two = "GET /static/outpost.css HTTP/1.1\r\nHost: " + w.host() + "\r\n\r\n" +
+                          "GET /static/kiosk.js HTTP/1.1\r\nHost: " + w.host() + "\r\n\r\n";
+  REQUIRE(::send(fd, two.data(), two.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(two.size()));
+  std::string data;
+  char buf[4096];
+  const auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;  // the server closed the idle connection (or the 5 s bound hit)
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(4));
+  std::size_t answers = 0;
+  for (std::size_t at = data.find("HTTP/1.1 200"); at != std::string::npos; at = data.find("HTTP/1.1 200", at + 1)) {
+    ++answers;
+  }
+  CHECK(answers == 2);
+  CHECK_THAT(data, Contains("IDLE_MS"));
+}
