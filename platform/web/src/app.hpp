@@ -13,31 +13,11 @@
 
 #include "outpost/cache/asset_reader.hpp"
 #include "outpost/device/presentation.hpp"
+#include "outpost/web/http.hpp"
+#include "outpost/web/http_util.hpp"
 #include "outpost/web/server.hpp"
 
 namespace outpost::web {
-
-struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: path and query
-  std::string host;
-  std::string content_type;
-  std::string csrf_header;  // X-CSRF-Token
-  std::string range;        // Range
-  std::string body;
-};
-
-struct Response {
-  unsigned status = 200;
-  std::string content_type = "text/html; charset=utf-8";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
-  // Set for content: the bytes [offset, offset + length) of the reader are
-  // streamed after the headers instead of body.
-  std::optional<cache::AssetReader> reader;
-  std::uint64_t offset = 0;
-  std::uint64_t length = 0;
-};
 
 class App {
  public:
@@ -80,20 +60,5 @@ class App {
   Response presentation_end(const std::string& id);
   Response pin(const std::string& body);
 };
-
-// ---- pure helpers (tested through the server)
-
-// Percent-decoding ('+' as space when form is set); nullopt for a bad escape.
-std::optional<std::string> url_decode(std::string_view text, bool form);
-// name=value pairs of a query string or an urlencoded body, decoded.
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_pairs(std::string_view text);
-
-struct ByteRange {
-  std::uint64_t first = 0;
-  std::uint64_t length = 0;
-};
-// One "bytes=" range against size: nullopt when there is no (usable) Range
-// header (serve it all), an empty range (length 0) when unsatisfiable.
-std::optional<ByteRange> parse_range(std::string_view header, std::uint64_t size);
 
 }  // namespace outpost::web

@@ -104,22 +104,6 @@ void field_html(std::string& out, const leads::FormField& f, const std::map<std:
 
 }  // namespace
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string kiosk_html(const device::DeviceHome::Form& form, const std::string& csrf,
                        const std::map<std::string, std::string>& values, const std::vector<leads::FieldError>& errors) {
   std::string out = head("Welcome", csrf);

@@ -10,10 +10,9 @@
 
 #include "outpost/device/home.hpp"
 #include "outpost/leads/lead_capture.hpp"
+#include "outpost/web/http_util.hpp"
 
 namespace outpost::web {
-
-std::string html_escape(std::string_view text);
 
 // The kiosk form; values and errors re-fill it after a rejected submit
 // (keys "f.NAME", "q.NAME", "consent").

@@ -1,0 +1,256 @@
+// HttpServer (http.hpp), the only Boost.Beast translation unit: accept on
+// 127.0.0.1, read each request with size limits and an idle timeout, hand it
+// to the handler on the io_context's thread, write the answer with the
+// security headers, and stream asset content in pieces.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <future>
+#include <sstream>
+
+#include "outpost/web/http.hpp"
+
+namespace outpost::web {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// default-src 'self' with no inline script or style; no framing, no
+// plugins, forms post only to this server.
+constexpr char csp[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+constexpr std::size_t piece_bytes = 64u << 10;
+
+// The defaults, then the response's own headers, each replacing a default
+// of the same name.
+template <class Message>
+void secure(Message& m, const Response& r) {
+  m.set("Content-Security-Policy", csp);
+  m.set("X-Content-Type-Options", "nosniff");
+  m.set("Referrer-Policy", "no-referrer");
+  m.set("X-Frame-Options", "DENY");
+  m.set(http::field::cache_control, "no-store");
+  m.set(http::field::server, "outpost");
+  m.set(http::field::content_type, r.content_type);
+  for (const auto& [name, value] : r.headers) m.set(name, value);
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpOptions options;
+  Handler handler;
+  ErrorPage error_page;
+  net::io_context io{1};
+  tcp::acceptor acceptor{io};
+  std::uint16_t port = 0;
+
+  void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {}
+
+  void start() { read(); }
+
+ private:
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpServer::Impl& server_;
+  std::string head_;  // the response header being written (content)
+  std::optional<cache::AssetReader> reader_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t left_ = 0;
+  std::vector<std::uint8_t> piece_;
+  bool keep_alive_ = false;
+
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(server_.options.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+    stream_.expires_after(server_.options.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted) {
+      return close();
+    }
+    if (ec == http::error::body_limit) return fail(413, "the request body is over the limit");
+    if (ec == http::error::header_limit) return fail(431, "the request headers are over the limit");
+    if (ec) return fail(400, "malformed HTTP request");
+    const auto& req = parser_->get();
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.host = std::string(req[http::field::host]);
+    request.content_type = std::string(req[http::field::content_type]);
+    request.csrf_header = std::string(req["X-CSRF-Token"]);
+    request.range = std::string(req[http::field::range]);
+    request.cookie = std::string(req[http::field::cookie]);
+    request.body = req.body();
+    keep_alive_ = req.keep_alive();
+    const bool head = req.method() == http::verb::head;
+    Response response;
+    try {
+      response = server_.handler(request);
+    } catch (const std::exception&) {
+      response = server_.error_page(request.target, 500, "internal error");
+    }
+    send(std::move(response), head);
+  }
+
+  void fail(unsigned status, const std::string& message) {
+    keep_alive_ = false;
+    const std::string target = parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "/";
+    send(server_.error_page(target, status, message), false);
+  }
+
+  void send(Response r, bool head_only) {
+    if (r.reader) return stream(std::move(r), head_only);
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), 11);
+    secure(*res, r);
+    res->keep_alive(keep_alive_);
+    res->body() = head_only ? std::string() : std::move(r.body);
+    res->prepare_payload();
+    stream_.expires_after(server_.options.idle_timeout);
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      if (ec || !self->keep_alive_) return self->close();
+      self->read();
+    });
+  }
+
+  // The header, then the content in pieces read from the encrypted cache:
+  // memory stays bounded whatever the asset's size.
+  void stream(Response r, bool head_only) {
+    http::response_header<> h;
+    h.version(11);
+    h.result(static_cast<http::status>(r.status));
+    secure(h, r);
+    h.set(http::field::content_length, std::to_string(r.length));
+    h.set(http::field::connection, keep_alive_ ? "keep-alive" : "close");
+    std::ostringstream out;
+    out << h;
+    head_ = out.str();
+    reader_ = std::move(r.reader);
+    offset_ = r.offset;
+    left_ = head_only ? 0 : r.length;
+    stream_.expires_after(server_.options.idle_timeout);
+    net::async_write(stream_, net::buffer(head_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->next_piece();
+    });
+  }
+
+  void next_piece() {
+    if (left_ == 0) {
+      reader_.reset();
+      if (!keep_alive_) return close();
+      return read();
+    }
+    piece_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(left_, piece_bytes)));
+    auto got = reader_->read_at(offset_, piece_);
+    // A chunk that fails verification ends the response short: the client
+    // sees a truncated body, never a wrong byte.
+    if (!got || *got == 0) return close();
+    piece_.resize(*got);
+    offset_ += *got;
+    left_ -= *got;
+    stream_.expires_after(server_.options.idle_timeout);
+    net::async_write(stream_, net::buffer(piece_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->next_piece();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+};
+
+}  // namespace
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted) return;
+    if (!ec) std::make_shared<Session>(std::move(socket), *this)->start();
+    accept();
+  });
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpOptions& options, Handler handler,
+                                                       ErrorPage error_page) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->handler = std::move(handler);
+  impl->error_page = std::move(error_page);
+  beast::error_code ec;
+  const tcp::endpoint endpoint(net::ip::make_address_v4("127.0.0.1"), options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::string message = "cannot listen on 127.0.0.1:";
+    message += std::to_string(options.port);
+    message += ": ";
+    message += ec.message();
+    return Status(Errc::io, message);
+  }
+  impl->port = impl->acceptor.local_endpoint().port();
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() = default;
+
+std::uint16_t HttpServer::port() const noexcept { return impl_->port; }
+
+net::io_context& HttpServer::io() noexcept { return impl_->io; }
+
+void HttpServer::run() {
+  impl_->accept();
+  impl_->io.run();
+}
+
+void HttpServer::stop(std::function<void()> on_stop) {
+  net::post(impl_->io, [impl = impl_.get(), on_stop = std::move(on_stop)] {
+    if (on_stop) on_stop();
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+    impl->io.stop();
+  });
+}
+
+void HttpServer::post(std::function<void()> fn) { net::post(impl_->io, std::move(fn)); }
+
+void HttpServer::call(const std::function<void()>& fn) {
+  std::promise<void> done;
+  net::post(impl_->io, [&] {
+    try {
+      fn();
+      done.set_value();
+    } catch (...) {
+      done.set_exception(std::current_exception());
+    }
+  });
+  done.get_future().get();
+}
+
+}  // namespace outpost::web
