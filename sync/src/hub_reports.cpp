@@ -388,4 +388,35 @@ Result<LeadReport> HubReports::leads(const Window& window) {
   });
 }
 
+Result<DailyUsageReport> HubReports::usage_by_day(const Window& window) {
+  return guarded([&]() -> Result<DailyUsageReport> {
+    ReadScope read(impl_->db);
+    DailyUsageReport report;
+    constexpr std::int64_t day_ms = 86'400'000;
+    auto day_of = [](std::int64_t unix_ms) { return unix_ms >= 0 ? unix_ms / day_ms : (unix_ms - day_ms + 1) / day_ms; };
+    std::map<std::int64_t, DayUsage> by_day;
+    scan(impl_->db, {"asset.opened", "presentation.started"}, window, report.skipped, [&](const Event& e, Payload&) {
+      DayUsage& d = by_day[day_of(e.time.unix_ms())];
+      ++(e.type == "asset.opened" ? d.opens : d.presentations);
+      return true;
+    });
+    std::optional<std::int64_t> first;
+    std::optional<std::int64_t> last;
+    if (window.since) first = day_of(to_unix_ms(*window.since));
+    if (window.until) last = day_of(to_unix_ms(*window.until) - 1);
+    if (!by_day.empty()) {
+      if (!first) first = by_day.begin()->first;
+      if (!last) last = by_day.rbegin()->first;
+    }
+    if (!first || !last) return report;
+    for (std::int64_t d = *first; d <= *last; ++d) {
+      const auto it = by_day.find(d);
+      DayUsage day = it == by_day.end() ? DayUsage{} : it->second;
+      day.day = from_unix_ms(d * day_ms);
+      report.days.push_back(day);
+    }
+    return report;
+  });
+}
+
 }  // namespace outpost::sync::reports

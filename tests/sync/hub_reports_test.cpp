@@ -324,6 +324,43 @@ TEST_CASE("Reports: --since and --until pick events by the device's journal time
   CHECK(must(reports->searches({std::nullopt, cut})).no_result == 1);
 }
 
+TEST_CASE("Reports: usage by day counts opens and presentations per UTC day, quiet days as zeros", "[sync][reports]") {
+  Field f;
+  f.publish_aged("deck", 1, 40 * day, "deck");
+  // A device clock at 10:00 UTC, four days before the hub's day.
+  const auto today = std::chrono::floor<std::chrono::days>(f.clock.now());
+  ManualClock device_clock(today - 4 * day + std::chrono::hours(10));
+  auto rep = f.device_on("rep-1", device_clock);
+  must(rep.home->record(journal::asset_opened("deck", 1)));
+  must(rep.home->record(journal::asset_opened("deck", 1)));
+  device_clock.set(today - 2 * day + std::chrono::hours(23));
+  must(rep.home->record(journal::presentation_started("p-1", "deck", 1)));
+  must(rep.home->record(journal::asset_opened("deck", 1)));
+  must(f.sync(rep));
+
+  auto reports = f.reports();
+  const rep::DailyUsageReport all = must(reports->usage_by_day({}));
+  REQUIRE(all.days.size() == 3);  // from the first event's day to the last's
+  CHECK(all.days[0].day == today - 4 * day);
+  CHECK(all.days[0].opens == 2);
+  CHECK(all.days[0].presentations == 0);
+  CHECK(all.days[1].day == today - 3 * day);
+  CHECK(all.days[1].opens == 0);  // a quiet day is there, with zeros
+  CHECK(all.days[2].opens == 1);
+  CHECK(all.days[2].presentations == 1);
+
+  // A window names its days, whether or not anything happened on them.
+  const rep::DailyUsageReport window = must(reports->usage_by_day({today - 5 * day, today + day}));
+  REQUIRE(window.days.size() == 6);
+  CHECK(window.days.front().day == today - 5 * day);
+  CHECK(window.days.back().day == today);
+  CHECK(window.days[1].opens == 2);
+  CHECK(window.days.back().opens == 0);
+  CHECK(must(reports->usage_by_day({today - 3 * day, today - 2 * day})).days.size() == 1);
+  CHECK(must(reports->usage_by_day({today + day, std::nullopt})).days.empty());
+  CHECK(must(reports->usage_by_day({today, today - day})).days.empty());
+}
+
 TEST_CASE("Reports: malformed and dropped payloads are skipped and counted, never fatal", "[sync][reports]") {
   Field f;
   f.publish_aged("deck", 1, 40 * day, "deck");

@@ -6,8 +6,8 @@
 #include <iostream>
 
 #include "hub_cli.hpp"
+#include "outpost/report_tables/hub_tables.hpp"
 #include "outpost/sync/hub_reports.hpp"
-#include "report_table.hpp"
 
 namespace outpost::hub_cli {
 
@@ -15,6 +15,7 @@ namespace {
 
 using nlohmann::json;
 namespace rep = sync::reports;
+using namespace report_tables;  // NOLINT(google-build-using-namespace): the tables these commands print
 
 const char* const report_names = "usage, unused, adoption, blocked, searches, feedback, leads";
 
@@ -31,27 +32,6 @@ std::string num(std::uint64_t n) { return std::to_string(n); }
 std::string plural(std::uint64_t n, const std::string& one, const std::string& many) {
   std::string out = num(n);
   return out.append(" ").append(n == 1 ? one : many);
-}
-
-// "1h 02m", "4m 05s", "12s".
-std::string duration_text(std::uint64_t ms) {
-  const std::uint64_t s = ms / 1000;
-  std::string out;
-  auto two = [](std::uint64_t v) { return (v < 10 ? "0" : "") + num(v); };
-  if (s >= 3600) return out.append(num(s / 3600)).append("h ").append(two(s / 60 % 60)).append("m");
-  if (s >= 60) return out.append(num(s / 60)).append("m ").append(two(s % 60)).append("s");
-  return out.append(num(s)).append("s");
-}
-
-// asset@version lists: space-separated in text and CSV, objects in JSON.
-Cell refs(const std::vector<cache::VersionRef>& list) {
-  std::string text;
-  json value = json::array();
-  for (const cache::VersionRef& ref : list) {
-    text.append(text.empty() ? "" : " ").append(ref.to_string());
-    value.push_back({{"asset", ref.asset}, {"version", ref.version}});
-  }
-  return Cell(text).valued(std::move(value));
 }
 
 // A text section: a title line and its table, or what to say when it is empty.
@@ -138,18 +118,6 @@ CLI::App* add_report(CLI::App& parent, const std::string& name, const std::strin
 
 // ---- the reports
 
-ReportTable usage_table() {
-  return ReportTable({{"asset", "ASSET"},
-                      {"version", "VERSION"},
-                      {"title", "TITLE"},
-                      {"opens", "OPENS"},
-                      {"presentations", "PRESENTATIONS"},
-                      {"presented_ms", "PRESENTED"},
-                      {"pages", "PAGES"},
-                      {"devices", "DEVICES"},
-                      {"unfinished", ""}});
-}
-
 void add_usage(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
   const std::string help = footer(
@@ -160,13 +128,9 @@ void add_usage(CLI::App& parent, Context& ctx) {
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o);
         const rep::UsageReport r = ctx.take(run.reports->usage(run.window));
-        ReportTable rows = usage_table();
-        std::uint64_t unfinished = 0;
-        for (const rep::UsageRow& u : r.rows) {
-          rows.add({u.ref.asset, u.ref.version, u.title, u.opens, u.presentations,
-                    Cell(u.presented_ms).shown(duration_text(u.presented_ms)), u.pages, u.devices, u.unfinished});
-          unfinished += u.unfinished;
-        }
+        const UsageTables t = usage_tables(r);
+        const ReportTable& rows = t.rows;
+        const std::uint64_t unfinished = t.unfinished;
         std::string out = "Usage, " + run.window_text() + "\n";
         out.append(rows.empty() ? "no opens or presentations\n" : rows.text());
         if (unfinished > 0) out.append(plural(unfinished, "presentation has", "presentations have") + " no end yet\n");
@@ -181,14 +145,6 @@ void add_usage(CLI::App& parent, Context& ctx) {
               {"unattributed", r.unattributed}},
              out, rows, r.skipped);
       });
-}
-
-ReportTable unused_table() {
-  return ReportTable({{"asset", "ASSET"},
-                      {"version", "VERSION"},
-                      {"title", "TITLE"},
-                      {"published_at", "PUBLISHED"},
-                      {"older_versions_opened", "OPENED"}});
 }
 
 void add_unused(CLI::App& parent, Context& ctx) {
@@ -206,11 +162,7 @@ void add_unused(CLI::App& parent, Context& ctx) {
   cmd->callback([&ctx, o] {
     const Run run = start(ctx, *o);
     const rep::UnusedReport r = ctx.take(run.reports->unused(run.window, o->days, ctx.clock.now()));
-    ReportTable rows = unused_table();
-    for (const rep::UnusedRow& u : r.rows) {
-      rows.add({u.ref.asset, u.ref.version, u.title, u.published_at,
-                Cell(u.older_opened).shown(u.older_opened ? "older versions" : "never")});
-    }
+    const ReportTable rows = unused_rows(r);
     std::string out = num(r.never_opened) + " of " + plural(r.live_assets, "live asset", "live assets") + " (" +
                       Cell(r.share_percent()).text() + "%) never opened, " + run.window_text() + "\n";
     out.append("(current version published more than " + plural(r.days, "day", "days") + " ago; " + num(r.too_new) +
@@ -229,17 +181,6 @@ void add_unused(CLI::App& parent, Context& ctx) {
   });
 }
 
-ReportTable adoption_table() {
-  return ReportTable({{"device", "DEVICE"},
-                      {"role", "ROLE"},
-                      {"catalog_seq", "CATALOG-SEQ"},
-                      {"last_contact", "LAST-CONTACT"},
-                      {"holdings_reported_at", ""},
-                      {"held", "HELD"},
-                      {"behind", "BEHIND"},
-                      {"missing", ""}});
-}
-
 void add_adoption(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
   const std::string help = footer(
@@ -254,27 +195,9 @@ void add_adoption(CLI::App& parent, Context& ctx) {
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o, false);
         const rep::AdoptionReport r = ctx.take(run.reports->adoption(ctx.clock.now()));
-        ReportTable rows = adoption_table();
-        json devices = json::array();
-        for (const rep::DeviceAdoption& d : r.devices) {
-          std::string behind;
-          if (d.catalog_behind) behind = "catalog " + num(d.catalog_seq) + " < " + num(r.hub_seq);
-          if (!d.missing.empty()) behind.append(behind.empty() ? "" : "; ").append("lacks " + refs(d.missing).text());
-          Cell held =
-              d.holdings_at ? refs(d.held).shown(num(d.held.size())) : Cell("").valued(nullptr).shown("unknown");
-          rows.add({d.device, d.role, d.catalog_seq, d.last_seen, d.holdings_at, std::move(held),
-                    Cell(d.behind()).shown(behind.empty() ? "-" : behind), refs(d.missing)});
-        }
-        ReportTable versions({{"asset", ""},
-                              {"version", ""},
-                              {"current", "CURRENT"},
-                              {"title", "TITLE"},
-                              {"holding", "HOLDING"},
-                              {"older_only", "OLDER-ONLY"}});
-        for (const rep::VersionAdoption& v : r.versions) {
-          versions.add({v.ref.asset, v.ref.version, v.ref.to_string(), v.title,
-                        Cell(v.holding).shown(num(v.holding) + " of " + num(r.reporting)), v.older_only});
-        }
+        const AdoptionTables t = adoption_tables(r);
+        const ReportTable& rows = t.rows;
+        const ReportTable& versions = t.versions;
         std::string out = "Hub catalog seq " + num(r.hub_seq) + "; " + num(r.behind) + " of " +
                           plural(r.devices.size(), "active device", "active devices") + " behind; " + num(r.reporting) +
                           " reported their holdings\n";
@@ -291,10 +214,6 @@ void add_adoption(CLI::App& parent, Context& ctx) {
       });
 }
 
-ReportTable blocked_table() {
-  return ReportTable({{"asset", ""}, {"version", ""}, {"reason", ""}, {"device", ""}, {"count", ""}});
-}
-
 void add_blocked(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
   const std::string help = footer(
@@ -306,17 +225,10 @@ void add_blocked(CLI::App& parent, Context& ctx) {
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o);
         const rep::BlockedReport r = ctx.take(run.reports->blocked(run.window));
-        ReportTable rows = blocked_table();
-        for (const rep::BlockedRow& b : r.rows) rows.add({b.asset, b.version, b.reason, b.device, b.count});
-        ReportTable by_reason({{"reason", "REASON"}, {"device", "DEVICE"}, {"count", "COUNT"}});
-        for (const rep::BlockedRow& b : r.by_reason_device) by_reason.add({b.reason, b.device, b.count});
-        ReportTable by_version({{"asset", "ASSET"}, {"count", "COUNT"}, {"reasons", "REASONS"}});
-        for (const rep::BlockedTally& t : r.by_version) {
-          std::string reasons;
-          for (const auto& [reason, n] : t.reasons)
-            reasons.append(reasons.empty() ? "" : ", ").append(reason + " " + num(n));
-          by_version.add({t.name, t.count, Cell(reasons).valued(t.reasons)});
-        }
+        const BlockedTables t = blocked_tables(r);
+        const ReportTable& rows = t.rows;
+        const ReportTable& by_reason = t.by_reason;
+        const ReportTable& by_version = t.by_version;
         std::string out = plural(r.total, "blocked open", "blocked opens") + ", " + run.window_text() + "\n";
         if (r.total > 0) {
           out.append(section("By reason and device", by_reason, ""))
@@ -333,14 +245,6 @@ void add_blocked(CLI::App& parent, Context& ctx) {
       });
 }
 
-ReportTable searches_table() {
-  return ReportTable({{"query", "QUERY"},
-                      {"searches", "SEARCHES"},
-                      {"no_result", "NO-RESULT"},
-                      {"clicks", "CLICKS"},
-                      {"devices", "DEVICES"}});
-}
-
 void add_searches(CLI::App& parent, Context& ctx) {
   auto o = std::make_shared<ReportOptions>();
   const std::string help = footer(
@@ -355,31 +259,14 @@ void add_searches(CLI::App& parent, Context& ctx) {
   cmd->callback([&ctx, o] {
     const Run run = start(ctx, *o);
     const rep::SearchReport r = ctx.take(run.reports->searches(run.window));
-    ReportTable rows = searches_table();
-    ReportTable top = searches_table();
-    ReportTable none({{"query", "QUERY"}, {"no_result", "SEARCHES-WITH-NO-RESULT"}, {"devices", "DEVICES"}});
-    ReportTable unclicked({{"query", "QUERY"}, {"searches", "SEARCHES"}, {"devices", "DEVICES"}});
-    json queries = json::array();
-    for (const rep::QueryRow& q : r.queries) {
-      // A search with facets only has no text: say so in the text tables.
-      auto query = [&] { return Cell(q.query).shown(q.query.empty() ? "(facets only)" : one_line(q.query)); };
-      rows.add({query(), q.searches, q.no_result, q.clicks, q.devices});
-      if (top.size() < o->top) top.add({query(), q.searches, q.no_result, q.clicks, q.devices});
-      if (q.found_nothing()) none.add({query(), q.no_result, q.devices});
-      if (q.results_not_clicked()) unclicked.add({query(), q.searches, q.devices});
-      queries.push_back({{"query", q.query},
-                         {"searches", q.searches},
-                         {"no_result", q.no_result},
-                         {"clicks", q.clicks},
-                         {"devices", q.devices},
-                         {"found_nothing", q.found_nothing()},
-                         {"results_not_clicked", q.results_not_clicked()}});
-    }
+    const SearchTables t = search_tables(r, o->top);
+    const ReportTable& rows = t.rows;
+    const json& queries = t.queries;
     std::string out = plural(r.searches, "search", "searches") + " (" + num(r.no_result) + " with no result), " +
                       plural(r.clicks, "click", "clicks") + " on a result, " + run.window_text() + "\n";
-    out.append(section("Top queries", top, "no searches"));
-    out.append(section("Searched, found nothing", none, "none"));
-    out.append(section("Found, never clicked", unclicked, "none"));
+    out.append(section("Top queries", t.top, "no searches"));
+    out.append(section("Searched, found nothing", t.none, "none"));
+    out.append(section("Found, never clicked", t.unclicked, "none"));
     emit(ctx, *o,
          {{"report", "searches"},
           {"window", run.window_json()},
@@ -389,17 +276,6 @@ void add_searches(CLI::App& parent, Context& ctx) {
           {"queries", queries}},
          out, rows, r.skipped);
   });
-}
-
-ReportTable feedback_table() {
-  return ReportTable({{"kind", ""},
-                      {"asset", "ASSET"},
-                      {"version", "VERSION"},
-                      {"rating", "RATING"},
-                      {"needs_update", ""},
-                      {"device", "DEVICE"},
-                      {"at", "AT"},
-                      {"text", "COMMENT"}});
 }
 
 void add_feedback(CLI::App& parent, Context& ctx) {
@@ -414,43 +290,13 @@ void add_feedback(CLI::App& parent, Context& ctx) {
       ->callback([&ctx, o] {
         const Run run = start(ctx, *o);
         const rep::FeedbackReport r = ctx.take(run.reports->feedback(run.window));
-        ReportTable rows = feedback_table();
-        ReportTable comments = feedback_table();
-        ReportTable summary({{"asset", "ASSET"},
-                             {"version", "VERSION"},
-                             {"title", "TITLE"},
-                             {"count", "FEEDBACK"},
-                             {"mean_rating", "MEAN-RATING"},
-                             {"needs_update", "NEEDS-UPDATE"},
-                             {"items", ""}});
-        for (const rep::FeedbackRow& f : r.rows) {
-          json items = json::array();  // the JSON document's only: a long list to build for nothing otherwise
-          for (const rep::FeedbackItem& i : f.items) {
-            if (ctx.json) {
-              items.push_back({{"device", i.device},
-                               {"at", iso_time(i.at)},
-                               {"rating", i.rating},
-                               {"needs_update", i.needs_update},
-                               {"comment", i.comment}});
-            }
-            std::vector<Cell> row{
-                "feedback",     f.asset,  f.version, Cell(i.rating).shown(num(i.rating) + (i.needs_update ? " !" : "")),
-                i.needs_update, i.device, i.at,      i.comment};
-            if (!i.comment.empty()) comments.add(row);
-            rows.add(std::move(row));
-          }
-          summary.add(
-              {f.asset, f.version, f.title, f.count, f.mean_rating, f.needs_update, Cell("").valued(std::move(items))});
-        }
-        ReportTable requests({{"device", "DEVICE"}, {"at", "AT"}, {"asset", "ASSET"}, {"text", "REQUEST"}});
-        for (const rep::ContentRequest& c : r.requests) {
-          requests.add({c.device, c.at, Cell(c.asset).shown(c.asset.empty() ? "-" : c.asset), c.text});
-          rows.add({"request", c.asset, std::optional<std::uint64_t>(), std::optional<std::uint64_t>(), "", c.device,
-                    c.at, c.text});
-        }
+        const FeedbackTables t = feedback_tables(r, ctx.json);
+        const ReportTable& rows = t.rows;
+        const ReportTable& summary = t.summary;
+        const ReportTable& requests = t.requests;
         std::string out = "Feedback, " + run.window_text() + " (rating 1-5; '!' = needs update)\n";
         out.append(summary.empty() ? "no feedback\n" : summary.text());
-        out.append(section("Comments", comments, "none"));
+        out.append(section("Comments", t.comments, "none"));
         out.append(section("Content requests", requests, "none"));
         emit(ctx, *o,
              {{"report", "feedback"},
@@ -459,33 +305,6 @@ void add_feedback(CLI::App& parent, Context& ctx) {
               {"requests", requests.json()}},
              out, rows, r.skipped);
       });
-}
-
-ReportTable leads_table(bool show, bool device) {
-  std::vector<Column> columns;
-  if (show) columns.push_back({"show", "SHOW"});
-  if (device) columns.push_back({"device", "KIOSK"});
-  for (Column c : std::vector<Column>{{"leads", "LEADS"},
-                                      {"repeat_visits", "REPEAT-VISITS"},
-                                      {"first_received", "FIRST-RECEIVED"},
-                                      {"last_received", "LAST-RECEIVED"}}) {
-    columns.push_back(std::move(c));
-  }
-  return ReportTable(std::move(columns));
-}
-
-ReportTable leads_of(const std::vector<rep::LeadRow>& list, bool show, bool device) {
-  ReportTable table = leads_table(show, device);
-  for (const rep::LeadRow& l : list) {
-    std::vector<Cell> row;
-    if (show) row.emplace_back(l.show);
-    if (device) row.emplace_back(l.device);
-    for (Cell c : {Cell(l.leads), Cell(l.repeat_visits), Cell(l.first_received), Cell(l.last_received)}) {
-      row.push_back(std::move(c));
-    }
-    table.add(std::move(row));
-  }
-  return table;
 }
 
 void add_leads(CLI::App& parent, Context& ctx) {

@@ -1,12 +1,15 @@
-// serve: runs the hub in the foreground until SIGINT or SIGTERM.
+// serve: runs the hub in the foreground until SIGINT or SIGTERM, and with
+// --http the marketing dashboard next to it, on its own thread.
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstring>
 #include <iostream>
+#include <thread>
 
 #include "hub_cli.hpp"
 #include "outpost/sync/hub.hpp"
+#include "outpost/web/dashboard.hpp"
 
 namespace outpost::hub_cli {
 
@@ -14,13 +17,19 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("serve", "Run the hub in the foreground until SIGINT or SIGTERM");
   cmd->footer(
       "Listens on four consecutive ports (sync, enroll, notices, publish). Admin commands work while\n"
-      "it runs. Example: outpost-hub --home /srv/outpost-hub serve --bind 0.0.0.0");
+      "it runs. Example: outpost-hub --home /srv/outpost-hub serve --bind 0.0.0.0\n"
+      "--http 127.0.0.1:PORT also serves the marketing dashboard (charts of the reports) on that port,\n"
+      "on 127.0.0.1 only (reach it from elsewhere through an SSH tunnel); PORT 0 picks a free one. It asks\n"
+      "for the admin token in HOME/dashboard-token: 'outpost-hub dashboard-token' prints it.\n"
+      "Example: outpost-hub --home /srv/outpost-hub serve --http 127.0.0.1:8470");
   auto bind = std::make_shared<BindOptions>();
   auto workers = std::make_shared<std::size_t>(2);
+  auto http = std::make_shared<std::string>();
   bind->add_to(*cmd, "default: the address saved by init");
   cmd->add_option("--workers", *workers, "Threads answering catalog and chunk reads (default 2)")
       ->check(CLI::Range(1, 64));
-  cmd->callback([&ctx, bind, workers] {
+  cmd->add_option("--http", *http, "Also serve the dashboard on 127.0.0.1:PORT (loopback only; admin token required)");
+  cmd->callback([&ctx, bind, workers, http] {
     sync::HubOptions options;
     std::string hub_address;
     {
@@ -31,6 +40,17 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     }
     options.workers = *workers;
 
+    // The dashboard binds first: a port in use fails before the hub starts.
+    SystemRandom dashboard_random;
+    std::unique_ptr<web::Dashboard> dashboard;
+    if (!http->empty()) {
+      web::DashboardOptions d;
+      d.hub_home = ctx.home;
+      d.port = dashboard_port(ctx, *http);
+      d.admin_token = ctx.take(web::dashboard_token(ctx.home, dashboard_random));
+      dashboard = ctx.take(web::Dashboard::create(std::move(d), ctx.clock, dashboard_random));
+    }
+
     // Blocked before the hub starts its threads (they inherit the mask), so
     // the signals wait for sigwait() below instead of killing the process.
     sigset_t stop_signals;
@@ -40,14 +60,29 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
     auto hub = ctx.take(sync::Hub::start(ctx.home, ctx.clock, ctx.random, options));
-    ctx.print({{"serving", endpoint_range(hub->address())}, {"address", hub_address}},
-              "hub serving on " + endpoint_range(hub->address()) + "\nhub address: " + hub_address);
+    std::thread dashboard_thread;
+    nlohmann::json doc = {{"serving", endpoint_range(hub->address())}, {"address", hub_address}};
+    std::string text = "hub serving on " + endpoint_range(hub->address()) + "\nhub address: " + hub_address;
+    if (dashboard) {
+      const std::string url = "http://127.0.0.1:" + std::to_string(dashboard->port()) + "/";
+      const std::string token_file = web::dashboard_token_path(ctx.home).string();
+      doc["dashboard"] = url;
+      doc["dashboard_token_file"] = token_file;
+      text.append("\ndashboard serving on ").append(url);
+      text.append("\ndashboard admin token: in ").append(token_file).append(" (outpost-hub dashboard-token prints it)");
+      dashboard_thread = std::thread([&dashboard] { dashboard->run(); });
+    }
+    ctx.print(doc, text);
     std::cout.flush();
 
     int received = 0;
     while (sigwait(&stop_signals, &received) != 0) {
     }
     std::cerr << "outpost-hub: " << strsignal(received) << ", stopping\n";
+    if (dashboard) {
+      dashboard->stop();
+      dashboard_thread.join();
+    }
     hub->stop();
     const sync::HubCounters& c = hub->counters();
     std::cerr << "outpost-hub: stopped after " << c.requests.load() << " request(s) (" << c.refused.load()

@@ -64,6 +64,21 @@ struct UsageReport {
   Skipped skipped;
 };
 
+// ---- usage by day: opens and presentations per UTC day of the devices'
+// event times, for a chart over time
+struct DayUsage {
+  TimePoint day;  // 00:00 UTC
+  std::uint64_t opens = 0;
+  std::uint64_t presentations = 0;
+};
+struct DailyUsageReport {
+  // Every day from the window's first (since, or the first event's day) to
+  // its last (the day before until, or the last event's day), quiet days
+  // included with zeros; empty when the window is open and holds no event.
+  std::vector<DayUsage> days;
+  Skipped skipped;
+};
+
 // ---- unused: live assets nobody opened (a lead form is used by capturing
 // leads with it: lead.captured / lead.repeat_visit count as opens of it)
 struct UnusedRow {
@@ -211,6 +226,7 @@ class HubReports {
   HubReports& operator=(const HubReports&) = delete;
 
   Result<UsageReport> usage(const Window& window);
+  Result<DailyUsageReport> usage_by_day(const Window& window);
   // days: how old a current version must be to be judged; now: the time
   // ages and expiry are judged at.
   Result<UnusedReport> unused(const Window& window, std::uint64_t days, TimePoint now);

@@ -1,7 +1,8 @@
-// A report's table in the three forms `outpost-hub report` prints: JSON
-// objects with typed values, a text table, and CSV (RFC 4180: a field with a
-// comma, quote or line break is quoted and its quotes doubled; records end
-// in CRLF). Each row is given once. Used from the main thread only.
+// A report's table in the three forms `outpost-hub report` prints (and the
+// hub dashboard serves): JSON objects with typed values, a text table, and
+// CSV (RFC 4180: a field with a comma, quote or line break is quoted and its
+// quotes doubled; records end in CRLF). Each row is given once. A table is
+// used by one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 
 #include "outpost/core/clock.hpp"
 
-namespace outpost::hub_cli {
+namespace outpost::report_tables {
 
 // One value: typed for JSON; shown in a text table (on one line) and
 // written to CSV as its value reads, unless told otherwise. Cheap to make:
@@ -63,6 +64,9 @@ class ReportTable {
   std::string csv() const;         // header record, then the rows
   std::string csv_header() const;  // "asset,version,..." (for --help)
 
+  const std::vector<Column>& columns() const { return columns_; }
+  const std::vector<std::vector<Cell>>& rows() const { return rows_; }
+
  private:
   std::vector<Column> columns_;
   std::vector<std::vector<Cell>> rows_;
@@ -71,4 +75,4 @@ class ReportTable {
 // A free text on one line of a table.
 std::string one_line(std::string text);
 
-}  // namespace outpost::hub_cli
+}  // namespace outpost::report_tables

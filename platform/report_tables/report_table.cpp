@@ -1,11 +1,11 @@
-#include "report_table.hpp"
+#include "outpost/report_tables/report_table.hpp"
 
 #include <cstdio>
 #include <stdexcept>
 
 #include "outpost/cli/text.hpp"
 
-namespace outpost::hub_cli {
+namespace outpost::report_tables {
 
 namespace {
 
@@ -108,4 +108,4 @@ std::string ReportTable::csv() const {
   return out;
 }
 
-}  // namespace outpost::hub_cli
+}  // namespace outpost::report_tables

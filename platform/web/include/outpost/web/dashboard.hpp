@@ -1,0 +1,60 @@
+// The hub's marketing dashboard: the hub reports (sync/hub_reports.hpp) as
+// one page of server-drawn SVG charts, each with its table and a CSV
+// download, served on 127.0.0.1 by the shared HttpServer (http.hpp). Every
+// route but the login page and the static files needs a session, opened by
+// POSTing the admin token (see platform/web/README.md and docs/security.md).
+//
+// Threading: run() serves on the calling thread, which alone opens report
+// connections and keeps the sessions; stop() from any thread. The dashboard
+// borrows clock and random (used on the run() thread), which must outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "outpost/core/clock.hpp"
+#include "outpost/core/random.hpp"
+#include "outpost/core/status.hpp"
+
+namespace outpost::web {
+
+struct DashboardOptions {
+  std::filesystem::path hub_home;
+  std::uint16_t port = 0;    // 0: a free port the system picks (see Dashboard::port())
+  std::string admin_token;   // what the login form must be given (dashboard_token())
+  std::chrono::minutes session_lifetime{8 * 60};
+  std::chrono::milliseconds idle_timeout{30'000};
+};
+
+class Dashboard {
+ public:
+  // Binds 127.0.0.1:port (io when taken; invalid_argument without a token).
+  static Result<std::unique_ptr<Dashboard>> create(DashboardOptions options, const Clock& clock, Random& random);
+  ~Dashboard();
+  Dashboard(const Dashboard&) = delete;
+  Dashboard& operator=(const Dashboard&) = delete;
+
+  std::uint16_t port() const noexcept;
+  void run();
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit Dashboard(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The admin token lives in HOME/dashboard-token (64 hex digits, mode 0600),
+// made on first use and kept across restarts until rotated. io when the
+// file cannot be written, or is readable by group or others (permission).
+std::filesystem::path dashboard_token_path(const std::filesystem::path& hub_home);
+Result<std::string> dashboard_token(const std::filesystem::path& hub_home, Random& random);
+// A new token replaces the old one (sessions opened with it last until the
+// server restarts or they expire).
+Result<std::string> rotate_dashboard_token(const std::filesystem::path& hub_home, Random& random);
+
+}  // namespace outpost::web
