@@ -45,15 +45,22 @@ hub() { "$OUTPOST_HUB_BIN" --home "$out/hub" "$@"; }
 device() { "$OUTPOST_BIN" --quiet --home "$out/device" "$@"; }
 seed() { "$OUTPOST_BIN" --quiet --home "$out/seed-tablet" "$@"; }
 publish() { run "$OUTPOST_PUBLISH_BIN" --quiet --key "$out/marketing.key" --hub "$address" publish "$@"; }
-# Sanitizer builds start slowly: a generous bound, still finite.
-serve_hub() { start_hub "$OUTPOST_HUB_BIN" "$out/hub" "$out/hub.log" 60 || fail "the hub did not start"; }
 
-port="$(pick_hub_port)" || fail "no free ports on 127.0.0.1"
-hub --json init --bind 127.0.0.1 --port "$port" >"$out/hub-init.json" 2>>"$log" || fail "hub init"
+# A port found free can be taken before the hub binds it (other tests run
+# at the same time): a fresh hub home on other ports, at most 3 times.
+# Sanitizer builds start slowly: a generous bound, still finite.
+for attempt in 1 2 3; do
+  port="$(pick_hub_port)" || fail "no free ports on 127.0.0.1"
+  rm -rf "$out/hub"
+  hub --json init --bind 127.0.0.1 --port "$port" >"$out/hub-init.json" 2>>"$log" || fail "hub init"
+  if start_hub "$OUTPOST_HUB_BIN" "$out/hub" "$out/hub.log" 60 2>>"$log"; then break; fi
+  [[ -z "$hub_pid" ]] || fail "the hub did not start within 60 s"  # only a hub that exited is retried
+  [[ $attempt -lt 3 ]] || fail "the hub did not start (3 attempts)"
+  echo "make_fixture: the hub did not start on ports $port-$((port + 3)); trying others" >>"$log"
+done
 root_key="$(sed -n 's/.*"root_key": *"\([0-9a-f]\{64\}\)".*/\1/p' "$out/hub-init.json")"
 [[ -n "$root_key" ]] || fail "hub init printed no root key"
 address="$(hub address)"
-serve_hub
 pubkey="$("$OUTPOST_PUBLISH_BIN" keygen --out "$out/marketing.key" 2>>"$log")" || fail "keygen"
 run hub publishers add marketing "$pubkey"
 

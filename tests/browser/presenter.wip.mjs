@@ -69,7 +69,8 @@ test('presenter', async (t) => {
 
   await t.step('search as you type finds the price sheet', async () => {
     const r = await page.goto(`${url}/`);
-    assertEqual(r.status(), 200, `GET / (${page.url()})`);
+    assertEqual(r.status(), 200, 'GET /');
+    assertEqual(new URL(page.url()).pathname, '/', 'the presenter page\'s path (not a redirect)');
     assert(await page.locator('#viewer').isHidden(), 'the viewer is hidden before anything is opened');
     await page.locator('#search').pressSequentially('EMEA pri', { delay: 40 });
     const card = page.locator(`#results .card[data-asset="${prices.id}"]`);
@@ -99,6 +100,15 @@ test('presenter', async (t) => {
     const frame = await (await iframe.elementHandle()).contentFrame();
     await waitFor(() => frame.url().includes('/content/'), `the iframe showing ${content} (it is at ${frame.url()})`);
     await t.screenshot(page, 'pdf-open');
+  });
+
+  await t.step('the viewer\'s older version: its banner says it was replaced', async () => {
+    await page.locator(`#versions button.version[data-version="${prices.old_version}"]`).click();
+    const banner = page.locator('#banner');
+    await banner.waitFor({ state: 'visible' });
+    const text = (await banner.textContent()).trim();
+    assert(text.includes(`version ${prices.version}`), `the banner mentions version ${prices.version}: "${text}"`);
+    assert(!(await page.locator('iframe#pdf').count()), 'a blocked version is not shown');
   });
 
   await t.step('a deep link to the superseded version: the banner names the newer one, its content is refused', async () => {

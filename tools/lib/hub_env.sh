@@ -2,6 +2,7 @@
 # the C API tests). Source it; each function fails with a message on stderr.
 #
 #   pick_hub_port              prints the first of 4 consecutive free ports on 127.0.0.1
+#                              (below the ephemeral port range when it can)
 #   start_hub BIN HOME LOG [S] starts `BIN --home HOME serve` in the background, waits up to
 #                              S seconds (default 10) for it to serve; sets hub_pid
 #   stop_hub                   stops the hub started by start_hub (if any)
@@ -9,10 +10,15 @@
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Ports are drawn below the kernel's ephemeral range when it leaves room (the
+# outgoing connections of browsers and other tests take ports from that range,
+# and a port taken that way after the check would make the hub's bind fail).
 pick_hub_port() {
-  local p
+  local p lo=20000 hi=50000 eph
+  eph="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true)"
+  if [[ "$eph" =~ ^[0-9]+$ ]] && ((eph - 4 > lo + 1000 && eph - 4 < hi)); then hi=$((eph - 4)); fi
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((lo + RANDOM % (hi - lo)))
     if port_free "$p" && port_free $((p + 1)) && port_free $((p + 2)) && port_free $((p + 3)); then
       echo "$p"
       return 0

@@ -296,7 +296,10 @@ export async function test(name, body) {
     try {
       await fn();
     } catch (e) {
-      e.message = `[${stepName}] ${e.message}`;
+      if (e instanceof Error) {
+        e.message = `[${stepName}] ${e.message}`;
+        if (typeof e.stack === 'string') e.stack = `[${stepName}] ${e.stack}`;
+      }
       throw e;
     }
     console.log(`  ok (${Date.now() - s} ms)`);
@@ -305,6 +308,14 @@ export async function test(name, body) {
   const onSignal = (sig) => { failed = failed || new Error(`killed by ${sig}`); t.cleanup().finally(() => process.exit(1)); };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  // An error outside the awaited chain (an event handler's) must not skip
+  // the clean-up and leave a server running.
+  const onStray = (e) => {
+    console.error(`FAILED: uncaught ${e?.stack || e}`);
+    withTimeout(t.cleanup(), 30_000, 'cleanup').catch(() => {}).finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onStray);
+  process.on('unhandledRejection', onStray);
   try {
     await withTimeout(body(t), TEST_TIMEOUT_MS, `test ${name} finishing`);
   } catch (e) {
