@@ -157,7 +157,7 @@ export class Child {
     this.proc.kill('SIGTERM');
     let timer;
     const killed = new Promise((resolve) => {
-      timer = setTimeout(() => { this.proc.kill('SIGKILL'); resolve(); }, this.killMs);
+      timer = setTimeout(() => { this.killedHard = true; this.proc.kill('SIGKILL'); resolve(); }, this.killMs);
     });
     await Promise.race([this.exitPromise, killed]);
     clearTimeout(timer);
@@ -172,6 +172,7 @@ export class TestContext {
     this.name = name;
     this.out = outputDir(name);
     this.cleanups = [];
+    this.problems = [];  // found during the clean-up: fail the test
     this.pages = [];
     this.shots = 0;
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `outpost-browser-${name}-`));
@@ -201,12 +202,22 @@ export class TestContext {
       ready: /serving (http:\/\/127\.0\.0\.1:\d+)\/kiosk/,
     });
     this.defer(async () => {
-      const e = await child.stop();
+      await child.stop();
       fs.writeFileSync(path.join(this.out, `serve-${path.basename(home)}.log`), child.output);
-      if (e && e.signal === 'SIGKILL') console.error('outpost serve did not stop on SIGTERM; killed');
+      this.checkExit(child);
     });
     const m = await child.start();
     return { url: m[1], child };
+  }
+
+  // A child must end with status 0 when stopped (SIGTERM): a crash, a
+  // sanitizer report or a hang (killed) fails the test, with its output.
+  checkExit(child) {
+    const e = child.exited;
+    if (!e || e.code === 0) return;
+    const how = child.killedHard ? 'did not stop within its bound after SIGTERM and was killed'
+                                 : `exited with ${e.code ?? e.signal}`;
+    this.problems.push(`${child.name} ${how}; its output ends:\n${child.output.slice(-4000)}`);
   }
 
   // Any other long-running program (e.g. outpost-hub serve); see Child.
@@ -215,6 +226,7 @@ export class TestContext {
     this.defer(async () => {
       await child.stop();
       fs.writeFileSync(path.join(this.out, `${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.log`), child.output);
+      if (options?.checkExit !== false) this.checkExit(child);
     });
     const match = await child.start();
     return { child, match };
@@ -333,7 +345,9 @@ export async function test(name, body) {
       } catch { /* the page may be gone */ }
     }
   }
-  await withTimeout(t.cleanup(), 30_000, 'cleanup').catch((e) => console.error(e.message));
+  await withTimeout(t.cleanup(), 30_000, 'cleanup').catch((e) => t.problems.push(e.message));
+  for (const p of t.problems) console.error(`FAILED at clean-up: ${p}`);
+  if (t.problems.length && !failed) failed = new Error(t.problems[0]);
   console.log(`${failed ? 'FAIL' : 'PASS'} ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s; output in ${t.out}`);
   // Exit now: a handle left open by a failed step must not hold the test
   // until CTest's timeout (stdout/stderr are synchronous on pipes and files).
