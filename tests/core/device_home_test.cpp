@@ -46,6 +46,11 @@ TEST_CASE("DeviceHome: every open decision and every search reaches its sink", "
   CHECK(decisions.size() == 2);  // showing a result's badge is not an open
   auto none = h.home->search({"nothing", {}, 20});
   REQUIRE(none.is_ok());
+  const std::uint64_t head = h.home->journal().stats().head_seq;
+  auto typing = h.home->search({"ti", {}, 20}, device::DeviceHome::SearchRecord::typing);
+  REQUIRE(typing.is_ok());
+  CHECK(typing->found.size() == 1);                     // the same answer...
+  CHECK(h.home->journal().stats().head_seq == head);  // ...but a keystroke is not journaled
   h.home->record_search_choice({"titl", {}, 20}, 1, "deck");
   REQUIRE(searches.size() == 3);
   CHECK(searches[0].result_count == 1);

@@ -475,3 +475,62 @@ TEST_CASE("Web server: idle connections are closed and keep-alive serves several
   CHECK(answers == 2);
   CHECK_THAT(data, Contains("IDLE_MS"));
 }
+
+TEST_CASE("Web presenter: the page, its script, and search as you type journals only the settled query", "[web][presenter]") {
+  WebHome w;
+  const Reply page = w.get("/");
+  REQUIRE(page.status == 200);
+  CHECK_THAT(page.body, Contains("name=\"csrf-token\" content=\"" + w.csrf + "\""));
+  CHECK_THAT(page.body, Contains("<script src=\"/static/presenter.js\" defer></script>"));
+  CHECK_THAT(page.body, Contains("id=\"search\"") && Contains("id=\"results\"") && Contains("id=\"banner\""));
+  CHECK(page.body.find("<script>") == std::string::npos);  // the CSP forbids inline script
+  const Reply script = w.get("/static/presenter.js");
+  CHECK(script.status == 200);
+  CHECK_THAT(script.header("content-type"), Contains("javascript"));
+  CHECK_THAT(script.body, Contains("X-CSRF-Token"));
+
+  const std::size_t before = w.count("search.performed");
+  for (const char* prefix : {"T", "Ti", "Tit", "Titl"}) {
+    const Reply typing = w.get(std::string("/api/search?typing=1&q=") + prefix);
+    REQUIRE(typing.status == 200);
+    CHECK_FALSE(json::parse(typing.body)["hits"].empty());
+  }
+  CHECK(w.count("search.performed") == before);  // keystrokes are not searches
+  CHECK(w.get("/api/search?q=Title").status == 200);
+  CHECK(w.count("search.performed") == before + 1);
+  const Reply chosen =
+      w.post_json("/api/search/choice", {{"q", "Title"}, {"facets", json::object()}, {"result_count", 3}, {"asset", "deck"}});
+  CHECK(chosen.status == 200);
+  CHECK(w.count("search.performed") == before + 2);
+  CHECK(w.post_json("/api/search/choice", {{"q", "Title"}, {"asset", "deck"}}).status == 400);
+  CHECK(w.post_json("/api/search/choice", {{"q", "x"}, {"result_count", 1}, {"asset", "../etc"}}).status == 400);
+  CHECK(w.get("/api/search/choice").status == 405);
+  CHECK(w.count("search.performed") == before + 2);
+
+  // The viewer frames PDFs: content may be framed by this origin only,
+  // pages by nobody.
+  const Reply pdf = w.get("/content/deck", "Range: bytes=0-9\r\n");
+  CHECK(pdf.status == 206);
+  CHECK(pdf.header("content-type") == "application/pdf");
+  CHECK(pdf.header("x-frame-options") == "SAMEORIGIN");
+  CHECK_THAT(pdf.header("content-security-policy"), Contains("frame-ancestors 'self'"));
+  CHECK(page.header("x-frame-options") == "DENY");
+  CHECK_THAT(page.header("content-security-policy"), Contains("frame-ancestors 'none'"));
+  CHECK(w.get("/favicon.ico").status == 204);
+}
+
+TEST_CASE("Web content: a viewer's second fetch of what was just opened is not a second open", "[web][content]") {
+  WebHome w;
+  CHECK(w.get("/content/deck@1").status == 200);
+  CHECK(w.get("/content/deck@1").status == 200);  // Chromium's PDF viewer fetches again
+  CHECK(w.count("asset.opened") == 1);
+  CHECK(w.get("/content/deck").status == 200);  // another selector: another open
+  CHECK(w.count("asset.opened") == 2);
+  w.clock.advance(std::chrono::seconds(11));
+  CHECK(w.get("/content/deck@1").status == 200);  // later: the rep opened it again
+  CHECK(w.count("asset.opened") == 3);
+  // A refetch is still judged: a blocked version stays blocked, and is journaled each time.
+  CHECK(w.get("/content/old-deck@1").status == 403);
+  CHECK(w.get("/content/old-deck@1").status == 403);
+  CHECK(w.count("asset.blocked") == 2);
+}

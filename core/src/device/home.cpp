@@ -122,13 +122,14 @@ Status DeviceHome::catch_up_index() {
   return index_->index(catalog_->latest_releases(), seq);
 }
 
-Result<DeviceHome::SearchOutcome> DeviceHome::search(const search::Query& query) {
+Result<DeviceHome::SearchOutcome> DeviceHome::search(const search::Query& query, SearchRecord how) {
   Result<search::Results> results = index_->search(query);
   if (!results) return results.status();
   SearchOutcome outcome;
   gate::Gate gate(*catalog_, *cache_);
   for (const search::Hit& hit : results->hits) outcome.found.push_back({hit, gate.peek(hit.asset)});
   outcome.results = std::move(results).value();
+  if (how == SearchRecord::typing) return outcome;
   (void)record(journal::search_performed(loggable_query(query.text), outcome.results.total));
   if (search_sink_) search_sink_({query, outcome.results.total, std::nullopt});
   return outcome;

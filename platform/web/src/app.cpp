@@ -187,11 +187,8 @@ Response App::route(const Request& request, const std::string& path, const Pairs
   if (!decoded) return error(path, 400, "malformed escape in the path");
   const std::vector<std::string>& parts = *decoded;
   auto wrong_method = [&] { return error(path, 405, "method not allowed"); };
-  if (path == "/") {
-    Response r = html_response(303, "");
-    r.headers.emplace_back("Location", "/kiosk");
-    return r;
-  }
+  if (path == "/") return get ? html_response(200, presenter_html(csrf_)) : wrong_method();
+  if (path == "/favicon.ico") return html_response(204, "");  // none: say so without an error
   if (path == "/kiosk") return get ? kiosk_page() : wrong_method();
   if (path == "/kiosk/thanks") return get ? html_response(200, thanks_html()) : wrong_method();
   if (path == "/kiosk/staff") return get ? staff(nullptr) : wrong_method();
@@ -208,6 +205,9 @@ Response App::route(const Request& request, const std::string& path, const Pairs
   if (parts.size() >= 2 && parts[0] == "api") {
     const std::string& what = parts[1];
     if (what == "search" && parts.size() == 2) return get ? search(params) : wrong_method();
+    if (what == "search" && parts.size() == 3 && parts[2] == "choice") {
+      return get ? wrong_method() : search_choice(request.body);
+    }
     if (what == "assets" && parts.size() == 3) return get ? asset(parts[2]) : wrong_method();
     if (get && (what == "feedback" || what == "request" || what == "presentations" || what == "pin")) {
       return wrong_method();
@@ -299,7 +299,9 @@ Response App::staff(const Pairs* form) {
 
 Response App::search(const Pairs& params) {
   search::Query query;
+  auto how = device::DeviceHome::SearchRecord::journal;
   for (const auto& [name, value] : params) {
+    if (name == "typing" && value == "1") how = device::DeviceHome::SearchRecord::typing;
     if (name == "q") query.text = value;
     if (name == "facet") {
       const std::size_t colon = value.find(':');
@@ -315,9 +317,30 @@ Response App::search(const Pairs& params) {
       query.limit = limit;
     }
   }
-  auto outcome = home_.search(query);
+  auto outcome = home_.search(query, how);
   if (!outcome) return failure(outcome.status());
   return json_response(200, shell::search_json(*outcome));
+}
+
+// The user opened a result: {q, facets: {name: value}, result_count, asset}.
+Response App::search_choice(const std::string& body) {
+  const auto doc = parse_json(body);
+  if (!doc) return json_response(400, {{"error", "expected a JSON object"}});
+  search::Query query;
+  query.text = text_member(*doc, "q");
+  if (const auto f = doc->find("facets"); f != doc->end() && f->is_object()) {
+    for (const auto& [name, value] : f->items()) {
+      if (value.is_string()) query.facets[name] = value.get<std::string>();
+    }
+  }
+  const auto count = doc->find("result_count");
+  const std::string asset = text_member(*doc, "asset");
+  if (count == doc->end() || !count->is_number_unsigned()) {
+    return json_response(400, {{"error", "result_count must be a number"}});
+  }
+  if (auto valid = cache::validate_asset_id(asset); !valid) return failure(valid);
+  home_.record_search_choice(query, count->get<std::size_t>(), asset);
+  return json_response(200, {{"asset", asset}});
 }
 
 Response App::asset(const std::string& id) {
@@ -341,13 +364,19 @@ Response App::content(const std::string& id, const std::string& range_header) {
   // (asset.opened / asset.blocked); a later range is judged by the same
   // gate without being recorded, so a video seek does not count as views.
   const bool from_start = range_header.empty() || range_header.starts_with("bytes=0-");
+  // A browser's viewer fetches the same document again right after the
+  // page did (Chromium's PDF viewer does): one open, not two.
+  const TimePoint now = clock_.now();
+  std::erase_if(recent_opens_, [&](const auto& entry) { return now - entry.second >= reopen_window; });
+  const bool refetch = recent_opens_.contains(id);
   std::optional<cache::AssetReader> reader;
   gate::Decision decision;
-  if (from_start) {
+  if (from_start && !refetch) {
     auto opened = home_.open_asset(selector->asset, selector->version);
     if (!opened) return failure(opened.status());
     decision = opened->decision;
     reader = std::move(opened->reader);
+    if (decision.allowed) recent_opens_[id] = now;
   } else {
     decision = home_.peek(selector->asset, selector->version);
     if (decision.allowed) {
@@ -361,7 +390,14 @@ Response App::content(const std::string& id, const std::string& range_header) {
   const std::uint64_t size = reader->size();
   const auto release = home_.catalog().release(reader->version());
   r.content_type = "application/octet-stream";
-  if (release && release->kind == "pdf") r.content_type = "application/pdf";
+  if (release && release->kind == "pdf") {
+    r.content_type = "application/pdf";
+    // The presenter shows PDFs in a frame of its own page: framing by this
+    // origin only (the browser's PDF viewer runs as a plugin in the frame).
+    r.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; object-src 'self'; frame-ancestors 'self'");
+  }
   if (release && release->kind == "video") r.content_type = "video/mp4";
   r.headers.emplace_back("Accept-Ranges", "bytes");
   r.headers.emplace_back("X-Outpost-Version", std::to_string(reader->version().version));

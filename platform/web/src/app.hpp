@@ -39,6 +39,10 @@ class App {
   std::uint16_t port_ = 0;
   std::string csrf_;  // per server run
   std::map<std::string, device::Presentation> presentations_;
+  // Content opened from the start in the last reopen_window, by the id as
+  // requested ("deck", "deck@2"): a fetch of it again is not a new open.
+  static constexpr std::chrono::seconds reopen_window{10};
+  std::map<std::string, TimePoint> recent_opens_;
   std::string last_sync_;  // one line for people; empty: none this run
 
   Response route(const Request& request, const std::string& path,
@@ -51,6 +55,7 @@ class App {
   Response kiosk_submit(const std::vector<std::pair<std::string, std::string>>& form);
   Response staff(const std::vector<std::pair<std::string, std::string>>* form);
   Response search(const std::vector<std::pair<std::string, std::string>>& params);
+  Response search_choice(const std::string& body);
   Response asset(const std::string& id);
   Response content(const std::string& id, const std::string& range);
   Response feedback(const std::string& body);

@@ -12,7 +12,8 @@ namespace {
 
 // The CSRF token rides in a meta tag, where kiosk.js and the presenter's
 // scripts read it for the X-CSRF-Token header.
-std::string head(const std::string& title, const std::string& csrf, bool refresh_to_kiosk = false) {
+std::string head(const std::string& title, const std::string& csrf, bool refresh_to_kiosk = false,
+                 std::string_view script = "/static/kiosk.js") {
   std::string out = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
   if (!csrf.empty()) {
@@ -24,7 +25,9 @@ std::string head(const std::string& title, const std::string& csrf, bool refresh
   out += "<title>";
   out += html_escape(title);
   out += "</title><link rel=\"stylesheet\" href=\"/static/outpost.css\">";
-  out += "<script src=\"/static/kiosk.js\" defer></script></head><body><main>";
+  out += "<script src=\"";
+  out += script;
+  out += "\" defer></script></head><body><main>";
   return out;
 }
 
@@ -207,6 +210,51 @@ std::string error_html(unsigned status, const std::string& message) {
   out += "</h1><p class=\"error\">";
   out += html_escape(message);
   out += "</p><p><a href=\"/kiosk\">Back</a></p>";
+  out += tail;
+  return out;
+}
+
+// The presenter's frame: every list and viewer in it is filled by
+// presenter.js from the JSON API, with textContent (never markup).
+std::string presenter_html(const std::string& csrf) {
+  std::string out = head("Outpost library", csrf, false, "/static/presenter.js");
+  out += R"HTML(<div class="presenter">
+<section id="library" aria-label="Library">
+<h1>Library</h1>
+<input id="search" type="search" placeholder="Search titles, tags and text" autocomplete="off" aria-label="Search the library">
+<div id="facets" aria-label="Filters"></div>
+<p id="summary" aria-live="polite"></p>
+<ul id="results"></ul>
+</section>
+<section id="viewer" hidden aria-label="Viewer">
+<div class="viewer-head"><button type="button" id="close">&larr; Library</button><h2 id="viewer-title"></h2>
+<button type="button" id="pin" aria-pressed="false">Keep offline</button></div>
+<div id="banner" class="banner" role="status" hidden></div>
+<div id="stage"></div>
+<div id="present-bar">
+<button type="button" id="present">Present</button>
+<button type="button" id="page-prev" disabled aria-label="Previous page">&lsaquo;</button>
+<span id="page-number"></span>
+<button type="button" id="page-next" disabled aria-label="Next page">&rsaquo;</button>
+<button type="button" id="present-end" disabled>End</button>
+<span id="present-status" aria-live="polite"></span>
+</div>
+<h3>Versions</h3>
+<ul id="versions"></ul>
+<div class="widgets">
+<form id="feedback"><h3>Feedback</h3>
+<label for="rating">Rating</label><select id="rating" name="rating" required><option value="">Choose</option>
+<option value="5">5 - great</option><option value="4">4</option><option value="3">3</option><option value="2">2</option><option value="1">1 - poor</option></select>
+<label for="comment">Comment</label><textarea id="comment" name="comment" rows="3" maxlength="2000"></textarea>
+<label class="inline"><input type="checkbox" name="needs_update"> This document needs an update</label>
+<button type="submit">Send feedback</button><p id="feedback-status" aria-live="polite"></p></form>
+<form id="request"><h3>Ask marketing for content</h3>
+<label for="request-text">What do you need?</label><textarea id="request-text" name="text" rows="3" maxlength="2000" required></textarea>
+<button type="submit">Send request</button><p id="request-status" aria-live="polite"></p></form>
+</div>
+</section>
+</div>
+)HTML";
   out += tail;
   return out;
 }

@@ -31,5 +31,8 @@ struct StaffFigures {
 std::string staff_login_html(const std::string& csrf, bool wrong);
 std::string staff_html(const StaffFigures& figures);
 std::string error_html(unsigned status, const std::string& message);
+// The rep's presenter (/): search, cards, viewer, feedback and request
+// widgets; presenter.js drives it through the JSON API.
+std::string presenter_html(const std::string& csrf);
 
 }  // namespace outpost::web

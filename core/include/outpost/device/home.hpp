@@ -91,7 +91,11 @@ class DeviceHome {
     std::vector<Found> found;
     search::Results results;  // total, estimate flag, facet counts
   };
-  Result<SearchOutcome> search(const search::Query& query);
+  // Journals the search unless the shell says it is one keystroke of a
+  // query still being typed (SearchRecord::typing): search-as-you-type
+  // records only the query the user settles on, not every prefix of it.
+  enum class SearchRecord { journal, typing };
+  Result<SearchOutcome> search(const search::Query& query, SearchRecord how = SearchRecord::journal);
   gate::Decision decide(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
   // The same judgement, not journaled: for lists and badges, which are not opens.
   gate::Decision peek(const std::string& asset, std::optional<std::uint64_t> version = std::nullopt);
