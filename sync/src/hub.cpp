@@ -1,5 +1,6 @@
 #include "outpost/sync/hub.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <mutex>
 #include <shared_mutex>
@@ -10,6 +11,7 @@
 #include "outpost/catalog/catalog_authority.hpp"
 #include "outpost/catalog/records.hpp"
 #include "outpost/core/guard.hpp"
+#include "outpost/sync/lead_book.hpp"
 #include "outpost/sync/messages.hpp"
 
 namespace outpost::sync {
@@ -322,6 +324,9 @@ struct Hub::Impl {
   void writer(zmq::socket_t in, zmq::socket_t out, zmq::socket_t notices) {
     auto store = HubStore::open(home);
     if (!store) return;
+    // Leads are taken into the lead book right after their journal events
+    // commit (its own connection: never inside the batch's transaction).
+    auto lead_book = LeadBook::open(home, keys.lead, random);
     std::vector<Request> batch;
     serve_loop(in, [&](Request& first) {
       batch.clear();
@@ -343,6 +348,12 @@ struct Hub::Impl {
         send_frames(out, internal_reply(batch[i], std::move(reply)), zmq::send_flags::none);
       }
       if (committed && announce) send_frames(notices, msg::catalog_notice(*announce));
+      if (committed && lead_book && std::any_of(batch.begin(), batch.end(), [](const Request& r) {
+            return r.envelope.type == msg::JournalPush::type;
+          })) {
+        // A failure stays in the book's cursor: the next push or `outpost-hub leads` retries it.
+        (void)(*lead_book)->absorb(clock.now());
+      }
       if (!committed && announce) {
         // The statement was accepted in memory but not stored: start again from the store.
         std::unique_lock lock(catalog_mutex);

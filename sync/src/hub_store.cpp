@@ -109,6 +109,78 @@ CREATE TABLE holdings(
 ) WITHOUT ROWID;
 ALTER TABLE devices ADD COLUMN holdings_at INTEGER;
 )sql",
+    // The lead book (lead_book.hpp): personal data only inside the *box
+    // columns (XChaCha20-Poly1305 under a key derived from the lead key);
+    // person = keyed BLAKE2b of the normalised email. lead_box: the rep
+    // device's X25519 key its assignments are sealed to (NULL until told).
+    R"sql(
+ALTER TABLE devices ADD COLUMN lead_box BLOB;
+CREATE TABLE lead_deliveries(
+  device TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  kind TEXT NOT NULL,          -- assign | withdraw
+  sealed BLOB,                 -- assign: crypto_box_seal to devices.lead_box; withdraw: NULL
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(device, seq)
+) WITHOUT ROWID;
+CREATE TABLE lead_pending(
+  device TEXT NOT NULL,
+  lead TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(device, lead)
+) WITHOUT ROWID;
+CREATE TABLE leads(
+  id TEXT PRIMARY KEY,
+  person BLOB NOT NULL UNIQUE,
+  box BLOB NOT NULL,           -- fields, each with the time of its value
+  score INTEGER NOT NULL,
+  show TEXT NOT NULL,
+  first_captured_at INTEGER NOT NULL,
+  last_captured_at INTEGER NOT NULL,
+  team TEXT,
+  rep TEXT,
+  assigned_at INTEGER,
+  due_at INTEGER,
+  escalated_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX leads_by_rep ON leads(rep);
+CREATE TABLE lead_visits(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  show TEXT NOT NULL,
+  kiosk TEXT NOT NULL,
+  captured_at INTEGER NOT NULL,
+  score INTEGER NOT NULL,
+  box BLOB NOT NULL,           -- answers and consent
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_visits_by_lead ON lead_visits(lead);
+CREATE TABLE lead_withdrawals(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  person BLOB NOT NULL,
+  show TEXT NOT NULL,
+  withdrawn_at INTEGER NOT NULL,
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_withdrawals_by_person ON lead_withdrawals(person);
+CREATE TABLE lead_follow_ups(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  device TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  box BLOB NOT NULL,           -- the note
+  at INTEGER NOT NULL,
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_follow_ups_by_lead ON lead_follow_ups(lead);
+CREATE TABLE lead_tombstones(person BLOB PRIMARY KEY, erased_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE lead_round_robin(team TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE lead_cursors(journal_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 constexpr storage::Schema schema{"hub store", 0x4f504842 /* "OPHB" */, migrations};

@@ -50,6 +50,7 @@ void add_serve_command(CLI::App& app, Context& ctx);     // serve
 void add_fleet_commands(CLI::App& app, Context& ctx);    // devices, revoke-device, wipe-device, alerts
 void add_catalog_commands(CLI::App& app, Context& ctx);  // publishers, bundle
 void add_report_commands(CLI::App& app, Context& ctx);   // report usage, unused, adoption, ...
+void add_lead_commands(CLI::App& app, Context& ctx);     // leads route, assign, list, show, sla, export, erase
 void add_dashboard_commands(CLI::App& app, Context& ctx);  // dashboard-token
 
 // The port of --http 127.0.0.1:PORT; a usage error for any other host.

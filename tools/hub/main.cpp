@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   outpost::hub_cli::add_fleet_commands(app, ctx);
   outpost::hub_cli::add_catalog_commands(app, ctx);
   outpost::hub_cli::add_report_commands(app, ctx);
+  outpost::hub_cli::add_lead_commands(app, ctx);
   outpost::hub_cli::add_dashboard_commands(app, ctx);
 
   return outpost::cli::run_cli(app, argc, argv, ctx.program);
