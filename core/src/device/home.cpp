@@ -7,6 +7,7 @@
 
 #include "outpost/core/guard.hpp"
 #include "outpost/crypto/kdf.hpp"
+#include "outpost/leads/attendees.hpp"
 #include "outpost/storage/file_io.hpp"
 
 namespace outpost::device {
@@ -187,30 +188,60 @@ Result<DeviceHome::Opened> DeviceHome::open_asset(const std::string& asset, std:
   return opened;
 }
 
+Result<DeviceHome::SmallAsset> DeviceHome::read_small_asset(const std::string& asset, std::string_view kind,
+                                                            std::string_view what, std::uint64_t max) {
+  gate::Gate gate(*catalog_, *cache_);
+  const gate::Decision d = gate.peek(asset);
+  if (!d.allowed || !d.version) {
+    return Status(Errc::not_found, std::string(what) + " '" + asset + "' cannot be used: " + d.message);
+  }
+  const cache::VersionRef ref{asset, *d.version};
+  const std::optional<catalog::Release> release = catalog_->release(ref);
+  if (!release || release->kind != kind) {
+    return Status(Errc::invalid_argument, "asset '" + asset + "' is not a " + std::string(what) + " (its kind is '" +
+                                              (release ? release->kind : std::string("?")) + "')");
+  }
+  Result<cache::AssetReader> reader = cache_->open_reader(asset, *d.version);
+  if (!reader) return reader.status();
+  if (reader->size() > max) {
+    return Status(Errc::invalid_argument, std::string(what) + " '" + asset + "' is over " + std::to_string(max >> 20) + " MiB");
+  }
+  Bytes bytes(reader->size());
+  Result<std::size_t> n = reader->read_at(0, bytes);
+  if (!n) return n.status();
+  bytes.resize(*n);
+  return SmallAsset{ref, std::move(bytes)};
+}
+
 Result<DeviceHome::Form> DeviceHome::load_form(const std::string& asset) {
   return guarded([&]() -> Result<Form> {
-    gate::Gate gate(*catalog_, *cache_);
-    const gate::Decision d = gate.peek(asset);
-    if (!d.allowed || !d.version) {
-      return Status(Errc::not_found, "lead form '" + asset + "' cannot be used: " + d.message);
-    }
-    const cache::VersionRef ref{asset, *d.version};
-    const std::optional<catalog::Release> release = catalog_->release(ref);
-    if (!release || release->kind != "form") {
-      return Status(Errc::invalid_argument, "asset '" + asset + "' is not a lead form (its kind is '" +
-                                                (release ? release->kind : std::string("?")) + "')");
-    }
-    Result<cache::AssetReader> reader = cache_->open_reader(asset, *d.version);
-    if (!reader) return reader.status();
-    constexpr std::uint64_t max_form = 1 << 20;
-    if (reader->size() > max_form) return Status(Errc::invalid_argument, "lead form '" + asset + "' is over 1 MiB");
-    Bytes bytes(reader->size());
-    Result<std::size_t> n = reader->read_at(0, bytes);
-    if (!n) return n.status();
-    bytes.resize(*n);
-    Result<leads::LeadForm> form = leads::LeadForm::parse(bytes);
+    Result<SmallAsset> content = read_small_asset(asset, "form", "lead form", 1 << 20);
+    if (!content) return content.status();
+    Result<leads::LeadForm> form = leads::LeadForm::parse(content->bytes);
     if (!form) return form.status();
-    return Form{{asset, *d.version}, std::move(form).value()};
+    return Form{{asset, content->ref.version}, std::move(form).value()};
+  });
+}
+
+Result<std::optional<std::map<std::string, std::string>>> DeviceHome::resolve_badge(const std::string& show,
+                                                                                   const std::string& badge) {
+  using Fields = std::optional<std::map<std::string, std::string>>;
+  return guarded([&]() -> Result<Fields> {
+    // Every usable attendee list of the show, newest publication first.
+    std::vector<catalog::Release> lists;
+    for (catalog::Release& r : catalog_->latest_releases()) {
+      if (r.kind == "attendees") lists.push_back(std::move(r));
+    }
+    std::sort(lists.begin(), lists.end(), [](const auto& a, const auto& b) { return a.published_at > b.published_at; });
+    for (const catalog::Release& r : lists) {
+      Result<SmallAsset> content = read_small_asset(r.asset, "attendees", "attendee list", 256u << 20);
+      if (!content) continue;  // not downloaded, superseded, expired: not used
+      Result<leads::AttendeeList> list = leads::AttendeeList::parse(content->bytes);
+      if (!list || list->show() != show) continue;
+      auto found = list->find(badge);
+      if (!found || *found) return found;
+    }
+    return Fields();
   });
 }
 
@@ -228,7 +259,25 @@ Result<leads::Captured> DeviceHome::capture_lead(const std::string& form_asset, 
   if (!form) return form.status();
   Result<crypto::BoxPublicKey> hub = hub_lead_key();
   if (!hub) return hub.status();
-  return leads::capture(*journal_, form->form, form->ref, request, {lead_dedupe_key_, *hub}, catalog_->trusted_now());
+  if (request.badge.empty()) {
+    return leads::capture(*journal_, form->form, form->ref, request, {lead_dedupe_key_, *hub}, catalog_->trusted_now());
+  }
+  // A badge scan: the attendee list fills what the visitor did not type.
+  leads::CaptureRequest filled = request;
+  const std::string show = request.show.empty() ? form->form.show : request.show;
+  auto attendee = resolve_badge(show, request.badge);
+  if (!attendee) return attendee.status();
+  if (*attendee) {
+    for (const auto& f : form->form.fields) {
+      const auto known = (*attendee)->find(f.name);
+      auto& typed = filled.fields[f.name];
+      if (known != (*attendee)->end() && typed.empty()) typed = known->second;
+      if (typed.empty()) filled.fields.erase(f.name);
+    }
+  }
+  auto captured = leads::capture(*journal_, form->form, form->ref, filled, {lead_dedupe_key_, *hub}, catalog_->trusted_now());
+  for (auto& [name, value] : filled.fields) crypto::wipe(MutableByteView(reinterpret_cast<std::uint8_t*>(value.data()), value.size()));
+  return captured;
 }
 
 Result<journal::Appended> DeviceHome::withdraw_consent(const std::string& show, const std::string& email) {

@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "outpost/core/guard.hpp"
+#include "outpost/leads/attendees.hpp"
 
 namespace outpost::leads {
 
@@ -139,6 +140,8 @@ Bytes seal_json(const json& message, const crypto::BoxPublicKey& to) {
 Result<NormalisedLead> normalise(const LeadForm& form, const CaptureRequest& request, std::vector<FieldError>* errors) {
   std::vector<FieldError> problems;
   NormalisedLead lead;
+  lead.badge = normal_badge(request.badge);
+  if (has_control(lead.badge) || code_points(lead.badge) > 128) problems.push_back({"badge", "is not a badge code"});
   for (const auto& [name, raw] : request.fields) {
     if (std::none_of(form.fields.begin(), form.fields.end(), [&](const FormField& f) { return f.name == name; })) {
       problems.push_back({name, "is not a field of this form"});
@@ -148,7 +151,9 @@ Result<NormalisedLead> normalise(const LeadForm& form, const CaptureRequest& req
     const auto it = request.fields.find(f.name);
     const std::string raw = it == request.fields.end() ? std::string() : trim(it->second);
     if (raw.empty()) {
-      if (f.required) problems.push_back({f.name, "is required"});
+      // A badge not on the attendee list: the hub completes it from the badge.
+      if (f.required && !lead.badge.empty()) lead.incomplete = true;
+      if (f.required && lead.badge.empty()) problems.push_back({f.name, "is required"});
       continue;
     }
     auto checked = check_field(f, raw);
@@ -214,8 +219,11 @@ Result<Captured> capture(journal::Journal& journal, const LeadForm& form, const 
       return Status(Errc::invalid_argument, "lead not captured: consent is required (the visitor must accept the "
                                             "consent text, version " + form.consent_version + ")");
     }
-    const std::string& email = lead->fields.at(form.email_field().name);
-    const crypto::Digest key = dedupe_key(keys.dedupe, lead->show, email);
+    // Without an email (a badge the kiosk could not resolve) the same
+    // badge scanned twice is the repeat visit.
+    const auto email = lead->fields.find(form.email_field().name);
+    const crypto::Digest key = dedupe_key(keys.dedupe, lead->show,
+                                          email != lead->fields.end() ? email->second : "badge:" + lead->badge);
     const crypto::Digest consent_hash = crypto::blake2b(
         ByteView(reinterpret_cast<const std::uint8_t*>(form.consent_text.data()), form.consent_text.size()));
     Captured out;
@@ -223,7 +231,7 @@ Result<Captured> capture(journal::Journal& journal, const LeadForm& form, const 
     out.show = lead->show;
     Result<journal::Appended> appended = journal.append_once("lead:" + lead->show, key, [&](bool first) {
       out.repeat = !first;
-      const json sealed = {{"form", ref.asset},
+      json sealed = {{"form", ref.asset},
                            {"form_version", ref.version},
                            {"show", lead->show},
                            {"captured_at", to_unix_ms(now)},
@@ -235,6 +243,10 @@ Result<Captured> capture(journal::Journal& journal, const LeadForm& form, const 
                             {{"version", form.consent_version},
                              {"text_hash", consent_hash.hex()},
                              {"accepted_at", to_unix_ms(now)}}}};
+      if (!lead->badge.empty()) {
+        sealed["badge"] = lead->badge;
+        sealed["incomplete"] = lead->incomplete;
+      }
       journal::LeadRecord record{ref.asset,          ref.version, lead->show, key, lead->score,
                                  form.consent_version, seal_json(sealed, keys.hub_lead)};
       return first ? journal::lead_captured(record) : journal::lead_repeat_visit(record);

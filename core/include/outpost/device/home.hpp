@@ -116,8 +116,14 @@ class DeviceHome {
   // withdrawn form is never used): not_found / invalid_argument with the
   // reason otherwise.
   Result<Form> load_form(const std::string& asset);
-  // Validates, seals to the hub's lead key and journals durably.
+  // Validates, seals to the hub's lead key and journals durably. With a
+  // badge, the fields the request leaves empty come from the show's
+  // attendee list (resolve_badge); a badge on no list is captured as-is.
   Result<leads::Captured> capture_lead(const std::string& form_asset, const leads::CaptureRequest& request);
+  // The fields of a scanned badge from the newest usable attendee list
+  // (kind "attendees") of show; nullopt when no list names it.
+  Result<std::optional<std::map<std::string, std::string>>> resolve_badge(const std::string& show,
+                                                                          const std::string& badge);
   Result<journal::Appended> withdraw_consent(const std::string& show, const std::string& email);
 
   // A retiring device's undelivered journal, sealed to the hub (its lead key).
@@ -134,6 +140,16 @@ class DeviceHome {
   static bool wiped(const fs::path& root) { return fs::exists(root / "WIPED"); }
 
  private:
+  struct SmallAsset {
+    cache::VersionRef ref;
+    Bytes bytes;
+  };
+  // The content of the version of asset the gate allows now (peek: reading
+  // a form or a list to use it is not an open), of kind, at most max bytes;
+  // what names it in errors ("lead form").
+  Result<SmallAsset> read_small_asset(const std::string& asset, std::string_view kind, std::string_view what,
+                                      std::uint64_t max);
+
   DeviceHome(fs::path root, std::unique_ptr<cache::AssetCache> cache, std::unique_ptr<catalog::DeviceCatalog> catalog,
              std::unique_ptr<search::SearchIndex> index, std::unique_ptr<journal::Journal> journal,
              crypto::SecretKey lead_dedupe_key, crypto::SecretKey transport_secret)

@@ -7,7 +7,9 @@
 // The sealed lead (MessagePack map, opened only by the hub):
 //   form, form_version, show, captured_at (Unix ms), fields {name: value},
 //   answers {question: value}, score, repeat (bool),
-//   consent {version, text_hash (BLAKE2b-256 of the text shown), accepted_at}
+//   consent {version, text_hash (BLAKE2b-256 of the text shown), accepted_at},
+//   and for a badge scan: badge (the code), incomplete (required fields
+//   missing: the badge was not on the kiosk's attendee list)
 #pragma once
 
 #include <map>
@@ -28,6 +30,10 @@ struct CaptureRequest {
   std::map<std::string, std::string> answers;  // qualification question -> option value
   bool consent = false;                        // the visitor accepted the consent text shown
   std::string show;                            // overrides the form's show
+  // A scanned badge code. The shell fills fields from the event's attendee
+  // list first (attendees.hpp); a badge not on the list is captured as-is:
+  // required fields may then be missing, and the hub completes the lead.
+  std::string badge;
 };
 
 struct FieldError {
@@ -40,6 +46,8 @@ struct NormalisedLead {
   std::map<std::string, std::string> answers;
   std::uint64_t score = 0;
   std::string show;
+  std::string badge;        // normalised (attendees.hpp); empty without one
+  bool incomplete = false;  // a badge capture missing required fields
 };
 
 // Every problem with the request, or the normalised lead. Consent is not
