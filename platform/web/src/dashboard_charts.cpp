@@ -77,7 +77,10 @@ std::string bar_chart(const std::string& title, const std::vector<Bar>& bars, do
 }
 
 std::string stacked_chart(const std::string& title, const std::vector<StackedRow>& rows, double total) {
-  if (rows.empty()) return empty_chart();
+  const bool any = std::any_of(rows.begin(), rows.end(), [](const StackedRow& row) {
+    return std::any_of(row.parts.begin(), row.parts.end(), [](const Bar& p) { return p.value > 0; });
+  });
+  if (!any) return empty_chart();
   const double area = width - label_width - value_width;
   std::string out = svg_open(title, static_cast<double>(rows.size()) * row_height + 4);
   double y = 2;

@@ -21,7 +21,8 @@ struct Bar {
 std::string bar_chart(const std::string& title, const std::vector<Bar>& bars, double max = 0);
 
 // Horizontal stacked bars: one row per label, its parts side by side, the
-// row's full width = total (0: each row's own sum).
+// row's full width = total (0: each row's own sum). Nothing to chart when
+// every part is 0.
 struct StackedRow {
   std::string label;
   std::vector<Bar> parts;  // label of a part: the row's label

@@ -33,7 +33,8 @@ constexpr std::string_view tail = "</body></html>\n";
 // A report table as HTML: the columns the text table shows, as it shows them.
 std::string table_html(const rt::ReportTable& table, const std::string& css) {
   if (table.empty()) return "<p class=\"empty\">None.</p>";
-  std::string out = "<table class=\"";
+  // "table-NAME": the series names (dashboard.css) colour chart parts only.
+  std::string out = "<table class=\"table-";
   out.append(css).append("\"><thead><tr>");
   const auto& columns = table.columns();
   for (const rt::Column& c : columns) {
@@ -70,6 +71,12 @@ struct Section {
     out.append("<h3>").append(html_escape(caption)).append("</h3>").append(table_html(t, css));
     return *this;
   }
+  // A long table, folded until asked for.
+  Section& folded_table(const std::string& caption, const rt::ReportTable& t, const std::string& css) {
+    out.append("<details><summary>").append(html_escape(caption)).append("</summary>").append(table_html(t, css));
+    out.append("</details>");
+    return *this;
+  }
   // The CSV of `report` for the page's window (adoption: the state now).
   Section& csv(const std::string& report, const std::string& label = "Download CSV") {
     std::string href = "/reports/";
@@ -102,7 +109,7 @@ std::string usage_section(const DashboardView& v) {
       .para(num(opens) + " opens and " + num(presentations) + " presentations, by day of the devices' clocks")
       .raw(charts::legend({{"opens", "Opens"}, {"presentations", "Presentations"}}))
       .raw(charts::day_chart("Opens and presentations per day", days))
-      .table("Per day", daily, "daily")
+      .folded_table("Per day (" + num(days.size()) + " days)", daily, "daily")
       .csv("usage-by-day")
       .table("Per asset and version", rt::usage_tables(v.usage).rows, "usage")
       .csv("usage", "Download CSV (per asset and version)")
