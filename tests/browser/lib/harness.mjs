@@ -308,10 +308,7 @@ export async function test(name, body) {
     try {
       await fn();
     } catch (e) {
-      if (e instanceof Error) {
-        e.message = `[${stepName}] ${e.message}`;
-        if (typeof e.stack === 'string') e.stack = `[${stepName}] ${e.stack}`;
-      }
+      if (e instanceof Error) e.message = `[${stepName}] ${e.message}`;
       throw e;
     }
     console.log(`  ok (${Date.now() - s} ms)`);
@@ -334,7 +331,9 @@ export async function test(name, body) {
     failed = e;
   }
   if (failed) {
-    console.error(`FAILED: ${failed.stack || failed.message}`);
+    // The message (with its step), then where: the stack's frames.
+    const frames = String(failed.stack || '').split('\n').filter((l) => /^\s+at /.test(l));
+    console.error(`FAILED: ${failed.message}\n${frames.join('\n')}`);
     for (const [i, page] of t.pages.entries()) {
       try {
         if (page.isClosed()) continue;

@@ -2,7 +2,7 @@
 // the price sheet, opening it shows the PDF from /content; a deep link to the
 // superseded version shows the banner naming the newer version and its
 // content is refused; the video plays from the encrypted cache and a seek is
-// a Range request answered 206.
+// a Range request answered 206; feedback and a content request are journaled.
 import { test, assert, assertEqual, waitFor } from './lib/harness.mjs';
 
 // Responses of /content/... seen by a page: [{path, status, range, contentRange}].
@@ -45,7 +45,8 @@ function assertSeekRequest(after, what) {
 
 test('presenter', async (t) => {
   const fx = await t.fixture();
-  const { url } = await t.serve(fx.home);
+  const server = await t.serve(fx.home);
+  const { url } = server;
   const prices = fx.prices;
 
   await t.step('the content route: a video seek is a Range request answered 206', async () => {
@@ -74,12 +75,15 @@ test('presenter', async (t) => {
     assert(await page.locator('#viewer').isHidden(), 'the viewer is hidden before anything is opened');
     await page.locator('#search').pressSequentially('EMEA pri', { delay: 40 });
     const card = page.locator(`#results .card[data-asset="${prices.id}"]`);
-    await card.waitFor({ state: 'visible' });
-    assertEqual(await card.count(), 1, `cards of ${prices.id}`);
+    // Results of the shorter prefixes typed first come and go: wait for the
+    // list of the whole query (the price sheet, and not the video).
+    const others = page.locator(`#results .card:not([data-asset="${prices.id}"])`);
+    await waitFor(async () => (await card.count()) === 1 && (await others.count()) === 0,
+                  `the results of "EMEA pri" showing only ${prices.id}`);
+    assert(await card.isVisible(), `the card of ${prices.id} is visible`);
     assertEqual(await card.getAttribute('data-version'), String(prices.version), 'the card\'s version');
     assertEqual(await card.getAttribute('data-state'), 'ok', 'the card\'s state');
     assertEqual((await card.locator('.title').textContent()).trim(), prices.title, 'the card\'s title');
-    assert(!(await page.locator(`#results .card[data-asset="${fx.video.id}"]`).count()), 'the video does not match "EMEA pri"');
     await t.screenshot(page, 'search');
   });
 
@@ -135,5 +139,40 @@ test('presenter', async (t) => {
     assertEqual(src, `/content/${fx.video.id}@${fx.video.version}`, 'video#video src');
     assertSeekRequest(await seekNearEnd(page, 'video#video', seen), 'presenter video');
     await t.screenshot(page, 'video-seeked');
+  });
+
+  const comment = 'Needs subtitles for the Madrid show';
+  const wish = 'A two-minute cut of the demo';
+  await t.step('feedback and a content request from the viewer are saved', async () => {
+    await page.selectOption('form#feedback select[name="rating"]', '4');
+    await page.fill('form#feedback textarea[name="comment"]', comment);
+    await page.check('form#feedback input[name="needs_update"]');
+    const [fb] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/api/feedback'),
+      page.click('form#feedback button[type="submit"]'),
+    ]);
+    assertEqual(fb.status(), 200, 'POST /api/feedback');
+    await waitFor(async () => (await page.textContent('#feedback-status')).trim(), '#feedback-status text');
+    await page.fill('form#request textarea[name="text"]', wish);
+    const [rq] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/api/request'),
+      page.click('form#request button[type="submit"]'),
+    ]);
+    assertEqual(rq.status(), 200, 'POST /api/request');
+    await waitFor(async () => (await page.textContent('#request-status')).trim(), '#request-status text');
+    await t.screenshot(page, 'feedback-sent');
+  });
+
+  await t.step('after the server stops, the journal holds the feedback and the request', async () => {
+    await server.child.stop();
+    const shown = await t.outpostJson(fx.home, ['journal', 'show', '--limit', '1000']);
+    const events = Array.isArray(shown) ? shown : shown.events;
+    assert(Array.isArray(events), `journal show --json lists events: ${JSON.stringify(shown).slice(0, 300)}`);
+    const types = events.map((e) => e.type);
+    const feedback = events.filter((e) => e.type === 'asset.feedback');
+    assertEqual(feedback.length, 1, `asset.feedback events (types: ${types.join(', ')})`);
+    assertEqual(events.filter((e) => e.type === 'content.request').length, 1, 'content.request events');
+    const opened = events.filter((e) => e.type === 'asset.opened');
+    assert(opened.length >= 2, `the PDF and the video were opened (asset.opened: ${opened.length})`);
   });
 });
