@@ -83,7 +83,8 @@ struct LeadBook::Impl {
   // lead_box is known; a 'withdraw' is written at once (and cancels an
   // assignment still waiting for that device, which is then never sent).
   void queue_assign(const std::string& device, const std::string& lead, TimePoint now);
-  void queue_withdraw(const std::string& device, const std::string& lead, TimePoint now);
+  // True if a 'withdraw' was written (the device may hold the lead).
+  bool queue_withdraw(const std::string& device, const std::string& lead, TimePoint now);
   void write_delivery(const std::string& device, const std::string& lead, const char* kind,
                       const std::optional<Bytes>& sealed, TimePoint now);
   void deliver_pending(const std::string& device, TimePoint now);

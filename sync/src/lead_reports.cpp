@@ -90,7 +90,6 @@ Result<std::string> LeadBook::export_csv(const std::optional<std::string>& show)
   return guarded([&]() -> Result<std::string> {
     std::vector<Lead> leads;
     std::set<std::string> field_names;
-    std::vector<const LeadConsent*> consents;
     for (const LeadSummary& s : impl_->summaries()) {
       std::optional<Lead> lead = impl_->read_lead(s.id, true);
       if (!lead) continue;
@@ -175,10 +174,7 @@ Result<EraseReport> LeadBook::erase(const std::string& email, TimePoint now) {
         del.bind(1, report.lead);
         del.exec();
       }
-      if (!rep.empty()) {
-        impl_->queue_withdraw(rep, report.lead, now);
-        report.withdrawn_from = rep;
-      }
+      if (!rep.empty() && impl_->queue_withdraw(rep, report.lead, now)) report.withdrawn_from = rep;
       SQLite::Statement del(impl_->db, "DELETE FROM leads WHERE id = ?");
       del.bind(1, report.lead);
       del.exec();

@@ -94,6 +94,9 @@ Result<RoutingRules> RoutingRules::parse(std::string_view json_text) {
       std::string where = "rules[" + std::to_string(i) + "]";
       if (!r.is_object()) bad_rules(where, "must be an object");
       RoutingRule rule;
+      if (r.contains("name") && (!r["name"].is_string() || r["name"].get<std::string>().empty())) {
+        bad_rules(where, "'name' must be non-empty text");
+      }
       rule.name = r.value("name", where);
       where = "rule '" + rule.name + "'";
       for (const auto& [key, value] : r.items()) {
@@ -151,7 +154,7 @@ void LeadBook::Impl::queue_assign(const std::string& device, const std::string& 
   deliver_pending(device, now);
 }
 
-void LeadBook::Impl::queue_withdraw(const std::string& device, const std::string& lead, TimePoint now) {
+bool LeadBook::Impl::queue_withdraw(const std::string& device, const std::string& lead, TimePoint now) {
   SQLite::Statement drop(db, "DELETE FROM lead_pending WHERE device = ? AND lead = ?");
   drop.bind(1, device);
   drop.bind(2, lead);
@@ -160,14 +163,15 @@ void LeadBook::Impl::queue_withdraw(const std::string& device, const std::string
   SQLite::Statement sent(db, "SELECT 1 FROM lead_deliveries WHERE device = ? AND lead = ? AND kind = 'assign'");
   sent.bind(1, device);
   sent.bind(2, lead);
-  if (!sent.executeStep()) return;
+  if (!sent.executeStep()) return false;
   sent.reset();
   SQLite::Statement last(db, "SELECT kind FROM lead_deliveries WHERE device = ? AND lead = ? ORDER BY seq DESC LIMIT 1");
   last.bind(1, device);
   last.bind(2, lead);
-  if (last.executeStep() && last.getColumn(0).getString() == "withdraw") return;
+  if (last.executeStep() && last.getColumn(0).getString() == "withdraw") return true;
   last.reset();
   write_delivery(device, lead, "withdraw", std::nullopt, now);
+  return true;
 }
 
 Bytes LeadBook::Impl::assignment_document(const Lead& lead) {
@@ -243,7 +247,7 @@ void LeadBook::Impl::set_assignment(const std::string& lead, const std::string& 
   st.bind(4, to_unix_ms(now + sla));
   st.bind(5, lead);
   st.exec();
-  if (!before.empty() && before != rep) queue_withdraw(before, lead, now);
+  if (!before.empty() && before != rep) (void)queue_withdraw(before, lead, now);
   queue_assign(rep, lead, now);
 }
 

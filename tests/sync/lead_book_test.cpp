@@ -572,6 +572,10 @@ TEST_CASE("Lead book: a malformed or tampered sealed lead is counted and alerted
   json no_email = lead;
   no_email["fields"] = {{"name", "X"}};
   record(crypto::seal(w.admin->keys().lead.public_key(), json::to_msgpack(no_email)));
+  json badge_only = no_email;  // a badge not on the kiosk's attendee list: kept, keyed by the badge
+  badge_only["badge"] = "B-1234";
+  badge_only["incomplete"] = true;
+  record(crypto::seal(w.admin->keys().lead.public_key(), json::to_msgpack(badge_only)));
   json other_show = lead;
   other_show["show"] = "elsewhere";
   record(crypto::seal(w.admin->keys().lead.public_key(), json::to_msgpack(other_show)));
@@ -579,9 +583,12 @@ TEST_CASE("Lead book: a malformed or tampered sealed lead is counted and alerted
   w.push("kiosk-1");
   auto book = w.book();
   const sync::AbsorbReport r = must(book->absorb(w.clock.now()));
-  CHECK(r.scanned == 6);
+  CHECK(r.scanned == 7);
   CHECK(r.refused == 5);
-  CHECK(r.new_leads == 1);
+  CHECK(r.new_leads == 2);
+  bool badge_lead = false;
+  for (const auto& s : must(book->list())) badge_lead = badge_lead || must(book->lead(s.id)).fields.count("badge") == 1;
+  CHECK(badge_lead);
   CHECK(w.alerts_of("lead.sealed").size() == 2);
   CHECK(w.alerts_of("lead.malformed").size() == 3);
   for (const auto& a : w.admin->store().alerts()) CHECK_THAT(a.detail, !Contains("x@example.com"));
