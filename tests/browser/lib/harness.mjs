@@ -20,7 +20,7 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 // OUTPOST_TIME_SCALE (default 1; CMake sets 3 for OUTPOST_SANITIZE) scales
 // the waits that depend on Outpost's own speed.
 export const TIME_SCALE = Number(process.env.OUTPOST_TIME_SCALE || '1') || 1;
-export const PAGE_TIMEOUT_MS = 10_000;       // every playwright action and wait
+export const PAGE_TIMEOUT_MS = 10_000 * TIME_SCALE;  // every playwright action and wait
 export const TEST_TIMEOUT_MS = Number(process.env.OUTPOST_TEST_TIMEOUT_MS || 0) || 55_000 * TIME_SCALE;
 
 function required(name, hint) {
