@@ -1,5 +1,7 @@
 #include "journal_commands.hpp"
 
+#include "lead_commands.hpp"
+
 #include <iostream>
 #include <sstream>
 
@@ -257,12 +259,14 @@ void add_journal_commands(CLI::App& app, Context& ctx) {
   add_verify(*journal, ctx);
   add_stats(*journal, ctx);
   add_export(*journal, ctx);
-  auto* lead = app.add_subcommand("lead", "Capture leads at a booth (offline; sealed to the hub)");
+  auto* lead = app.add_subcommand(
+      "lead", "Capture leads at a booth (kiosks, sealed to the hub); list and follow up assigned leads (reps)");
   lead->require_subcommand(1);
   add_capture(*lead, ctx);
   add_count(*lead, ctx);
   add_withdraw(*lead, ctx);
   add_form(*lead, ctx);
+  add_assigned_lead_commands(*lead, ctx);
   add_feedback(app, ctx);
   add_request(app, ctx);
 }

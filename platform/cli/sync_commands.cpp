@@ -22,6 +22,14 @@ std::string report_text(const sync::SyncReport& r) {
           std::to_string(r.chunks_fetched) + " chunks); ";
   text += std::to_string(r.events_pushed) + " journal events delivered (hub holds up to " +
           std::to_string(r.journal_acked) + ")";
+  if (r.leads_assigned + r.leads_withdrawn + r.leads_unreadable > 0) {
+    text += "; leads: " + std::to_string(r.leads_assigned) + " assigned, " + std::to_string(r.leads_withdrawn) +
+            " withdrawn";
+  }
+  if (r.leads_unreadable > 0) {
+    text += "; WARNING: " + std::to_string(r.leads_unreadable) +
+            " lead assignment(s) were sealed to another key and kept out (tell the hub admin)";
+  }
   return text;
 }
 

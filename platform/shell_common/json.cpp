@@ -49,6 +49,9 @@ json report_json(const sync::SyncReport& r) {
           {"bytes_fetched", r.bytes_fetched},
           {"events_pushed", r.events_pushed},
           {"journal_acked", r.journal_acked},
+          {"leads_assigned", r.leads_assigned},
+          {"leads_withdrawn", r.leads_withdrawn},
+          {"leads_unreadable", r.leads_unreadable},
           {"wiped", r.wiped}};
 }
 

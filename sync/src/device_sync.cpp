@@ -160,7 +160,9 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     report_progress("hello", 0, 0);
     journal::Journal& journal = home.journal();
     const std::uint64_t local_seq = home.catalog().status().seq;
-    msg::Hello hello{journal.id(), local_seq, journal.head().seq};
+    msg::Hello hello{journal.id(), local_seq, journal.head().seq, std::nullopt};
+    const bool rep = link.role == "rep";
+    if (rep) hello.lead_box = home.assigned_leads().lead_box().bytes;
     const Envelope hello_request = hello.to_envelope(next_id++);
     auto ok = co_await s.call<msg::HelloOk>(hello_request);
     if (!ok) co_return ok.status();
@@ -182,6 +184,9 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     s.report.revocations = applied->revocations;
 
     if (Status st = co_await push_journal(s, ok->journal_acked); !st) co_return st;
+    if (rep) {
+      if (Status st = co_await fetch_leads(s); !st) co_return st;
+    }
     if (Status st = co_await fetch_content(s); !st) co_return st;
     // Tells the hub what the device now holds (its adoption records).
     const Envelope done =
@@ -239,6 +244,33 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
       acked = ack->acked_seq;
     }
     s.report.journal_acked = acked;
+    co_return Status::ok();
+  }
+
+  // The lead deliveries after the stored cursor, batch by batch until the
+  // hub has no more; each batch is applied, cursor included, in one
+  // transaction, so a session cut anywhere loses and repeats nothing.
+  awaitable<Status> fetch_leads(Session& s) {
+    leads::AssignedLeads& store = home.assigned_leads();
+    report_progress("leads", 0, 0);
+    for (std::size_t round = 0;; ++round) {
+      const std::uint64_t after = store.cursor();
+      const Envelope get = msg::LeadsGet{after}.to_envelope(next_id++);
+      auto batch = co_await s.call<msg::LeadsBatch>(get);
+      if (!batch) co_return batch.status();
+      if (!batch->items.empty() && batch->items.front().seq != after + 1) {
+        co_return Status(Errc::integrity, "the hub sent lead deliveries from seq " +
+                                              std::to_string(batch->items.front().seq) + " when asked for those after " +
+                                              std::to_string(after));
+      }
+      auto applied = store.apply(batch->items);
+      if (!applied) co_return applied.status();
+      s.report.leads_assigned += applied->assigned;
+      s.report.leads_withdrawn += applied->withdrawn;
+      s.report.leads_unreadable += applied->unreadable;
+      report_progress("leads", round + 1, 0);
+      if (!batch->more) break;
+    }
     co_return Status::ok();
   }
 

@@ -46,7 +46,7 @@ bool known_type(Endpoint ep, const std::string& type) {
     case sync_ep:
       return type == msg::Hello::type || type == msg::CatalogGet::type || type == msg::RecipeGet::type ||
              type == msg::ChunkGet::type || type == msg::JournalPush::type || type == "wipe.done" ||
-             type == msg::SessionDone::type || type == "ping";
+             type == msg::SessionDone::type || type == msg::LeadsGet::type || type == "ping";
   }
   return false;
 }
@@ -96,6 +96,10 @@ struct Hub::Impl {
   HubAddress address;
   crypto::PublicKey root;
   HubCounters counters;
+
+  // Lead boxes reported by the hellos of the write batch in hand; the writer
+  // thread's only.
+  std::vector<std::pair<std::string, crypto::BoxPublicKey>> lead_boxes;
 
   std::shared_mutex catalog_mutex;
   std::optional<catalog::CatalogAuthority> authority;
@@ -235,7 +239,12 @@ struct Hub::Impl {
   void worker(zmq::socket_t in, zmq::socket_t out) {
     auto store = HubStore::open(home);
     if (!store) return;
-    serve_loop(in, [&](Request& r) { send_frames(out, internal_reply(r, read_request(**store, r)), zmq::send_flags::none); });
+    // Lead deliveries are read through the lead book (its own connection).
+    auto lead_book = LeadBook::open(home, keys.lead, random);
+    LeadBook* book = lead_book ? lead_book->get() : nullptr;
+    serve_loop(in, [&](Request& r) {
+      send_frames(out, internal_reply(r, read_request(**store, book, r)), zmq::send_flags::none);
+    });
   }
 
   template <typename Handle>
@@ -253,10 +262,11 @@ struct Hub::Impl {
     }
   }
 
-  Envelope read_request(HubStore& store, const Request& r) {
+  Envelope read_request(HubStore& store, LeadBook* book, const Request& r) {
     const Envelope& e = r.envelope;
     Result<Envelope> reply = guarded([&]() -> Result<Envelope> {
       if (e.type == "ping") return simple("pong", e.id, {{"hub_time", to_unix_ms(clock.now())}});
+      if (e.type == msg::LeadsGet::type) return leads_get(store, book, r);
       if (e.type == msg::CatalogGet::type) {
         auto get = msg::CatalogGet::parse(e);
         if (!get) return get.status();
@@ -319,6 +329,34 @@ struct Hub::Impl {
     return reply ? std::move(*reply) : error_reply(e.id, reply.status());
   }
 
+  // The lead deliveries of the asking device after `after`: the device is
+  // the one the CURVE connection authenticated (ZAP), never a field of the
+  // message. Bounded by count and by sealed bytes (at least one delivery).
+  Result<Envelope> leads_get(HubStore& store, LeadBook* book, const Request& r) {
+    auto get = msg::LeadsGet::parse(r.envelope);
+    if (!get) return get.status();
+    auto device = store.device(r.user);
+    if (!device || device->revoked_at) return Status(Errc::permission, "this device is not enrolled");
+    if (device->role != "rep") {
+      return Status(Errc::permission, "leads are delivered to rep devices only (this device is a " + device->role + ")");
+    }
+    if (book == nullptr) return Status(Errc::io, "the hub's lead book is not available");
+    auto rows = book->deliveries(r.user, get->after, msg::max_lead_items + 1);
+    if (!rows) return rows.status();
+    msg::LeadsBatch batch;
+    std::size_t bytes = 0;
+    for (Delivery& d : *rows) {
+      const std::size_t size = d.sealed ? d.sealed->size() : 0;
+      if (batch.items.size() == msg::max_lead_items || (!batch.items.empty() && bytes + size > msg::lead_batch_bytes)) {
+        batch.more = true;
+        break;
+      }
+      bytes += size;
+      batch.items.push_back({d.seq, std::move(d.lead), std::move(d.kind), std::move(d.sealed)});
+    }
+    return batch.to_envelope(r.envelope.id);
+  }
+
   // ---- writer
 
   void writer(zmq::socket_t in, zmq::socket_t out, zmq::socket_t notices) {
@@ -343,6 +381,13 @@ struct Hub::Impl {
         return {};
       });
       ++counters.commits;
+      // Lead boxes the batch's hellos reported, stored (and what waited for
+      // them sealed) before the replies go out, so the device's next
+      // leads.get already finds its deliveries.
+      if (committed && lead_book) {
+        for (const auto& [device, box] : lead_boxes) (void)(*lead_book)->set_lead_box(device, box, clock.now());
+      }
+      lead_boxes.clear();
       for (std::size_t i = 0; i < batch.size(); ++i) {
         Envelope reply = committed ? std::move(replies[i]) : error_reply(batch[i].envelope.id, committed);
         send_frames(out, internal_reply(batch[i], std::move(reply)), zmq::send_flags::none);
@@ -423,6 +468,12 @@ struct Hub::Impl {
       ok.journal_acked = held->acked_seq;
     }
     ok.wipe = device->wipe_requested_at.has_value() && !device->wiped_at.has_value();
+    // A kiosk's lead box is ignored: nothing is ever assigned to a kiosk.
+    if (request->lead_box && device->role == "rep") {
+      crypto::BoxPublicKey box;
+      box.bytes = *request->lead_box;
+      lead_boxes.emplace_back(r.user, box);
+    }
     return ok.to_envelope(r.envelope.id);
   }
 

@@ -167,7 +167,9 @@ Result<EnrollOk> EnrollOk::parse(const Envelope& e) {
 // ---- device session
 
 Envelope Hello::to_envelope(std::uint64_t id) const {
-  return make(type, id, {{"journal_id", bin(journal_id)}, {"catalog_seq", catalog_seq}, {"journal_head", journal_head}});
+  json body{{"journal_id", bin(journal_id)}, {"catalog_seq", catalog_seq}, {"journal_head", journal_head}};
+  if (lead_box) body["lead_box"] = bin(*lead_box);
+  return make(type, id, std::move(body));
 }
 Result<Hello> Hello::parse(const Envelope& e) {
   Fields f(e);
@@ -175,6 +177,7 @@ Result<Hello> Hello::parse(const Envelope& e) {
   m.journal_id = f.bytes("journal_id", 8, 32);
   m.catalog_seq = f.u64("catalog_seq");
   m.journal_head = f.u64("journal_head");
+  if (f.optional("lead_box") != nullptr) m.lead_box = f.fixed<32>("lead_box");
   return f.done(m);
 }
 
@@ -416,6 +419,82 @@ Result<JournalAck> JournalAck::parse(const Envelope& e) {
   JournalAck m;
   m.acked_seq = f.u64("acked_seq");
   return f.done(m);
+}
+
+Envelope LeadsGet::to_envelope(std::uint64_t id) const { return make(type, id, {{"after", after}}); }
+Result<LeadsGet> LeadsGet::parse(const Envelope& e) {
+  Fields f(e);
+  LeadsGet m;
+  m.after = f.u64("after");
+  return f.done(m);
+}
+
+Envelope LeadsBatch::to_envelope(std::uint64_t id) const {
+  // The deliveries ride in a data frame: sealed assignments can outgrow the header limit.
+  json list = json::array();
+  for (const leads::LeadDelivery& d : items) {
+    json item{{"seq", d.seq}, {"lead", d.lead}, {"kind", d.kind}};
+    if (d.sealed) item["sealed"] = bin(*d.sealed);
+    list.push_back(std::move(item));
+  }
+  return make(type, id, {{"more", more}}, {json::to_msgpack(list)});
+}
+Result<LeadsBatch> LeadsBatch::parse(const Envelope& e) {
+  Fields f(e);
+  LeadsBatch m;
+  m.more = f.boolean("more");
+  if (e.data.size() != 1) f.fail("expected one data frame (the deliveries)");
+  Result<LeadsBatch> checked = f.done(std::move(m));
+  if (!checked) return checked;
+  auto bad = [](const std::string& why) { return Status(Errc::invalid_argument, "leads.batch: " + why); };
+  json list;
+  try {
+    list = json::from_msgpack(e.data.front().begin(), e.data.front().end());
+  } catch (const json::exception&) {
+    return bad("the deliveries are not MessagePack");
+  }
+  if (!list.is_array() || list.size() > max_lead_items) {
+    return bad("expected a list of at most " + std::to_string(max_lead_items) + " deliveries");
+  }
+  if (list.empty() && checked->more) return bad("no deliveries, yet more is true");
+  for (const json& item : list) {
+    const std::string at = "delivery " + std::to_string(checked->items.size() + 1) + ": ";
+    if (!item.is_object()) return bad(at + "is not a map");
+    leads::LeadDelivery d;
+    const auto seq = item.find("seq");
+    if (seq == item.end() || !seq->is_number_unsigned() || seq->get<std::uint64_t>() == 0) {
+      return bad(at + "seq is not an unsigned integer >= 1");
+    }
+    d.seq = seq->get<std::uint64_t>();
+    if (!checked->items.empty() && d.seq != checked->items.back().seq + 1) {
+      return bad(at + "seq " + std::to_string(d.seq) + " does not follow " + std::to_string(checked->items.back().seq));
+    }
+    const auto lead = item.find("lead");
+    if (lead == item.end() || !lead->is_string() || lead->get_ref<const std::string&>().empty() ||
+        lead->get_ref<const std::string&>().size() > 256) {
+      return bad(at + "lead is not a string of 1-256 bytes");
+    }
+    d.lead = lead->get<std::string>();
+    const auto kind = item.find("kind");
+    if (kind == item.end() || !kind->is_string() || (*kind != "assign" && *kind != "withdraw")) {
+      return bad(at + "kind is not 'assign' or 'withdraw'");
+    }
+    d.kind = kind->get<std::string>();
+    const auto sealed = item.find("sealed");
+    const bool has_sealed = sealed != item.end() && !sealed->is_null();
+    if (d.kind == "assign") {
+      if (!has_sealed || !sealed->is_binary() || sealed->get_binary().size() < min_sealed_lead ||
+          sealed->get_binary().size() > max_sealed_lead) {
+        return bad(at + "sealed is not " + std::to_string(min_sealed_lead) + "-" + std::to_string(max_sealed_lead) +
+                   " bytes");
+      }
+      d.sealed = Bytes(sealed->get_binary());
+    } else if (has_sealed) {
+      return bad(at + "a withdrawal carries no sealed assignment");
+    }
+    checked->items.push_back(std::move(d));
+  }
+  return checked;
 }
 
 Envelope SessionDone::to_envelope(std::uint64_t id) const {

@@ -77,8 +77,13 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     auto journal = journal::Journal::open(journal_path(root), crypto::derive_key(*master, crypto::purpose::journal_payloads),
                                           clock, random, options.journal);
     if (!journal) return journal.status();
+    // The lead key pair lives in guarded memory (SecretKey), like every key derived here.
+    const crypto::SecretKey inbox = crypto::derive_key(*master, crypto::purpose::lead_inbox);
+    auto assigned = leads::AssignedLeads::open(leads_path(root), crypto::BoxKeyPair::from_secret(inbox.view()), clock);
+    if (!assigned) return assigned.status();
     std::unique_ptr<DeviceHome> home(new DeviceHome(root, std::move(cache).value(), std::move(catalog).value(),
                                                     std::move(index).value(), std::move(journal).value(),
+                                                    std::move(assigned).value(),
                                                     crypto::derive_key(*master, crypto::purpose::lead_dedupe),
                                                     crypto::derive_key(*master, crypto::purpose::device_transport)));
     if (Status s = home->shred_revoked(); !s) return s;
@@ -100,7 +105,8 @@ Status DeviceHome::destroy() {
       storage::sync_fd(fd.get(), key);
       fs::remove(key);
     }
-    for (const fs::path& p : {cache_path(root_), catalog_path(root_), search_path(root_), journal_path(root_)}) {
+    for (const fs::path& p :
+         {cache_path(root_), catalog_path(root_), search_path(root_), journal_path(root_), leads_path(root_)}) {
       fs::remove_all(p);
       fs::remove(fs::path(p.string() + "-wal"));
       fs::remove(fs::path(p.string() + "-shm"));
@@ -284,6 +290,22 @@ Result<journal::Appended> DeviceHome::withdraw_consent(const std::string& show, 
   Result<crypto::BoxPublicKey> hub = hub_lead_key();
   if (!hub) return hub.status();
   return leads::withdraw_consent(*journal_, show, email, {lead_dedupe_key_, *hub}, catalog_->trusted_now());
+}
+
+Result<journal::Appended> DeviceHome::follow_up_lead(const std::string& lead, const std::string& outcome,
+                                                     const std::string& note) {
+  if (!leads::valid_outcome(outcome)) {
+    return Status(Errc::invalid_argument,
+                  "outcome '" + outcome + "' is not one of called, meeting, disqualified, no-answer");
+  }
+  if (!assigned_->holds(lead)) {
+    return Status(Errc::not_found, "no lead " + lead + " is assigned to this device (see `outpost lead list`)");
+  }
+  // The journal first: it is what reaches the hub; the local mark only saves a look-up.
+  Result<journal::Appended> appended = record(journal::lead_followed_up(lead, outcome, note));
+  if (!appended) return appended;
+  if (Status s = assigned_->mark_followed_up(lead, outcome, catalog_->trusted_now()); !s) return s;
+  return appended;
 }
 
 Result<journal::ExportSummary> DeviceHome::export_journal(const fs::path& out, Random& random) {

@@ -20,6 +20,9 @@ inline constexpr KeyPurpose chunk_names{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}
 inline constexpr KeyPurpose key_check{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 3};
 inline constexpr KeyPurpose journal_payloads{{'O', 'P', 'j', 'r', 'n', 'l', '_', '1'}, 1};
 inline constexpr KeyPurpose lead_dedupe{{'O', 'P', 'l', 'e', 'a', 'd', 's', '1'}, 1};
+// A rep device's X25519 secret key: the hub seals the leads assigned to the
+// device to its public half (the device's "lead box").
+inline constexpr KeyPurpose lead_inbox{{'O', 'P', 'l', 'e', 'a', 'd', 's', '1'}, 2};
 // The device's CURVE secret key for the hub link (a Curve25519 scalar).
 inline constexpr KeyPurpose device_transport{{'O', 'P', 's', 'y', 'n', 'c', '_', '1'}, 1};
 }  // namespace purpose

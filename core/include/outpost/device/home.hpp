@@ -5,6 +5,8 @@
 //   <root>/search.db         the search index, derived from the catalog (SearchIndex)
 //   <root>/journal.db        the event journal (Journal): every gate decision,
 //                            search, presentation, feedback and lead
+//   <root>/leads.db          leads the hub assigned to this rep device, sealed
+//                            to its lead key (AssignedLeads)
 // init() makes a new home; open() unlocks an existing one. Shells (CLI,
 // C API, web) go through this, so they agree on the layout.
 // A DeviceHome is used by one thread at a time.
@@ -19,6 +21,7 @@
 #include "outpost/gate/gate.hpp"
 #include "outpost/journal/journal.hpp"
 #include "outpost/journal/journal_export.hpp"
+#include "outpost/leads/assigned_leads.hpp"
 #include "outpost/leads/lead_capture.hpp"
 #include "outpost/search/search_index.hpp"
 #include "outpost/core/clock.hpp"
@@ -44,6 +47,7 @@ class DeviceHome {
   static fs::path catalog_path(const fs::path& root) { return root / "catalog.db"; }
   static fs::path search_path(const fs::path& root) { return root / "search.db"; }
   static fs::path journal_path(const fs::path& root) { return root / "journal.db"; }
+  static fs::path leads_path(const fs::path& root) { return leads::AssignedLeads::path(root); }
 
   // Creates root (if needed), a new master key and an empty cache.
   // already_exists if root already holds a home.
@@ -58,6 +62,8 @@ class DeviceHome {
   cache::AssetCache& cache() noexcept { return *cache_; }
   catalog::DeviceCatalog& catalog() noexcept { return *catalog_; }
   journal::Journal& journal() noexcept { return *journal_; }
+  // The leads assigned to this device (reps), sealed to its lead key.
+  leads::AssignedLeads& assigned_leads() noexcept { return *assigned_; }
 
   // Appends an event made by one of the journal's typed constructors
   // (passing its error through).
@@ -126,6 +132,13 @@ class DeviceHome {
                                                                           const std::string& badge);
   Result<journal::Appended> withdraw_consent(const std::string& show, const std::string& email);
 
+  // ---- leads (reps)
+  // Records the outcome of a lead assigned to this device: checks the
+  // outcome (invalid_argument) and that the lead is held here (not_found),
+  // journals lead.followed_up durably, then marks it followed up locally.
+  Result<journal::Appended> follow_up_lead(const std::string& lead, const std::string& outcome,
+                                           const std::string& note);
+
   // A retiring device's undelivered journal, sealed to the hub (its lead key).
   Result<journal::ExportSummary> export_journal(const fs::path& out, Random& random);
 
@@ -134,8 +147,9 @@ class DeviceHome {
   const crypto::SecretKey& transport_secret() const noexcept { return transport_secret_; }
 
   // Remote wipe: destroys the master key (overwritten, then removed) and the
-  // cache, catalog, search index and journal, leaving a WIPED marker. The
-  // object must not be used afterwards except to be destroyed.
+  // cache, catalog, search index, journal and assigned leads, leaving a
+  // WIPED marker. The object must not be used afterwards except to be
+  // destroyed.
   Status destroy();
   static bool wiped(const fs::path& root) { return fs::exists(root / "WIPED"); }
 
@@ -152,12 +166,14 @@ class DeviceHome {
 
   DeviceHome(fs::path root, std::unique_ptr<cache::AssetCache> cache, std::unique_ptr<catalog::DeviceCatalog> catalog,
              std::unique_ptr<search::SearchIndex> index, std::unique_ptr<journal::Journal> journal,
-             crypto::SecretKey lead_dedupe_key, crypto::SecretKey transport_secret)
+             std::unique_ptr<leads::AssignedLeads> assigned, crypto::SecretKey lead_dedupe_key,
+             crypto::SecretKey transport_secret)
       : root_(std::move(root)),
         cache_(std::move(cache)),
         catalog_(std::move(catalog)),
         index_(std::move(index)),
         journal_(std::move(journal)),
+        assigned_(std::move(assigned)),
         lead_dedupe_key_(std::move(lead_dedupe_key)),
         transport_secret_(std::move(transport_secret)) {}
   fs::path root_;
@@ -165,6 +181,7 @@ class DeviceHome {
   std::unique_ptr<catalog::DeviceCatalog> catalog_;
   std::unique_ptr<search::SearchIndex> index_;
   std::unique_ptr<journal::Journal> journal_;
+  std::unique_ptr<leads::AssignedLeads> assigned_;
   crypto::SecretKey lead_dedupe_key_;
   crypto::SecretKey transport_secret_;
   gate::DecisionSink sink_;

@@ -4,7 +4,8 @@
 //
 // A session: hello (wipe if the hub asks) -> catalog delta (applied with
 // every check of DeviceCatalog) -> journal push until acked (small and
-// precious: leads go before bulk content) -> recipes and chunks of the
+// precious: leads go before bulk content) -> rep devices: the leads the hub
+// assigned or withdrew since the last session -> recipes and chunks of the
 // versions the device should hold, pinned and critical assets first, with a
 // bounded number of bytes in flight. Everything already verified and stored
 // stays, so a session cut at any point resumes where it stopped.
@@ -75,7 +76,7 @@ struct SyncOptions {
 };
 
 struct SyncProgress {
-  std::string phase;  // "hello", "catalog", "journal", "recipes", "chunks", "done"
+  std::string phase;  // "hello", "catalog", "journal", "leads", "recipes", "chunks", "done"
   std::uint64_t done = 0;
   std::uint64_t total = 0;
 };
@@ -91,6 +92,12 @@ struct SyncReport {
   std::uint64_t bytes_fetched = 0;  // chunk bytes received
   std::uint64_t events_pushed = 0;  // events the hub newly acknowledged
   std::uint64_t journal_acked = 0;
+  // Rep devices: lead deliveries applied (assignments stored, withdrawals
+  // deleted) and assignments kept out because this device's key does not
+  // open them (the hub sealed to another key: its lead book must resend).
+  std::size_t leads_assigned = 0;
+  std::size_t leads_withdrawn = 0;
+  std::size_t leads_unreadable = 0;
   bool wiped = false;  // the hub asked; the home is destroyed
   std::uint64_t wire_bytes_sent = 0;      // every frame of the session, both ways
   std::uint64_t wire_bytes_received = 0;  // (ZeroMQ and CURVE framing not counted)

@@ -15,6 +15,7 @@
 #include "outpost/cache/asset_reader.hpp"
 #include "outpost/cache/chunk_store.hpp"
 #include "outpost/journal/journal.hpp"
+#include "outpost/leads/assigned_leads.hpp"
 #include "outpost/sync/envelope.hpp"
 
 namespace outpost::sync::msg {
@@ -53,6 +54,9 @@ struct Hello {
   Bytes journal_id;  // 8-32 bytes (the journal makes 16)
   std::uint64_t catalog_seq = 0;
   std::uint64_t journal_head = 0;
+  // Rep devices: the X25519 public key their assigned leads are sealed to.
+  // Absent from kiosks and from devices older than the lead loop.
+  std::optional<std::array<std::uint8_t, 32>> lead_box = std::nullopt;
   Envelope to_envelope(std::uint64_t id) const;
   static Result<Hello> parse(const Envelope& e);
 };
@@ -150,6 +154,32 @@ struct JournalAck {
   std::uint64_t acked_seq = 0;
   Envelope to_envelope(std::uint64_t id) const;
   static Result<JournalAck> parse(const Envelope& e);
+};
+
+// Lead deliveries to a rep device (docs/protocol.md §10.3, §10.8).
+// Most deliveries one leads.batch carries, and the sealed bytes the hub puts
+// in one (a batch always carries at least one delivery, whatever its size).
+inline constexpr std::size_t max_lead_items = 256;
+inline constexpr std::size_t lead_batch_bytes = 1u << 20;
+// Bounds of one sealed assignment (crypto_box_seal of a JSON document).
+inline constexpr std::size_t min_sealed_lead = 49;
+inline constexpr std::size_t max_sealed_lead = 4u << 20;
+
+struct LeadsGet {
+  static constexpr const char* type = "leads.get";
+  std::uint64_t after = 0;  // the last delivery seq the device applied
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<LeadsGet> parse(const Envelope& e);
+};
+
+// The deliveries after `after`, in seq order with no gap, in data frame 1
+// (MessagePack list of {seq, lead, kind, sealed?}); more: ask again.
+struct LeadsBatch {
+  static constexpr const char* type = "leads.batch";
+  std::vector<leads::LeadDelivery> items;  // 0..max_lead_items
+  bool more = false;
+  Envelope to_envelope(std::uint64_t id) const;
+  static Result<LeadsBatch> parse(const Envelope& e);
 };
 
 // Most versions one session.done may report as held.
