@@ -65,7 +65,7 @@ test('dashboard', async (t) => {
     assertEqual((await values('#chart-feedback rect[data-series=rating][data-label="emea-prices"]'))[0], 2,
                 'mean rating of emea-prices');
     assertEqual((await values('#chart-leads rect[data-series=leads][data-label=seed-tablet]'))[0], 1, 'leads of seed-tablet');
-    assert((await page.locator('#chart-leads .notice').innerText()).includes('not tracked yet'), 'follow-up notice');
+    assert((await page.locator('#chart-leads .notice').innerText()).includes('Follow-up state is not on this dashboard yet'), 'follow-up notice');
     await t.screenshot(page, 'dashboard');
   });
 

@@ -195,7 +195,7 @@ TEST_CASE("Dashboard: every page but login and static needs a session, opened by
   CHECK(s.get("/reports/usage.csv", cookie).status == 200);
 }
 
-TEST_CASE("Dashboard: a POST without the session's CSRF token is refused; logout ends the session", "[web][dashboard]") {
+TEST_CASE("Dashboard: a POST without the session's CSRF token is refused, and logout ends the session", "[web][dashboard]") {
   Seeded s;
   const std::string cookie = s.login();
   const std::string csrf = Seeded::csrf_in(s.get("/", cookie).body);
@@ -250,7 +250,7 @@ TEST_CASE("Dashboard: each chart shows the seeded hub's figures, with its table 
   const std::string leads = section(html, "leads");
   CHECK_THAT(leads, Contains("data-series=\"leads\" data-label=\"kiosk-1\" data-value=\"2\""));
   CHECK_THAT(leads, Contains("data-label=\"rsa-2027\" data-value=\"2\""));
-  CHECK_THAT(leads, Contains("Follow-up state is not tracked yet"));
+  CHECK_THAT(leads, Contains("Follow-up state is not on this dashboard yet"));
 
   for (const char* id : {"usage", "unused", "adoption", "blocked", "searches", "feedback", "leads"}) {
     INFO(id);
@@ -304,7 +304,7 @@ TEST_CASE("Dashboard: CSV downloads are what outpost-hub report NAME --csv print
   CHECK(s.get("/reports/nonsense.csv", cookie).status == 404);
 }
 
-TEST_CASE("Dashboard: bad windows get a clear 400; foreign hosts and other methods are refused", "[web][dashboard]") {
+TEST_CASE("Dashboard: bad windows get a clear 400, and foreign hosts and other methods are refused", "[web][dashboard]") {
   Seeded s;
   const std::string cookie = s.login();
   const HttpReply garbage = s.get("/?since=yesterday", cookie);
@@ -352,7 +352,7 @@ TEST_CASE("Dashboard: the admin token file is private, kept across calls, and re
   CHECK(web::Dashboard::create({dir.path(), 0, "short"}, SystemClock(), random).status().code() == Errc::invalid_argument);
 }
 
-TEST_CASE("Dashboard: serve --http refuses a non-loopback address; on port 0 it prints its port and stops on SIGINT", "[web][dashboard]") {
+TEST_CASE("Dashboard: serve --http refuses a non-loopback address, and on port 0 it prints its port and stops on SIGINT", "[web][dashboard]") {
   HubFixture f(false);
   int code = -1;
   std::string err;

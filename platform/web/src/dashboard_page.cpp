@@ -231,8 +231,8 @@ std::string leads_section(const DashboardView& v) {
   }
   return Section(v, "leads", "Leads per kiosk and show")
       .para(num(r.leads) + " leads and " + num(r.repeat_visits) + " repeat visits delivered to the hub (counts only)")
-      .para("Follow-up state is not tracked yet: lead routing and follow-up come in a later release, so this page "
-            "shows no follow-up figures.",
+      .para("Follow-up state is not on this dashboard yet: 'outpost-hub leads sla' reports it (followed up within "
+            "or after the SLA, overdue, per show and rep). The dashboard reads no lead key, so it shows counts only.",
             "notice")
       .raw("<h3>Per kiosk</h3>")
       .raw(charts::bar_chart("Leads per kiosk", kiosks))
