@@ -120,9 +120,12 @@ void add_capture(CLI::App& parent, Context& ctx) {
   auto* cmd = parent.add_subcommand("capture", "Capture a lead with the current version of a lead form");
   cmd->footer("Works offline. The lead is sealed to the hub at once: this device cannot read it back.\n"
               "Example: outpost lead capture --form booth-form --field email=ana@example.com \\\n"
-              "           --field name='Ana Lima' --answer timeline=now --consent");
+              "           --field name='Ana Lima' --answer timeline=now --consent\n"
+              "Badge scan: outpost lead capture --form booth-form --badge RSA-7Q4K-9XW2 --consent\n"
+              "  (fields come from the show's attendee list asset, offline; a badge on no list is\n"
+              "  captured as-is and completed at the hub)");
   struct Args {
-    std::string form, show;
+    std::string form, show, badge;
     std::vector<std::string> fields, answers;
     bool consent = false;
   };
@@ -132,12 +135,14 @@ void add_capture(CLI::App& parent, Context& ctx) {
   cmd->add_option("--answer", a->answers, "A qualification answer, question=value (repeat)");
   cmd->add_flag("--consent", a->consent, "The visitor accepted the form's consent text");
   cmd->add_option("--show", a->show, "The trade show (default: the form's)");
+  cmd->add_option("--badge", a->badge, "A scanned badge code: fields not given come from the attendee list");
   cmd->callback([&ctx, a] {
     leads::CaptureRequest request;
     for (const auto& f : a->fields) request.fields.insert(split_assignment(f, ctx, "--field"));
     for (const auto& f : a->answers) request.answers.insert(split_assignment(f, ctx, "--answer"));
     request.consent = a->consent;
     request.show = a->show;
+    request.badge = a->badge;
     auto home = ctx.open_home();
     const leads::Captured c = ctx.take(home->capture_lead(a->form, request));
     ctx.print(captured_json(c),

@@ -108,4 +108,66 @@ std::optional<TimePoint> parse_time(std::string_view text, bool end_of_day) {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(t);
 }
 
+Result<std::vector<std::vector<std::string>>> parse_csv(std::string_view text) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;      // inside a quoted field
+  bool was_quoted = false;  // this field was quoted (so it ended at its closing quote)
+  std::size_t line = 1;
+  std::size_t quote_line = 0;
+  auto end_field = [&] {
+    row.push_back(std::move(field));
+    field.clear();
+    was_quoted = false;
+  };
+  auto end_row = [&] {
+    end_field();
+    if (!(row.size() == 1 && row[0].empty())) rows.push_back(std::move(row));
+    row.clear();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+        was_quoted = true;
+      } else {
+        if (c == '\n') ++line;
+        field.push_back(c);
+      }
+      continue;
+    }
+    if (c == ',') {
+      end_field();
+    } else if (c == '\n' || c == '\r') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      end_row();
+      ++line;
+    } else if (was_quoted) {
+      std::string message = "CSV line ";
+      message += std::to_string(line);
+      message += ": text after a closing quote";
+      return Status(Errc::invalid_argument, message);
+    } else if (c == '"' && field.empty()) {
+      quoted = true;
+      quote_line = line;
+    } else {
+      field.push_back(c);
+    }
+  }
+  if (quoted) {
+    std::string message = "CSV line ";
+    message += std::to_string(quote_line);
+    message += ": a quoted field is never closed";
+    return Status(Errc::invalid_argument, message);
+  }
+  if (!field.empty() || !row.empty() || was_quoted) end_row();
+  return rows;
+}
+
 }  // namespace outpost::cli

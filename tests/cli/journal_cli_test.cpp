@@ -259,3 +259,45 @@ TEST_CASE("CLI: journal verify names the event whose payload was altered on disk
   CHECK(json::parse(broken_json.out)["broken_at"] == seq);
   CHECK(json::parse(broken_json.out)["ok"] == false);
 }
+
+TEST_CASE("CLI: a scanned badge is captured offline with the details from the attendee list published for the show",
+          "[cli][journal][badge]") {
+  Org org;
+  Cli cli;
+  set_up(org, cli);
+  // Marketing turns the registration export into the list asset.
+  const std::string csv = "badge,email,name,company\r\n"
+                          "RSA-7Q4K-9XW2,ines.okafor@example.com,Ines Okafor,\"Northwind Clinics, Inc.\"\r\n"
+                          "RSA-M3P8-2VC6,tomas.berg@example.net,Tomas Berg,\r\n";
+  const fs::path registrations = cli.file("registrations.csv", Bytes(csv.begin(), csv.end()));
+  const fs::path list = cli.dir / "attendees.json";
+  std::string out, err;
+  const std::string publish = "'" OUTPOST_PUBLISH_PATH "' --json attendees --show rsa-2027 --in '";
+  REQUIRE(run(publish + registrations.string() + "' --out '" + list.string() + "'", &out, &err) == 0);
+  CHECK(json::parse(out)["attendees"] == 2);
+  CHECK((fs::status(list).permissions() & fs::perms::others_read) == fs::perms::none);
+  const Bytes content = read_file(list);
+  for (const std::string secret : {"ines.okafor@example.com", "Ines Okafor", "RSA-7Q4K-9XW2"}) {
+    CHECK(std::search(content.begin(), content.end(), secret.begin(), secret.end()) == content.end());
+  }
+  // Not overwritten, and a broken CSV is refused with its line.
+  CHECK(run(publish + registrations.string() + "' --out '" + list.string() + "'", &out, &err) != 0);
+  const std::string broken = "badge,email\nRSA-1,\"open\n";
+  const fs::path bad = cli.file("broken.csv", Bytes(broken.begin(), broken.end()));
+  CHECK(run(publish + bad.string() + "' --out '" + (cli.dir / "x.json").string() + "'", &out, &err) != 0);
+  CHECK(err.find("CSV line 2") != std::string::npos);
+
+  // The device gets it through the signed catalog, like any asset.
+  org.publish(org.release_of("rsa-2027-attendees", 1, content, "attendees"));
+  REQUIRE(cli("catalog apply '" + org.bundle(cli.dir, "u2").string() + "'").code == 0);
+  REQUIRE(cli("cache import '" + list.string() + "' --asset rsa-2027-attendees --version 1").code == 0);
+
+  const json scanned = parse_json(cli("--json lead capture --form booth-form --badge rsa-7q4k-9xw2 --consent"));
+  CHECK(scanned["repeat"] == false);
+  const json unknown = parse_json(cli("--json lead capture --form booth-form --badge RSA-LATE-0001 --consent"));
+  CHECK(unknown["repeat"] == false);
+  CHECK(parse_json(cli("--json lead capture --form booth-form --badge RSA-LATE-0001 --consent"))["repeat"] == true);
+  CHECK(show_of(count(cli), "rsa-2027")["leads"] == 2);
+  // The kiosk keeps nothing of Ines in clear.
+  CHECK(files_containing(cli.home, {"ines.okafor@example.com", "Ines Okafor", "Northwind"}).empty());
+}

@@ -29,3 +29,25 @@ TEST_CASE("sizes read with binary units and print back", "[cli][text]") {
   CHECK(format_size(512) == "512 B");
   CHECK(format_size(3u << 20) == "3.0 MiB");
 }
+
+TEST_CASE("parse_csv reads RFC 4180 quoting, CRLF and a byte-order mark, and names the line of a broken quote", "[cli][text]") {
+  const auto rows = parse_csv("\xEF\xBB\xBF" "badge,email,name\r\n"
+                              "RSA-1,ana@example.com,\"Lima, Ana\"\r\n"
+                              "\r\n"
+                              "RSA-2,,\"Say \"\"hi\"\"\nthere\"\n"
+                              "RSA-3,x@example.com,last");
+  REQUIRE(rows.is_ok());
+  REQUIRE(rows->size() == 4);
+  CHECK((*rows)[0] == std::vector<std::string>{"badge", "email", "name"});
+  CHECK((*rows)[1] == std::vector<std::string>{"RSA-1", "ana@example.com", "Lima, Ana"});
+  CHECK((*rows)[2] == std::vector<std::string>{"RSA-2", "", "Say \"hi\"\nthere"});
+  CHECK((*rows)[3] == std::vector<std::string>{"RSA-3", "x@example.com", "last"});
+  CHECK(parse_csv("").value().empty());
+  CHECK(parse_csv("a,\"\"\n").value() == std::vector<std::vector<std::string>>{{"a", ""}});
+
+  const auto open_quote = parse_csv("a,b\nc,\"never closed\nd,e\n");
+  CHECK(open_quote.status().code() == Errc::invalid_argument);
+  CHECK(open_quote.status().message() == "CSV line 2: a quoted field is never closed");
+  const auto after = parse_csv("a,b\n\"x\"y,z\n");
+  CHECK(after.status().message() == "CSV line 2: text after a closing quote");
+}

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   add_keygen(app, ctx);
   outpost::publish_cli::add_release_commands(app, ctx);
   outpost::publish_cli::add_list_command(app, ctx);
+  outpost::publish_cli::add_attendees_command(app, ctx);
 
   return outpost::cli::run_cli(app, argc, argv, ctx.program);
 }

@@ -65,5 +65,6 @@ Result<std::vector<CatalogEntry>> read_catalog(const catalog::CatalogDelta& delt
 
 void add_release_commands(CLI::App& app, Context& ctx);  // publish, revoke
 void add_list_command(CLI::App& app, Context& ctx);      // list
+void add_attendees_command(CLI::App& app, Context& ctx);  // attendees (an attendee list asset from CSV)
 
 }  // namespace outpost::publish_cli

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "outpost/core/clock.hpp"
+#include "outpost/core/status.hpp"
 
 namespace outpost::cli {
 
@@ -27,5 +28,11 @@ std::optional<TimePoint> parse_time(std::string_view text, bool end_of_day = fal
 inline constexpr const char* time_formats = "use 2026-03-01 or 2026-03-01T09:30:00Z (UTC)";
 // Left-aligned columns two spaces apart; the first row is the header.
 std::string table(const std::vector<std::vector<std::string>>& rows);
+
+// RFC 4180 CSV (quoted fields with "" for a quote, commas and line breaks
+// inside quotes, CRLF or LF, a UTF-8 byte-order mark skipped) -> rows of
+// fields; blank lines are skipped. invalid_argument naming the line of an
+// unterminated quote or of text after a closing quote.
+Result<std::vector<std::vector<std::string>>> parse_csv(std::string_view text);
 
 }  // namespace outpost::cli
