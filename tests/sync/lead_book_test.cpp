@@ -222,7 +222,7 @@ TEST_CASE("Lead book: absorb opens sealed leads and merges one person across kio
   }
 }
 
-TEST_CASE("Lead book: routing by region, interest and score with round robin within a team", "[sync][leads]") {
+TEST_CASE("Lead book: routing leads by region, interest and score with round robin within a team", "[sync][leads]") {
   LeadWorld w;
   for (const char* rep : {"rep-1", "rep-2", "rep-3", "rep-4"}) w.enroll(rep);
   w.enroll("kiosk-1", "kiosk");
@@ -279,7 +279,7 @@ TEST_CASE("Lead book: routing by region, interest and score with round robin wit
   }
 }
 
-TEST_CASE("Lead book: reassignment writes a withdraw for the old rep and an assign sealed to the new one",
+TEST_CASE("Lead book: reassigning a lead writes a withdraw for the old rep and an assign sealed to the new one",
           "[sync][leads]") {
   LeadWorld w;
   w.enroll("rep-1");
@@ -334,7 +334,7 @@ TEST_CASE("Lead book: reassignment writes a withdraw for the old rep and an assi
   }
 }
 
-TEST_CASE("Lead book: an assignment waits for the rep's lead_box and deliver_pending seals it", "[sync][leads]") {
+TEST_CASE("Lead book: an assignment waits for the lead_box of the rep and deliver_pending seals it", "[sync][leads]") {
   LeadWorld w;
   w.enroll("rep-1");
   w.capture("kiosk-1", ann);
@@ -419,7 +419,7 @@ TEST_CASE("Lead book: a follow-up from a device the lead is not assigned to is r
   CHECK(lead.state(w.clock.now()) == "followed-up");
 }
 
-TEST_CASE("Lead book: SLA counts within, late and overdue on an injected clock", "[sync][leads]") {
+TEST_CASE("Lead book: SLA counts leads within, late and overdue on an injected clock", "[sync][leads]") {
   LeadWorld w;
   w.enroll("rep-1");
   w.enroll("rep-2");
@@ -500,7 +500,7 @@ TEST_CASE("Lead book: the export has only leads with consent not withdrawn", "[s
   CHECK(lead.consents[1].withdrawn_at);
 }
 
-TEST_CASE("Lead book: erase removes the person from the book and the events and leaves a tombstone",
+TEST_CASE("Lead book: erase removes the lead of a person from the book and the events and leaves a tombstone",
           "[sync][leads]") {
   LeadWorld w;
   w.enroll("rep-1");
