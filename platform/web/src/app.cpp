@@ -3,10 +3,7 @@
 // JSON documents (outpost/shell/json.hpp) or a page (pages.hpp).
 #include "app.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
-#include <array>
 #include <charconv>
 
 #include "outpost/cache/version_ref.hpp"
@@ -38,24 +35,6 @@ Response html_response(unsigned status, std::string body) {
   r.status = status;
   r.body = std::move(body);
   return r;
-}
-
-bool equal_constant_time(const std::string& a, const std::string& b) {
-  // sodium_memcmp needs equal lengths; comparing the lengths first reveals
-  // only the length, which is public (a token's) or not worth hiding (a PIN's).
-  return a.size() == b.size() && !a.empty() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-std::string hex_token(Random& random) {
-  std::array<std::uint8_t, 32> bytes{};
-  random.fill(bytes);
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
 }
 
 std::optional<json> parse_json(const std::string& body) {
@@ -117,7 +96,7 @@ std::optional<std::vector<std::string>> segments(std::string_view path) {
 }  // namespace
 
 App::App(device::DeviceHome& home, const Clock& clock, Random& random, const ServerOptions& options)
-    : home_(home), clock_(clock), random_(random), options_(options), csrf_(hex_token(random)) {}
+    : home_(home), clock_(clock), random_(random), options_(options), csrf_(random_hex_token(random)) {}
 
 void App::sync_finished(const Result<sync::SyncReport>& report) {
   std::string line = cli::iso_time(clock_.now());
@@ -133,18 +112,9 @@ void App::sync_finished(const Result<sync::SyncReport>& report) {
   last_sync_ = std::move(line);
 }
 
-bool App::host_allowed(const std::string& host) const {
-  const std::string port = std::to_string(port_);
-  std::string local = "127.0.0.1:";
-  local += port;
-  std::string name = "localhost:";
-  name += port;
-  return host == local || host == name;
-}
-
 bool App::csrf_ok(const Request& request, const Pairs& form) const {
-  if (!request.csrf_header.empty()) return equal_constant_time(request.csrf_header, csrf_);
-  return equal_constant_time(first(form, "csrf"), csrf_);
+  if (!request.csrf_header.empty()) return constant_time_equal(request.csrf_header, csrf_);
+  return constant_time_equal(first(form, "csrf"), csrf_);
 }
 
 Response App::error(const std::string& target, unsigned status, const std::string& message) const {
@@ -157,7 +127,7 @@ Response App::error(const std::string& target, unsigned status, const std::strin
 Response App::handle(const Request& request) {
   // DNS rebinding: a page of another site that resolves its name to
   // 127.0.0.1 still sends its own name as Host.
-  if (!host_allowed(request.host)) return error(request.target, 403, "this server answers only to 127.0.0.1 and localhost");
+  if (!loopback_host(request.host, port_)) return error(request.target, 403, "this server answers only to 127.0.0.1 and localhost");
   const std::size_t q = request.target.find('?');
   // Fixed routes are matched on the raw path; only the parts that name
   // something (asset ids, presentation ids) are decoded, segment by segment.
@@ -279,7 +249,7 @@ Response App::kiosk_submit(const Pairs& posted) {
 Response App::staff(const Pairs* form) {
   if (options_.staff_pin.empty()) return error("/kiosk/staff", 404, "the staff view is off (start with --staff-pin)");
   if (!form) return html_response(200, staff_login_html(csrf_, false));
-  if (!equal_constant_time(first(*form, "pin"), options_.staff_pin)) {
+  if (!constant_time_equal(first(*form, "pin"), options_.staff_pin)) {
     return html_response(403, staff_login_html(csrf_, true));
   }
   StaffFigures f;

@@ -47,7 +47,6 @@ class App {
 
   Response route(const Request& request, const std::string& path,
                  const std::vector<std::pair<std::string, std::string>>& params);
-  bool host_allowed(const std::string& host) const;
   bool csrf_ok(const Request& request, const std::vector<std::pair<std::string, std::string>>& form) const;
   Result<std::string> kiosk_form_asset();
 
