@@ -261,6 +261,12 @@ Result<std::vector<RouteDecision>> LeadBook::route(const RoutingRules& rules, Ti
       if (!s.rep.empty()) continue;
       const std::optional<Lead> lead = impl_->read_lead(s.id, true);
       RouteDecision d{s.id, s.show, {}, {}, {}, {}};
+      if (std::none_of(lead->consents.begin(), lead->consents.end(),
+                       [](const LeadConsent& c) { return !c.withdrawn_at; })) {
+        d.problem = "consent withdrawn for every show it was captured at";
+        out.push_back(std::move(d));
+        continue;
+      }
       const auto values = routing_values(*lead);
       for (const RoutingRule& rule : rules.rules) {
         if (matches(rule, *lead, values)) {

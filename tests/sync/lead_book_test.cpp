@@ -496,6 +496,13 @@ TEST_CASE("Lead book: the export has only leads with consent not withdrawn", "[s
   CHECK_THAT(rsa, !Contains("ann@example.com"));
   const sync::Lead lead = must(book->lead(w.lead_of(*book, "ann@example.com")));
   REQUIRE(lead.consents.size() == 2);
+  // Nobody is sent to a person who withdrew every consent they gave.
+  w.enroll("rep-1");
+  const auto routed = must(book->route(must(sync::RoutingRules::parse(
+                                           R"({"teams": {"all": ["rep-1"]}, "default_team": "all"})")),
+                                       w.clock.now()));
+  REQUIRE(routed.size() == 3);
+  for (const auto& d : routed) CHECK((d.rep.empty() == (d.lead == w.lead_of(*book, "cy@example.com"))));
   CHECK(lead.consents[1].show == "rsa-2027");
   CHECK(lead.consents[1].withdrawn_at);
 }
