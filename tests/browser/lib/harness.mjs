@@ -35,10 +35,12 @@ export const bins = {
   get publish() { return required('OUTPOST_PUBLISH_BIN', 'outpost-publish'); },
 };
 
-// Where screenshots and logs go: $OUTPOST_TEST_OUTPUT/<test name>/.
+// Where screenshots and logs go: $OUTPOST_TEST_OUTPUT/<test name>/, emptied
+// first (a failure screenshot of an earlier run must not linger).
 export function outputDir(testName) {
   const base = process.env.OUTPOST_TEST_OUTPUT || path.join(os.tmpdir(), 'outpost-browser-output');
   const dir = path.join(base, testName);
+  fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
