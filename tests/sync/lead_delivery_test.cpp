@@ -184,7 +184,7 @@ TEST_CASE("leads: a lead captured offline at a kiosk reaches the assigned rep's 
   CHECK_THAT(refused.body["message"].get<std::string>(), Contains("rep devices only"));
 }
 
-TEST_CASE("leads: the rep's follow-up reaches the hub; reassignment and erase withdraw the lead at the next sync",
+TEST_CASE("leads: the rep's follow-up reaches the hub, and reassignment and erase withdraw the lead at the next sync",
           "[sync][leads][delivery]") {
   LeadLoop f;
   (void)must(f.sync(f.kiosk));
