@@ -182,6 +182,15 @@ TEST_CASE("leads: a lead captured offline at a kiosk reaches the assigned rep's 
   REQUIRE(refused.type == "error");
   CHECK(refused.body["code"] == "permission");
   CHECK_THAT(refused.body["message"].get<std::string>(), Contains("rep devices only"));
+
+  // A hello whose lead_box is not 32 bytes is refused naming the field.
+  RawClient bad(sync::transport_keys(*f.rep2.home), f.hub->curve_key(), f.address.sync());
+  Envelope bad_hello = sync::msg::Hello{f.rep2.home->journal().id(), 0, 0, std::nullopt}.to_envelope(1);
+  bad_hello.body["lead_box"] = nlohmann::json::binary(std::vector<std::uint8_t>(16, 1));
+  const Envelope no = bad.call(bad_hello);
+  REQUIRE(no.type == "error");
+  CHECK(no.body["code"] == "invalid_argument");
+  CHECK_THAT(no.body["message"].get<std::string>(), Contains("hello: lead_box is not 32-32 bytes"));
 }
 
 TEST_CASE("leads: the rep's follow-up reaches the hub, and reassignment and erase withdraw the lead at the next sync",
