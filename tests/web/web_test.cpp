@@ -467,6 +467,34 @@ TEST_CASE("Web presenter: the page, its script, and search as you type journals 
   CHECK(w.get("/favicon.ico").status == 204);
 }
 
+TEST_CASE("Web content: the media type comes from the content's first bytes, then from the kind", "[web][content]") {
+  WebHome w;
+  // A price sheet published with kind price-sheet is still a PDF to the browser.
+  const std::string pdf_text = "%PDF-1.4\n% a price sheet\n";
+  const Bytes pdf(pdf_text.begin(), pdf_text.end());
+  const Bytes webm = {0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81};
+  w.server->call([&] {
+    w.org.publish(w.org.release_of("prices", 1, pdf, "price-sheet"));
+    w.org.publish(w.org.release_of("clip", 1, webm, "video"));
+    w.apply();
+    w.cache("prices", 1, pdf);
+    w.cache("clip", 1, webm);
+  });
+  const Reply prices = w.get("/content/prices");
+  CHECK(prices.status == 200);
+  CHECK(prices.header("content-type") == "application/pdf");
+  CHECK(prices.header("x-frame-options") == "SAMEORIGIN");
+  CHECK(json::parse(w.get("/api/assets/prices").body)["media_type"] == "application/pdf");
+  CHECK(w.get("/content/clip").header("content-type") == "video/webm");
+  CHECK(json::parse(w.get("/api/assets/clip").body)["media_type"] == "video/webm");
+  // Unrecognised bytes: the kind decides (deck is random bytes of kind pdf).
+  CHECK(json::parse(w.get("/api/assets/deck").body)["media_type"] == "application/pdf");
+  CHECK(json::parse(w.get("/api/assets/booth-form").body)["media_type"] == "application/json");
+  // Nothing to show: no media type.
+  CHECK(json::parse(w.get("/api/assets/old-deck@1").body)["media_type"].is_null());
+  CHECK(w.get("/content/recalled").header("x-frame-options") == "DENY");
+}
+
 TEST_CASE("Web content: a viewer's second fetch of what was just opened is not a second open", "[web][content]") {
   WebHome w;
   CHECK(w.get("/content/deck@1").status == 200);

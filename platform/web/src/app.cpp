@@ -4,6 +4,7 @@
 #include "app.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "outpost/cache/version_ref.hpp"
@@ -61,6 +62,26 @@ unsigned status_of(const Status& s) {
     case Errc::permission: return 403;
     default: return 500;
   }
+}
+
+// The content's media type from its first bytes (the publisher's kind is a
+// label for people: a price sheet is usually a PDF), else from the kind.
+std::string media_type(cache::AssetReader& reader, const std::string& kind) {
+  std::array<std::uint8_t, 12> head{};
+  const auto got = reader.read_at(0, head);
+  const std::size_t n = got ? *got : 0;
+  auto starts = [&](std::initializer_list<std::uint8_t> magic, std::size_t at = 0) {
+    return n >= at + magic.size() && std::equal(magic.begin(), magic.end(), head.begin() + static_cast<long>(at));
+  };
+  if (starts({'%', 'P', 'D', 'F', '-'})) return "application/pdf";
+  if (starts({0x1a, 0x45, 0xdf, 0xa3})) return "video/webm";
+  if (starts({'f', 't', 'y', 'p'}, 4)) return kind == "audio" ? "audio/mp4" : "video/mp4";
+  if (starts({0x89, 'P', 'N', 'G'})) return "image/png";
+  if (starts({0xff, 0xd8, 0xff})) return "image/jpeg";
+  if (kind == "pdf") return "application/pdf";
+  if (kind == "video") return "video/mp4";
+  if (kind == "form" || kind == "attendees") return "application/json";
+  return "application/octet-stream";
 }
 
 Response failure(const Status& s) { return json_response(status_of(s), {{"error", s.to_string()}}); }
@@ -318,12 +339,23 @@ Response App::asset(const std::string& id) {
   if (!selector) return failure(selector.status());
   const auto releases = home_.catalog().releases(selector->asset);
   if (releases.empty()) return json_response(404, {{"error", "no asset '" + selector->asset + "' in the catalog"}});
-  json doc = {{"decision", shell::decision_json(home_.peek(selector->asset, selector->version))},
+  const gate::Decision decision = home_.peek(selector->asset, selector->version);
+  json doc = {{"decision", shell::decision_json(decision)},
               {"pinned", false},
               {"releases", json::array()}};
   for (const auto& r : releases) doc["releases"].push_back(shell::release_json(r));
   const auto pinned = home_.cache().pinned_assets();
   doc["pinned"] = std::find(pinned.begin(), pinned.end(), selector->asset) != pinned.end();
+  // What /content/ will answer with, so the page picks its viewer (a price
+  // sheet published as kind price-sheet is still a PDF); null when it cannot
+  // be shown (blocked, not downloaded).
+  doc["media_type"] = nullptr;
+  const gate::Decision& d = decision;
+  if (d.allowed && d.version) {
+    auto reader = home_.cache().open_reader(selector->asset, *d.version);
+    const auto release = home_.catalog().release({selector->asset, *d.version});
+    if (reader) doc["media_type"] = media_type(*reader, release ? release->kind : std::string());
+  }
   return json_response(200, doc);
 }
 
@@ -359,16 +391,14 @@ Response App::content(const std::string& id, const std::string& range_header) {
   Response r;
   const std::uint64_t size = reader->size();
   const auto release = home_.catalog().release(reader->version());
-  r.content_type = "application/octet-stream";
-  if (release && release->kind == "pdf") {
-    r.content_type = "application/pdf";
+  r.content_type = media_type(*reader, release ? release->kind : std::string());
+  if (r.content_type == "application/pdf") {
     // The presenter shows PDFs in a frame of its own page: framing by this
     // origin only (the browser's PDF viewer runs as a plugin in the frame).
     r.headers.emplace_back("X-Frame-Options", "SAMEORIGIN");
     r.headers.emplace_back("Content-Security-Policy",
                            "default-src 'none'; object-src 'self'; frame-ancestors 'self'");
   }
-  if (release && release->kind == "video") r.content_type = "video/mp4";
   r.headers.emplace_back("Accept-Ranges", "bytes");
   r.headers.emplace_back("X-Outpost-Version", std::to_string(reader->version().version));
   const auto range = range_header.empty() ? std::nullopt : parse_range(range_header, size);

@@ -205,7 +205,7 @@ constexpr std::string_view presenter_js = R"JS('use strict';
     const d = r.doc.decision;
     const shownVersion = d.version || version || latest;
     const rel = releases.find((x) => x.version === shownVersion) || releases[0];
-    Object.assign(open, { asset: asset, version: shownVersion, kind: rel.kind, pinned: r.doc.pinned });
+    Object.assign(open, { asset: asset, version: shownVersion, kind: r.doc.media_type === 'application/pdf' ? 'pdf' : rel.kind, pinned: r.doc.pinned });
     $('viewer-title').textContent = rel.title + ' (version ' + shownVersion + ')';
     const said = describe(d, latest);
     $('viewer').dataset.state = said.state;
@@ -214,13 +214,14 @@ constexpr std::string_view presenter_js = R"JS('use strict';
     renderVersions(releases, shownVersion, latest);
     setPresentable(d.allowed);
     if (!d.allowed) return;
-    if (rel.kind === 'pdf') {
+    const media = r.doc.media_type || '';
+    if (media === 'application/pdf') {
       const f = el('iframe');
       f.id = 'pdf';
       f.title = rel.title;
       f.src = contentUrl();
       $('stage').append(f);
-    } else if (rel.kind === 'video') {
+    } else if (media.startsWith('video/')) {
       const v = el('video');
       v.id = 'video';
       v.controls = true;
