@@ -350,11 +350,32 @@ Status LeadBook::escalate(const std::string& lead, TimePoint now) {
 
 Status LeadBook::set_lead_box(const std::string& device, const crypto::BoxPublicKey& key, TimePoint now) {
   return guarded([&]() -> Status {
+    // Every rep hello reports its key: the same key again writes nothing.
+    SQLite::Statement current(impl_->db, "SELECT lead_box FROM devices WHERE name = ?");
+    current.bind(1, device);
+    if (!current.executeStep()) return Status(Errc::not_found, "no device named '" + device + "'");
+    const bool had_key = !current.getColumn(0).isNull();
+    if (had_key) {
+      const ByteView old = blob(current.getColumn(0));
+      if (old.size() == key.bytes.size() && std::equal(old.begin(), old.end(), key.bytes.begin())) return {};
+    }
+    current.reset();
     storage::Transaction tx(impl_->db);
     SQLite::Statement st(impl_->db, "UPDATE devices SET lead_box = ? WHERE name = ?");
     bind_blob(st, 1, key.bytes);
     st.bind(2, device);
-    if (st.exec() == 0) return Status(Errc::not_found, "no device named '" + device + "'");
+    st.exec();
+    // A new key (the device was re-initialised or re-enrolled under its
+    // name): what it was sent before no longer opens, so its current leads
+    // go to it again, sealed to the new key.
+    if (had_key) {
+      SQLite::Statement held(impl_->db, "SELECT id FROM leads WHERE rep = ?");
+      held.bind(1, device);
+      std::vector<std::string> leads;
+      while (held.executeStep()) leads.push_back(held.getColumn(0).getString());
+      held.reset();
+      for (const std::string& lead : leads) impl_->queue_assign(device, lead, now);
+    }
     impl_->deliver_pending(device, now);
     tx.commit();
     return {};

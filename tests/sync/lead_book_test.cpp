@@ -601,3 +601,34 @@ TEST_CASE("Lead book: a malformed or tampered sealed lead is counted and alerted
   for (const auto& a : w.admin->store().alerts()) CHECK_THAT(a.detail, !Contains("x@example.com"));
   CHECK(must(book->absorb(w.clock.now())).scanned == 0);  // refused once, not retried forever
 }
+
+TEST_CASE("Lead book: the same device key again writes nothing, a new one gets the device's leads again under it",
+          "[sync][leads]") {
+  LeadWorld w;
+  w.enroll("rep-1");
+  w.enroll("kiosk-1", "kiosk");
+  w.capture("kiosk-1", ann);
+  w.push("kiosk-1");
+  auto book = w.book();
+  (void)must(book->absorb(w.clock.now()));
+  w.set_box(*book, "rep-1");
+  const std::string id = w.lead_of(*book, "ann@example.com");
+  must(book->assign(id, "rep-1", w.clock.now()));
+  REQUIRE(must(book->deliveries("rep-1", 0, 100)).size() == 1);
+
+  w.set_box(*book, "rep-1");  // every hello reports the key
+  CHECK(must(book->deliveries("rep-1", 0, 100)).size() == 1);
+
+  // The tablet was re-initialised: a new lead key. Its lead comes again,
+  // sealed to the new key; the old key opens nothing new.
+  w.boxes.erase("rep-1");
+  w.boxes.emplace("rep-1", crypto::BoxKeyPair::generate(w.random));
+  w.set_box(*book, "rep-1");
+  const auto all = must(book->deliveries("rep-1", 0, 100));
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].seq == 2);
+  CHECK(all[1].kind == "assign");
+  CHECK(all[1].lead == id);
+  CHECK(w.open_delivery("rep-1", all[1])["fields"]["email"] == "ann@example.com");
+  CHECK_FALSE(crypto::open_sealed(w.boxes.at("rep-1"), *all[0].sealed));
+}
