@@ -257,4 +257,51 @@ ReportTable leads_of(const std::vector<rep::LeadRow>& list, bool show, bool devi
   return table;
 }
 
+namespace {
+
+std::vector<Column> sla_columns(std::vector<Column> keys) {
+  for (Column c : std::vector<Column>{{"captured", "CAPTURED"},
+                                      {"assigned", "ASSIGNED"},
+                                      {"within", "WITHIN"},
+                                      {"late", "LATE"},
+                                      {"overdue", "OVERDUE"},
+                                      {"escalated", "ESCALATED"}}) {
+    keys.push_back(std::move(c));
+  }
+  return keys;
+}
+
+std::vector<Cell> sla_cells(std::vector<Cell> keys, const sync::SlaRow& row) {
+  for (Cell c : {Cell(row.captured), Cell(row.assigned), Cell(row.within), Cell(row.late), Cell(row.overdue),
+                 Cell(row.escalated)}) {
+    keys.push_back(std::move(c));
+  }
+  return keys;
+}
+
+}  // namespace
+
+SlaTables sla_tables(const sync::SlaReport& r) {
+  SlaTables t{ReportTable(sla_columns({{"group", "GROUP"}, {"key", "KEY"}})),
+              ReportTable(sla_columns({{"show", "SHOW"}})), ReportTable(sla_columns({{"rep", "REP"}})),
+              ReportTable({{"lead", "LEAD"},
+                           {"rep", "REP"},
+                           {"show", "SHOW"},
+                           {"due_at", "DUE"},
+                           {"hours_overdue", "HOURS-OVERDUE"},
+                           {"escalated", "ESCALATED"}})};
+  for (const sync::SlaRow& row : r.by_show) {
+    t.rows.add(sla_cells({"show", row.key}, row));
+    t.by_show.add(sla_cells({row.key}, row));
+  }
+  for (const sync::SlaRow& row : r.by_rep) {
+    t.rows.add(sla_cells({"rep", row.key}, row));
+    t.by_rep.add(sla_cells({row.key}, row));
+  }
+  for (const sync::OverdueLead& o : r.overdue) {
+    t.overdue.add({o.lead, o.rep, o.show, o.due_at, o.hours_overdue, o.escalated});
+  }
+  return t;
+}
+
 }  // namespace outpost::report_tables

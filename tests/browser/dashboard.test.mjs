@@ -65,12 +65,15 @@ test('dashboard', async (t) => {
     assertEqual((await values('#chart-feedback rect[data-series=rating][data-label="emea-prices"]'))[0], 2,
                 'mean rating of emea-prices');
     assertEqual((await values('#chart-leads rect[data-series=leads][data-label=seed-tablet]'))[0], 1, 'leads of seed-tablet');
-    assert((await page.locator('#chart-leads .notice').innerText()).includes('Follow-up state is not on this dashboard yet'), 'follow-up notice');
+    // serve --http gives the dashboard the lead book: follow-up against the SLA, per show and rep.
+    const followUp = await page.locator('#chart-leads table.table-sla').first().innerText();
+    assert(followUp.includes('rsa-2027'), `follow-up per show: ${followUp}`);
+    assertEqual(await page.locator('#chart-leads a.csv[href^="/reports/leads-sla.csv"]').count(), 1, 'follow-up CSV link');
     await t.screenshot(page, 'dashboard');
   });
 
   await t.step('a CSV link downloads what outpost-hub report prints', async () => {
-    const link = page.locator('#chart-leads a.csv');
+    const link = page.locator('#chart-leads a.csv[href^="/reports/leads.csv"]');
     const href = new URL(await link.getAttribute('href'), url);
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
     const file = path.join(t.out, 'leads.csv');

@@ -250,7 +250,7 @@ TEST_CASE("Dashboard: each chart shows the seeded hub's figures, with its table 
   const std::string leads = section(html, "leads");
   CHECK_THAT(leads, Contains("data-series=\"leads\" data-label=\"kiosk-1\" data-value=\"2\""));
   CHECK_THAT(leads, Contains("data-label=\"rsa-2027\" data-value=\"2\""));
-  CHECK_THAT(leads, Contains("Follow-up state is not on this dashboard yet"));
+  CHECK_THAT(leads, Contains("Follow-up state needs the hub&#39;s lead book"));
 
   for (const char* id : {"usage", "unused", "adoption", "blocked", "searches", "feedback", "leads"}) {
     INFO(id);
@@ -349,7 +349,10 @@ TEST_CASE("Dashboard: the admin token file is private, kept across calls, and re
   REQUIRE_FALSE(refused.is_ok());
   CHECK(refused.status().code() == Errc::permission);
   CHECK(web::dashboard_token(dir.path() / "missing", random).status().code() == Errc::not_found);
-  CHECK(web::Dashboard::create({dir.path(), 0, "short"}, SystemClock(), random).status().code() == Errc::invalid_argument);
+  web::DashboardOptions short_token;
+  short_token.hub_home = dir.path();
+  short_token.admin_token = "short";
+  CHECK(web::Dashboard::create(short_token, SystemClock(), random).status().code() == Errc::invalid_argument);
 }
 
 TEST_CASE("Dashboard: serve --http refuses a non-loopback address, and on port 0 it prints its port and stops on SIGINT", "[web][dashboard]") {
@@ -388,4 +391,53 @@ TEST_CASE("Dashboard: serve --http refuses a non-loopback address, and on port 0
   CHECK(hub_cli(f.hub_home, "dashboard-token") == token + "\n");
   ::kill(pid, SIGINT);
   CHECK(wait_child(pid, 20000) == 0);
+}
+
+TEST_CASE("Dashboard: the leads section shows follow-up against the SLA from the lead book, with its CSV", "[web][dashboard]") {
+  Seeded s;
+  SeededRandom book_random(5);
+  auto admin = must(sync::HubAdmin::open(s.hub_home, book_random, s.clock));
+  auto book = must(sync::LeadBook::open(s.hub_home, admin->keys().lead, book_random));
+  (void)must(book->absorb(s.clock.now()));
+  const auto leads = must(book->list());
+  REQUIRE(leads.size() == 2);
+  // One lead due in an hour, one already past due: overdue with no follow-up.
+  must(book->assign(leads[0].id, "rep-1", s.clock.now(), std::chrono::hours(1)));
+  must(book->assign(leads[1].id, "rep-1", s.clock.now() - 3 * day, std::chrono::hours(48)));
+
+  web::DashboardOptions o;
+  o.hub_home = s.hub_home;
+  o.admin_token = s.token;
+  o.lead_sla = [&](TimePoint now, const sync::SlaWindow& w) { return book->sla(now, w); };
+  s.dashboard->stop();
+  s.thread.join();
+  s.dashboard = must(web::Dashboard::create(o, s.clock, s.dashboard_random));
+  s.port = s.dashboard->port();
+  s.thread = std::thread([&s] { s.dashboard->run(); });
+
+  const std::string cookie = s.login();
+  const HttpReply page = s.get("/?days=30", cookie);
+  REQUIRE(page.status == 200);
+  const std::string leads_html = section(page.body, "leads");
+  CHECK_THAT(leads_html, Contains("Follow-up against the SLA"));
+  CHECK_FALSE(leads_html.find("needs the hub's lead book") != std::string::npos);
+  CHECK(sum_of(leads_html, "overdue") == 1);
+  CHECK(sum_of(leads_html, "open") == 1);
+  CHECK(sum_of(leads_html, "within") == 0);
+  CHECK_THAT(leads_html, Contains(leads[1].id));  // the overdue list names the lead, not the person
+  CHECK(leads_html.find("ana@example.com") == std::string::npos);
+  CHECK(leads_html.find("bo@example.com") == std::string::npos);
+
+  const HttpReply csv = s.get("/reports/leads-sla.csv?days=30", cookie);
+  REQUIRE(csv.status == 200);
+  CHECK_THAT(csv.body, Contains("group,key,captured,assigned,within,late,overdue,escalated\r\n"));
+  CHECK_THAT(csv.body, Contains("rep,rep-1,2,2,0,0,1,0\r\n"));
+}
+
+TEST_CASE("Dashboard: without a lead book the leads section says where the follow-up is, and its CSV is 404", "[web][dashboard]") {
+  Seeded s;
+  const std::string cookie = s.login();
+  const std::string leads_html = section(s.get("/?days=30", cookie).body, "leads");
+  CHECK_THAT(leads_html, Contains("outpost-hub leads sla"));
+  CHECK(s.get("/reports/leads-sla.csv?days=30", cookie).status == 404);
 }

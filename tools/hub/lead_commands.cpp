@@ -6,6 +6,7 @@
 
 #include "hub_cli.hpp"
 #include "outpost/core/guard.hpp"
+#include "outpost/report_tables/hub_tables.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "outpost/storage/file_io.hpp"
 #include "outpost/sync/lead_book.hpp"
@@ -225,68 +226,19 @@ void add_sla(CLI::App& leads, Context& ctx) {
     }
     Book b = open_book(ctx);
     const sync::SlaReport r = ctx.take(b.book->sla(ctx.clock.now(), window));
-    auto row_json = [](const sync::SlaRow& row, const char* key) {
-      return json{{key, row.key},           {"captured", row.captured}, {"assigned", row.assigned},
-                  {"within", row.within},   {"late", row.late},         {"overdue", row.overdue},
-                  {"escalated", row.escalated}};
-    };
-    auto cells = [](const sync::SlaRow& row) {
-      return std::vector<std::string>{row.key,
-                                      std::to_string(row.captured),
-                                      std::to_string(row.assigned),
-                                      std::to_string(row.within),
-                                      std::to_string(row.late),
-                                      std::to_string(row.overdue),
-                                      std::to_string(row.escalated)};
-    };
+    const report_tables::SlaTables t = report_tables::sla_tables(r);
     if (*csv) {
-      std::cout << "group,key,captured,assigned,within,late,overdue,escalated\r\n";
-      for (const char* group : {"show", "rep"}) {
-        for (const sync::SlaRow& row : std::string(group) == "show" ? r.by_show : r.by_rep) {
-          std::cout << group;
-          for (const std::string& c : cells(row)) {
-            std::cout << ',';
-            if (c.find_first_of(",\"\r\n") == std::string::npos) {
-              std::cout << c;
-            } else {
-              std::string q = "\"";
-              for (char ch : c) q.append(ch == '"' ? "\"\"" : std::string(1, ch));
-              std::cout << q << '"';
-            }
-          }
-          std::cout << "\r\n";
-        }
-      }
+      std::cout << t.rows.csv();
       return;
     }
-    json doc{{"report", "leads-sla"}, {"now", iso_time(r.now)}, {"by_show", json::array()}, {"by_rep", json::array()},
-             {"overdue", json::array()}};
-    const std::vector<std::string> header{"", "CAPTURED", "ASSIGNED", "WITHIN", "LATE", "OVERDUE", "ESCALATED"};
-    std::vector<std::vector<std::string>> shows{header}, reps{header};
-    shows[0][0] = "SHOW";
-    reps[0][0] = "REP";
-    for (const auto& row : r.by_show) {
-      doc["by_show"].push_back(row_json(row, "show"));
-      shows.push_back(cells(row));
-    }
-    for (const auto& row : r.by_rep) {
-      doc["by_rep"].push_back(row_json(row, "rep"));
-      reps.push_back(cells(row));
-    }
-    std::vector<std::vector<std::string>> overdue{{"LEAD", "REP", "SHOW", "DUE", "HOURS-OVERDUE", "ESCALATED"}};
-    for (const sync::OverdueLead& o : r.overdue) {
-      doc["overdue"].push_back({{"lead", o.lead},
-                                {"rep", o.rep},
-                                {"show", o.show},
-                                {"due_at", iso_time(o.due_at)},
-                                {"hours_overdue", o.hours_overdue},
-                                {"escalated", o.escalated}});
-      overdue.push_back({o.lead, o.rep, o.show, iso_time(o.due_at), std::to_string(static_cast<long>(o.hours_overdue)),
-                         o.escalated ? "yes" : ""});
-    }
-    std::string text = shows.size() > 1 ? table(shows) : "no leads yet\n";
-    if (reps.size() > 1) text.append("\n").append(table(reps));
-    text.append("\n").append(overdue.size() > 1 ? "overdue:\n" + table(overdue) : "nothing overdue");
+    const json doc{{"report", "leads-sla"},
+                   {"now", iso_time(r.now)},
+                   {"by_show", t.by_show.json()},
+                   {"by_rep", t.by_rep.json()},
+                   {"overdue", t.overdue.json()}};
+    std::string text = t.by_show.empty() ? "no leads yet\n" : t.by_show.text();
+    if (!t.by_rep.empty()) text.append("\n").append(t.by_rep.text());
+    text.append("\n").append(t.overdue.empty() ? "nothing overdue" : "overdue:\n" + t.overdue.text());
     ctx.print(doc, text);
   });
 }

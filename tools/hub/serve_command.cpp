@@ -9,6 +9,7 @@
 
 #include "hub_cli.hpp"
 #include "outpost/sync/hub.hpp"
+#include "outpost/sync/lead_book.hpp"
 #include "outpost/web/dashboard.hpp"
 
 namespace outpost::hub_cli {
@@ -32,11 +33,16 @@ void add_serve_command(CLI::App& app, Context& ctx) {
   cmd->callback([&ctx, bind, workers, http] {
     sync::HubOptions options;
     std::string hub_address;
+    // The dashboard's own connection to the lead book (its thread only),
+    // for the follow-up SLA: it holds keys derived from the lead key.
+    SystemRandom lead_random;
+    std::unique_ptr<sync::LeadBook> dashboard_leads;
     {
       auto admin = ctx.open_admin();
       const sync::HubAddress saved = ctx.take(admin->address());
       hub_address = sync::format_hub_address(saved, admin->keys().curve.public_key());
       options.bind = bind->apply(saved);
+      if (!http->empty()) dashboard_leads = ctx.take(sync::LeadBook::open(ctx.home, admin->keys().lead, lead_random));
     }
     options.workers = *workers;
 
@@ -48,6 +54,9 @@ void add_serve_command(CLI::App& app, Context& ctx) {
       d.hub_home = ctx.home;
       d.port = dashboard_port(ctx, *http);
       d.admin_token = ctx.take(web::dashboard_token(ctx.home, dashboard_random));
+      d.lead_sla = [book = dashboard_leads.get()](TimePoint now, const sync::SlaWindow& window) {
+        return book->sla(now, window);
+      };
       dashboard = ctx.take(web::Dashboard::create(std::move(d), ctx.clock, dashboard_random));
     }
 

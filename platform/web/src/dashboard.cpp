@@ -255,13 +255,19 @@ Response Dashboard::Impl::dashboard(const Pairs& params, const Session& session)
                           take(r.feedback(w), v.feedback), take(r.leads(w), v.leads)}) {
     if (!s) return error("/", 500, "a report failed: " + s.to_string());
   }
+  if (options.lead_sla) {
+    auto sla = options.lead_sla(now, {w.since, w.until});
+    if (!sla) return error("/", 500, "the lead SLA report failed: " + sla.status().to_string());
+    v.sla = std::move(sla).value();
+  }
   return page(200, dashboard_html(v, session.csrf));
 }
 
 Response Dashboard::Impl::csv(const std::string& name, const Pairs& params) {
   const std::string target = "/reports/" + name + ".csv";
   static const std::vector<std::string> names{"usage",    "usage-by-day", "unused", "adoption",
-                                              "blocked",  "searches",     "feedback", "leads"};
+                                              "blocked",  "searches",     "feedback", "leads",
+                                              "leads-sla"};
   if (std::find(names.begin(), names.end(), name) == names.end()) return error(target, 404, "no report '" + name + "'");
   const TimePoint now = clock.now();
   auto parsed = parse_window(params, now);
@@ -283,6 +289,10 @@ Response Dashboard::Impl::csv(const std::string& name, const Pairs& params) {
   if (name == "searches") body = as_csv(r.searches(w), [](const auto& x) { return rt::search_tables(x, 0).rows; });
   if (name == "feedback") body = as_csv(r.feedback(w), [](const auto& x) { return rt::feedback_tables(x, false).rows; });
   if (name == "leads") body = as_csv(r.leads(w), [](const auto& x) { return rt::leads_of(x.rows, true, true); });
+  if (name == "leads-sla") {
+    if (!options.lead_sla) return error(target, 404, "the lead book is not available to this dashboard");
+    body = as_csv(options.lead_sla(now, {w.since, w.until}), [](const auto& x) { return rt::sla_tables(x).rows; });
+  }
   if (!body) return error(target, 500, "the report failed: " + body.status().to_string());
   Response out;
   out.content_type = "text/csv; charset=utf-8";

@@ -27,6 +27,10 @@ svg.chart .axis { stroke: #8a94a6; }
 .opened, .holding, .rating, .leads { fill: #3a9d5d; background: #3a9d5d; }
 .older { fill: #f0ad4e; background: #f0ad4e; }
 .none { fill: #c4cad4; background: #c4cad4; }
+.within { fill: #3a9d5d; background: #3a9d5d; }
+.late { fill: #f0ad4e; background: #f0ad4e; }
+.overdue { fill: #d9534f; background: #d9534f; }
+.open { fill: #c4cad4; background: #c4cad4; }
 ul.legend { list-style: none; padding: 0; display: flex; gap: 1.2rem; font-size: 0.85rem; }
 .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; vertical-align: middle; }
 .empty { color: #6b7585; font-style: italic; }

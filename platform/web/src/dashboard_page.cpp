@@ -221,6 +221,34 @@ std::string feedback_section(const DashboardView& v) {
       .done();
 }
 
+// Follow-up per rep against the SLA: within, late, overdue, and assigned
+// leads still open within their time (the rest of the row).
+void sla_part(Section& section, const sync::SlaReport& sla) {
+  const rt::SlaTables t = rt::sla_tables(sla);
+  std::vector<charts::StackedRow> reps;
+  for (const sync::SlaRow& row : sla.by_rep) {
+    const std::uint64_t done = row.within + row.late + row.overdue;
+    reps.push_back({row.key,
+                    {Bar{row.key, static_cast<double>(row.within), "within"},
+                     Bar{row.key, static_cast<double>(row.late), "late"},
+                     Bar{row.key, static_cast<double>(row.overdue), "overdue"},
+                     Bar{row.key, static_cast<double>(row.assigned - std::min(row.assigned, done)), "open"}}});
+  }
+  std::uint64_t overdue = 0;
+  for (const sync::SlaRow& row : sla.by_show) overdue += row.overdue;
+  section.raw("<h3>Follow-up against the SLA</h3>")
+      .para(num(overdue) + " assigned leads are past their follow-up time with no follow-up recorded")
+      .raw(charts::legend({{"within", "Followed up within the SLA"},
+                           {"late", "Followed up late"},
+                           {"overdue", "Overdue"},
+                           {"open", "Not yet due"}}))
+      .raw(charts::stacked_chart("Assigned leads per rep by follow-up state", reps))
+      .table("Per show", t.by_show, "sla")
+      .table("Per rep", t.by_rep, "sla")
+      .table("Overdue leads", t.overdue, "overdue")
+      .csv("leads-sla", "Download CSV (follow-up)");
+}
+
 std::string leads_section(const DashboardView& v) {
   const rep::LeadReport& r = v.leads;
   std::vector<Bar> kiosks;
@@ -229,18 +257,21 @@ std::string leads_section(const DashboardView& v) {
   for (const rep::LeadRow& l : r.by_show) {
     shows.push_back({l.show.empty() ? "(no show)" : l.show, static_cast<double>(l.leads), "leads"});
   }
-  return Section(v, "leads", "Leads per kiosk and show")
-      .para(num(r.leads) + " leads and " + num(r.repeat_visits) + " repeat visits delivered to the hub (counts only)")
-      .para("Follow-up state is not on this dashboard yet: 'outpost-hub leads sla' reports it (followed up within "
-            "or after the SLA, overdue, per show and rep). The dashboard reads no lead key, so it shows counts only.",
-            "notice")
-      .raw("<h3>Per kiosk</h3>")
+  Section section(v, "leads", "Leads per kiosk and show, and their follow-up");
+  section.para(num(r.leads) + " leads and " + num(r.repeat_visits) + " repeat visits delivered to the hub");
+  if (!v.sla) {
+    section.para("Follow-up state needs the hub's lead book: this dashboard was started without it "
+                 "('outpost-hub leads sla' reports it).",
+                 "notice");
+  }
+  section.raw("<h3>Per kiosk</h3>")
       .raw(charts::bar_chart("Leads per kiosk", kiosks))
       .raw("<h3>Per show</h3>")
       .raw(charts::bar_chart("Leads per show", shows))
       .table("Per show and kiosk", rt::leads_of(r.rows, true, true), "leads")
-      .csv("leads")
-      .done();
+      .csv("leads");
+  if (v.sla) sla_part(section, *v.sla);
+  return section.done();
 }
 
 }  // namespace

@@ -4,10 +4,12 @@
 // functions; any thread.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "outpost/sync/hub_reports.hpp"
+#include "outpost/sync/lead_book.hpp"
 
 namespace outpost::web {
 
@@ -27,6 +29,7 @@ struct DashboardView {
   sync::reports::SearchReport searches;
   sync::reports::FeedbackReport feedback;
   sync::reports::LeadReport leads;
+  std::optional<sync::SlaReport> sla;  // absent: no lead book to ask
 };
 
 std::string dashboard_html(const DashboardView& view, const std::string& csrf);

@@ -12,6 +12,7 @@
 
 #include "outpost/report_tables/report_table.hpp"
 #include "outpost/sync/hub_reports.hpp"
+#include "outpost/sync/lead_book.hpp"
 
 namespace outpost::report_tables {
 
@@ -70,5 +71,17 @@ FeedbackTables feedback_tables(const sync::reports::FeedbackReport& r, bool with
 ReportTable leads_of(const std::vector<sync::reports::LeadRow>& list, bool show, bool device);
 
 ReportTable daily_usage_rows(const sync::reports::DailyUsageReport& r);
+
+// The lead book's follow-up against the SLA (`outpost-hub leads sla`, the
+// dashboard's leads section). rows: group (show or rep), key and the
+// counts, the one CSV table; by_show / by_rep: the same counts per group
+// (JSON members "show" / "rep"); overdue: the overdue leads, no PII.
+struct SlaTables {
+  ReportTable rows;
+  ReportTable by_show;
+  ReportTable by_rep;
+  ReportTable overdue;
+};
+SlaTables sla_tables(const sync::SlaReport& r);
 
 }  // namespace outpost::report_tables

@@ -10,11 +10,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 
+#include "outpost/sync/lead_book.hpp"
 #include "outpost/core/clock.hpp"
 #include "outpost/core/random.hpp"
 #include "outpost/core/status.hpp"
@@ -27,6 +29,10 @@ struct DashboardOptions {
   std::string admin_token;   // what the login form must be given (dashboard_token())
   std::chrono::minutes session_lifetime{8 * 60};
   std::chrono::milliseconds idle_timeout{30'000};
+  // Follow-up against the SLA from the hub's lead book (which needs the
+  // hub's lead key, so the caller that holds it provides this); unset: the
+  // leads section shows counts only and says where the SLA is.
+  std::function<Result<sync::SlaReport>(TimePoint now, const sync::SlaWindow& window)> lead_sla;
 };
 
 class Dashboard {
