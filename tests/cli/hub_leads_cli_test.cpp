@@ -119,6 +119,19 @@ TEST_CASE("CLI: outpost-hub leads route, list, show, sla, export and erase", "[c
   CHECK(report["by_show"][0]["captured"] == 2);
   CHECK(report["by_show"][0]["assigned"] == 2);
   CHECK(report["overdue"].empty());
+  // Marketing's leads report carries the same follow-up figures, no PII.
+  const Output leads_report = c.hub("report leads --json");
+  INFO(leads_report.err);
+  REQUIRE(leads_report.code == 0);
+  const json report_doc = json::parse(leads_report.out);
+  const json follow_up = report_doc["follow_up"];
+  REQUIRE(follow_up["by_show"].size() == 1);
+  CHECK(follow_up["by_show"][0]["show"] == report_doc["by_show"][0]["show"]);
+  CHECK(follow_up["by_show"][0]["assigned"] == 2);
+  CHECK(follow_up["by_rep"].size() == 2);
+  const Output report_text = c.hub("report leads");
+  CHECK_THAT(report_text.out, Contains("Follow-up against the SLA") && Contains("nothing overdue"));
+  CHECK_THAT(report_text.out, !Contains("@example.com"));
   const Output sla_csv = c.hub("leads sla --csv");
   CHECK_THAT(sla_csv.out, Contains("group,key,captured,assigned,within,late,overdue,escalated\r\nshow,rsa-2027,2,2,"));
 

@@ -8,6 +8,7 @@
 #include "hub_cli.hpp"
 #include "outpost/report_tables/hub_tables.hpp"
 #include "outpost/sync/hub_reports.hpp"
+#include "outpost/sync/lead_book.hpp"
 
 namespace outpost::hub_cli {
 
@@ -312,7 +313,9 @@ void add_leads(CLI::App& parent, Context& ctx) {
   const std::string help = footer(
       "lead.captured and lead.repeat_visit per show (the trade-show event) and kiosk. A lead at the hub\n"
       "is delivered: first and last received say when. Counts only: the leads stay sealed to the\n"
-      "hub's lead key and no personal data is shown. Follow-up status comes in a later release.",
+      "hub's lead key and no personal data is shown. Then the follow-up against the SLA from the lead\n"
+      "book (per show and per rep: captured, assigned, followed up within the SLA or late, overdue,\n"
+      "escalated; the overdue leads by id): see 'outpost-hub leads sla' to escalate or reassign them.",
       leads_table(true, true), "outpost-hub --home /srv/hub report leads --since 2026-06-01");
   add_report(parent, "leads", "Leads delivered to the hub per kiosk and per show (counts only)", help, *o)
       ->callback([&ctx, o] {
@@ -324,6 +327,14 @@ void add_leads(CLI::App& parent, Context& ctx) {
                           plural(r.repeat_visits, "repeat visit", "repeat visits") + " delivered, " +
                           run.window_text() + "\n";
         if (!rows.empty()) out.append(rows.text()).append(section("By show", shows, ""));
+        // The follow-up comes from the lead book, which the hub's lead key
+        // opens (this command runs where the hub home is).
+        const auto admin = ctx.open_admin();
+        const auto book = ctx.take(sync::LeadBook::open(ctx.home, admin->keys().lead, ctx.random));
+        const SlaTables sla = sla_tables(ctx.take(book->sla(ctx.clock.now(), {run.window.since, run.window.until})));
+        out.append(section("Follow-up against the SLA, by show", sla.by_show, "no leads in the lead book"));
+        if (!sla.by_rep.empty()) out.append(section("By rep", sla.by_rep, ""));
+        out.append(section("Overdue", sla.overdue, "nothing overdue"));
         emit(ctx, *o,
              {{"report", "leads"},
               {"window", run.window_json()},
@@ -331,7 +342,8 @@ void add_leads(CLI::App& parent, Context& ctx) {
               {"repeat_visits", r.repeat_visits},
               {"rows", rows.json()},
               {"by_show", shows.json()},
-              {"by_device", leads_of(r.by_device, false, true).json()}},
+              {"by_device", leads_of(r.by_device, false, true).json()},
+              {"follow_up", {{"by_show", sla.by_show.json()}, {"by_rep", sla.by_rep.json()}, {"overdue", sla.overdue.json()}}}},
              out, rows, r.skipped);
       });
 }
