@@ -268,7 +268,8 @@ void add_export(CLI::App& leads, Context& ctx) {
   cmd->add_flag("--csv", *csv, "CSV (RFC 4180); the only format")->required();
   cmd->add_option("--show", *show, "Only leads met at this show, with consent for it");
   cmd->add_option("--out", *out, "Write to this new file (mode 0600) instead of stdout");
-  cmd->callback([&ctx, show, out] {
+  // The callback holds csv too: CLI11 writes the flag through its pointer.
+  cmd->callback([&ctx, csv, show, out] {
     Book b = open_book(ctx);
     std::string text = ctx.take(b.book->export_csv(show->empty() ? std::nullopt : std::optional<std::string>(*show)));
     const MutableByteView bytes(reinterpret_cast<std::uint8_t*>(text.data()), text.size());
