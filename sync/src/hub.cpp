@@ -399,6 +399,13 @@ struct Hub::Impl {
         // A failure stays in the book's cursor: the next push or `outpost-hub leads` retries it.
         (void)(*lead_book)->absorb(clock.now());
       }
+      // Badge-only leads are looked up again after new leads and after a
+      // statement (a new or revoked attendee list); cheap when none waits.
+      if (committed && lead_book && (announce || std::any_of(batch.begin(), batch.end(), [](const Request& r) {
+                                       return r.envelope.type == msg::JournalPush::type;
+                                     }))) {
+        (void)(*lead_book)->complete_badges(**store, clock.now());
+      }
       if (!committed && announce) {
         // The statement was accepted in memory but not stored: start again from the store.
         std::unique_lock lock(catalog_mutex);

@@ -181,6 +181,13 @@ CREATE TABLE lead_tombstones(person BLOB PRIMARY KEY, erased_at INTEGER NOT NULL
 CREATE TABLE lead_round_robin(team TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE lead_cursors(journal_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 )sql",
+    // Badge-only leads waiting to be completed from an attendee list (tried:
+    // the lists last looked in), and the ids of leads merged into another
+    // (a rep's follow-up of the old id still reaches the lead).
+    R"sql(
+CREATE TABLE lead_badges(lead TEXT PRIMARY KEY, show TEXT NOT NULL, tried TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+CREATE TABLE lead_merged(old TEXT PRIMARY KEY, into_lead TEXT NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 constexpr storage::Schema schema{"hub store", 0x4f504842 /* "OPHB" */, migrations};

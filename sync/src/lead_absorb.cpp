@@ -103,20 +103,12 @@ json open_sealed_part(const crypto::BoxKeyPair& key, const json& outer, const st
   return inner;
 }
 
-// The email of a sealed lead: the field named "email", else the one field
-// whose value looks like an address (forms name their email field freely).
-std::string email_of(const std::map<std::string, std::string>& fields) {
-  if (auto it = fields.find("email"); it != fields.end() && !it->second.empty()) return normal_email(it->second);
-  std::string found;
-  for (const auto& [name, value] : fields) {
-    if (value.find('@') == std::string::npos) continue;
-    if (!found.empty()) return {};
-    found = normal_email(value);
-  }
-  return found;
+// A capture's fields as a lead box holds them: each with its capture time.
+json timed(const std::map<std::string, std::string>& fields, std::int64_t captured_ms) {
+  json out = json::object();
+  for (const auto& [name, value] : fields) out[name] = {{"v", value}, {"t", captured_ms}};
+  return out;
 }
-
-
 
 // Absorbing one event; throws Refused for an event to skip and alert.
 struct Absorber {
@@ -162,8 +154,7 @@ struct Absorber {
       throw Refused{"lead.malformed", what + ": the sealed lead has neither an email field nor a badge"};
     }
     if (!badge_code.empty() && !fields.contains("badge")) fields["badge"] = badge_code;
-    std::string identity = email;
-    if (email.empty()) identity.append("badge:").append(show).append("\n").append(badge_code);
+    const std::string identity = email.empty() ? badge_identity(show, badge_code) : email;
     const crypto::Digest person = book.person_of(identity);
     if (erased(person, captured_ms)) return clear_payload(e);
 
@@ -176,12 +167,7 @@ struct Absorber {
       const bool earlier = captured_ms < find.getColumn(2).getInt64();
       const std::string rep = opt_text(find.getColumn(3));
       find.reset();
-      // Newest non-empty value of each field wins, whatever order the kiosks synced in.
-      for (const auto& [name, value] : fields) {
-        json& entry = box["fields"][name];
-        if (value.empty() || (entry.is_object() && entry.value("t", std::int64_t{0}) > captured_ms)) continue;
-        entry = {{"v", value}, {"t", captured_ms}};
-      }
+      merge_fields(box, timed(fields, captured_ms));
       SQLite::Statement upd(book.db,
                             "UPDATE leads SET box = ?, score = max(score, ?), show = CASE WHEN ? THEN ? ELSE show END, "
                             "first_captured_at = min(first_captured_at, ?), last_captured_at = max(last_captured_at, ?) "
@@ -201,9 +187,7 @@ struct Absorber {
       find.reset();
       id = book.new_lead_id();
       json box = {{"fields", json::object()}};
-      for (const auto& [name, value] : fields) {
-        if (!value.empty()) box["fields"][name] = {{"v", value}, {"t", captured_ms}};
-      }
+      merge_fields(box, timed(fields, captured_ms));
       SQLite::Statement put(book.db,
                             "INSERT INTO leads(id, person, box, score, show, first_captured_at, last_captured_at) "
                             "VALUES(?, ?, ?, ?, ?, ?, ?)");
@@ -217,6 +201,12 @@ struct Absorber {
       put.bind(7, captured_ms);
       put.exec();
       ++report.new_leads;
+      if (email.empty()) {  // completed from an attendee list later (complete_badges)
+        SQLite::Statement wait(book.db, "INSERT OR IGNORE INTO lead_badges(lead, show) VALUES(?, ?)");
+        wait.bind(1, id);
+        wait.bind(2, show);
+        wait.exec();
+      }
     }
     const json visit = {{"answers", answers},
                         {"consent_version", consent->value("version", "")},
@@ -236,6 +226,17 @@ struct Absorber {
     bind_blob(v, 8, sealed);
     v.exec();
     ++report.visits;
+    // The badge scanned before, unresolved, now comes with an email: the
+    // badge's lead is this person's.
+    if (!email.empty() && !badge_code.empty()) {
+      SQLite::Statement earlier(book.db, "SELECT id FROM leads WHERE person = ?");
+      bind_blob(earlier, 1, book.person_of(badge_identity(show, badge_code)).view());
+      if (earlier.executeStep()) {
+        const std::string badge_lead = earlier.getColumn(0).getString();
+        earlier.reset();
+        book.merge_lead(badge_lead, id, now);
+      }
+    }
   }
 
   void withdrawal(const RawEvent& e) {
@@ -258,6 +259,13 @@ struct Absorber {
     put.bind(5, at);
     put.exec();
     ++report.withdrawals;
+    SQLite::Statement find(book.db, "SELECT id FROM leads WHERE person = ?");
+    bind_blob(find, 1, person.view());
+    if (find.executeStep()) {
+      const std::string id = find.getColumn(0).getString();
+      find.reset();
+      book.take_back_if_withdrawn(id, now);
+    }
   }
 
   void follow_up(const RawEvent& e) {
@@ -269,20 +277,35 @@ struct Absorber {
       throw Refused{"lead.follow_up", what + ": unknown outcome '" + outcome +
                                           "' (called, meeting, disqualified or no-answer)"};
     }
+    // A device only records follow-ups of leads it holds, and holds only
+    // what the hub delivered to it: a follow-up recorded before a
+    // reassignment (or a withdrawal) reached the device is accepted.
+    SQLite::Statement delivered(book.db,
+                                "SELECT 1 FROM lead_deliveries WHERE device = ? AND lead = ? AND kind = 'assign'");
+    delivered.bind(1, e.device);
+    delivered.bind(2, lead);
+    const bool was_delivered = delivered.executeStep();
+    delivered.reset();
+    const std::string current = book.current_lead(lead);
+    if (current.empty()) {
+      if (was_delivered) return clear_payload(e);  // the person was erased: the note goes too
+      throw Refused{"lead.follow_up", what + ": follow-up of unknown lead " + lead};
+    }
     SQLite::Statement find(book.db, "SELECT rep FROM leads WHERE id = ?");
-    find.bind(1, lead);
-    if (!find.executeStep()) throw Refused{"lead.follow_up", what + ": follow-up of unknown lead " + lead};
-    const std::string rep = opt_text(find.getColumn(0));
-    if (rep != e.device) {
+    find.bind(1, current);
+    const std::string rep = find.executeStep() ? opt_text(find.getColumn(0)) : std::string();
+    find.reset();
+    if (rep != e.device && !was_delivered) {
       throw Refused{"lead.follow_up", what + ": follow-up of lead " + lead + ", which is assigned to " +
-                                          (rep.empty() ? std::string("nobody") : "'" + rep + "'") + ", refused"};
+                                          (rep.empty() ? std::string("nobody") : "'" + rep + "'") +
+                                          " and was never delivered to this device, refused"};
     }
     SQLite::Statement put(book.db,
                           "INSERT OR IGNORE INTO lead_follow_ups(journal_id, seq, lead, device, outcome, box, at) "
                           "VALUES(?, ?, ?, ?, ?, ?, ?)");
     bind_blob(put, 1, e.journal_id);
     put.bind(2, static_cast<std::int64_t>(e.seq));
-    put.bind(3, lead);
+    put.bind(3, current);
     put.bind(4, e.device);
     put.bind(5, outcome);
     const Bytes sealed = book.seal_box({{"note", doc.value("note", "")}}, e.ad("note"));

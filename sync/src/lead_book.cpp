@@ -8,6 +8,7 @@
 #include "outpost/core/guard.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/crypto/kdf.hpp"
+#include "outpost/leads/attendees.hpp"
 #include "outpost/storage/database.hpp"
 #include "outpost/sync/hub_store.hpp"
 
@@ -22,7 +23,7 @@ namespace {
 constexpr crypto::KeyPurpose book_encryption{{'O', 'P', 'h', 'u', 'b', 'l', 'd', '1'}, 1};
 constexpr crypto::KeyPurpose person_keys{{'O', 'P', 'h', 'u', 'b', 'l', 'd', '1'}, 2};
 
-constexpr std::int64_t lowest_book_schema = 3;  // the migration that made the lead book's tables
+constexpr std::int64_t lowest_book_schema = 4;  // the migration that made the lead book's last tables
 
 }  // namespace
 
@@ -47,6 +48,32 @@ std::string normal_email(std::string_view email) {
   std::string out(email.substr(b, e - b));
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
+}
+
+std::string email_of(const std::map<std::string, std::string>& fields) {
+  if (auto it = fields.find("email"); it != fields.end() && !it->second.empty()) return normal_email(it->second);
+  std::string found;
+  for (const auto& [name, value] : fields) {
+    if (value.find('@') == std::string::npos) continue;
+    if (!found.empty()) return {};
+    found = normal_email(value);
+  }
+  return found;
+}
+
+std::string badge_identity(const std::string& show, const std::string& badge) {
+  std::string id = "badge:";
+  id.append(show).append("\n").append(leads::normal_badge(badge));
+  return id;
+}
+
+void merge_fields(json& box, const json& fields) {
+  for (const auto& [name, entry] : fields.items()) {
+    if (entry.value("v", std::string()).empty()) continue;
+    json& held = box["fields"][name];
+    if (held.is_object() && held.value("t", std::int64_t{0}) > entry.value("t", std::int64_t{0})) continue;
+    held = entry;
+  }
 }
 
 Savepoint::Savepoint(SQLite::Database& db, const char* name) : db_(db), name_(name) { db_.exec("SAVEPOINT " + name_); }

@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -40,6 +41,17 @@ std::string iso_utc(TimePoint t);
 
 // Trimmed, ASCII lower-case: as the kiosk normalises an email.
 std::string normal_email(std::string_view email);
+
+// The email of a sealed lead's fields: the field named "email", else the
+// one field whose value looks like an address (forms name fields freely).
+std::string email_of(const std::map<std::string, std::string>& fields);
+
+// Who a badge-only lead is until completed: the badge within its show.
+std::string badge_identity(const std::string& show, const std::string& badge);
+
+// Merges fields {name: {"v": value, "t": capture time ms}} into a lead
+// box's: the newest non-empty value of each field wins, whatever the order.
+void merge_fields(json& box, const json& fields);
 
 // A savepoint: nests inside absorb's transaction, rolls back unless released.
 class Savepoint {
@@ -89,6 +101,20 @@ struct LeadBook::Impl {
                       const std::optional<Bytes>& sealed, TimePoint now);
   void deliver_pending(const std::string& device, TimePoint now);
   Bytes assignment_document(const Lead& lead);
+
+  // The lead an id stands for now: itself, or the lead it was merged into;
+  // "" when there is none (erased).
+  std::string current_lead(const std::string& id);
+  // Moves lead `from` into `into`: visits, follow-ups, fields (newest
+  // value wins), score, first show, and from's assignment when into has
+  // none. Withdraws `from` from its rep and re-delivers `into` to its rep.
+  void merge_lead(const std::string& from, const std::string& into, TimePoint now);
+  // Consent withdrawn for every show the person was captured at: the rep
+  // must not call, so the lead is unassigned and taken back from the rep.
+  void take_back_if_withdrawn(const std::string& id, TimePoint now);
+  // Clears the raw events of the lead's visits and follow-ups, deletes the
+  // lead, withdraws it from its rep. For erase.
+  void remove_lead(const std::string& id, TimePoint now, EraseReport& report);
 
   // Active enrolled device with role rep, or the problem.
   std::string rep_problem(const std::string& device);

@@ -143,6 +143,31 @@ Result<std::string> LeadBook::export_csv(const std::optional<std::string>& show)
   });
 }
 
+void LeadBook::Impl::remove_lead(const std::string& id, TimePoint now, EraseReport& report) {
+  SQLite::Statement find(db, "SELECT rep FROM leads WHERE id = ?");
+  find.bind(1, id);
+  if (!find.executeStep()) return;
+  const std::string rep = opt_text(find.getColumn(0));
+  find.reset();
+  report.found = true;
+  report.lead = id;
+  for (const char* table : {"lead_visits", "lead_follow_ups"}) {
+    SQLite::Statement clear(db, std::string("UPDATE events SET payload = NULL WHERE payload IS NOT NULL AND "
+                                            "(journal_id, seq) IN (SELECT journal_id, seq FROM ") +
+                                    table + " WHERE lead = ?)");
+    clear.bind(1, id);
+    report.events_cleared += static_cast<std::uint64_t>(clear.exec());
+  }
+  const char* const rows[] = {"lead_visits WHERE lead", "lead_follow_ups WHERE lead", "lead_pending WHERE lead",
+                               "lead_badges WHERE lead", "leads WHERE id"};
+  for (const char* row : rows) {
+    SQLite::Statement del(db, std::string("DELETE FROM ") + row + " = ?");
+    del.bind(1, id);
+    del.exec();
+  }
+  if (!rep.empty() && queue_withdraw(rep, id, now)) report.withdrawn_from = rep;
+}
+
 Result<EraseReport> LeadBook::erase(const std::string& email, TimePoint now) {
   return guarded([&]() -> Result<EraseReport> {
     const std::string normal = normal_email(email);
@@ -152,37 +177,20 @@ Result<EraseReport> LeadBook::erase(const std::string& email, TimePoint now) {
     const crypto::Digest person = impl_->person_of(normal);
     storage::Transaction tx(impl_->db);
     EraseReport report;
-    auto clear = [&](const char* table, const char* where, const auto& bind) {
-      SQLite::Statement st(impl_->db, std::string("UPDATE events SET payload = NULL WHERE payload IS NOT NULL AND "
-                                                  "(journal_id, seq) IN (SELECT journal_id, seq FROM ") +
-                                          table + " WHERE " + where + ")");
-      bind(st);
-      report.events_cleared += static_cast<std::uint64_t>(st.exec());
-    };
-    SQLite::Statement find(impl_->db, "SELECT id, rep FROM leads WHERE person = ?");
+    SQLite::Statement find(impl_->db, "SELECT id FROM leads WHERE person = ?");
     bind_blob(find, 1, person.view());
     if (find.executeStep()) {
-      report.found = true;
-      report.lead = find.getColumn(0).getString();
-      const std::string rep = opt_text(find.getColumn(1));
+      const std::string id = find.getColumn(0).getString();
       find.reset();
-      auto by_lead = [&](SQLite::Statement& st) { st.bind(1, report.lead); };
-      clear("lead_visits", "lead = ?", by_lead);
-      clear("lead_follow_ups", "lead = ?", by_lead);
-      for (const char* table : {"lead_visits", "lead_follow_ups", "lead_pending"}) {
-        SQLite::Statement del(impl_->db, std::string("DELETE FROM ") + table + " WHERE lead = ?");
-        del.bind(1, report.lead);
-        del.exec();
-      }
-      if (!rep.empty() && impl_->queue_withdraw(rep, report.lead, now)) report.withdrawn_from = rep;
-      SQLite::Statement del(impl_->db, "DELETE FROM leads WHERE id = ?");
-      del.bind(1, report.lead);
-      del.exec();
+      impl_->remove_lead(id, now, report);
     } else {
       find.reset();
     }
-    auto by_person = [&](SQLite::Statement& st) { bind_blob(st, 1, person.view()); };
-    clear("lead_withdrawals", "person = ?", by_person);
+    SQLite::Statement clear(impl_->db,
+                            "UPDATE events SET payload = NULL WHERE payload IS NOT NULL AND (journal_id, seq) IN "
+                            "(SELECT journal_id, seq FROM lead_withdrawals WHERE person = ?)");
+    bind_blob(clear, 1, person.view());
+    report.events_cleared += static_cast<std::uint64_t>(clear.exec());
     SQLite::Statement w(impl_->db, "DELETE FROM lead_withdrawals WHERE person = ?");
     bind_blob(w, 1, person.view());
     if (w.exec() > 0) report.found = true;

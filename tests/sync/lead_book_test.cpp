@@ -15,7 +15,10 @@
 #include <map>
 
 #include "hub_fixture.hpp"
+#include "outpost/cache/content_digest.hpp"
+#include "outpost/catalog/statement.hpp"
 #include "outpost/journal/event.hpp"
+#include "outpost/leads/attendees.hpp"
 #include "outpost/journal/journal.hpp"
 #include "outpost/leads/lead_capture.hpp"
 #include "outpost/leads/lead_form.hpp"
@@ -60,6 +63,7 @@ struct LeadWorld {
   };
   std::map<std::string, DeviceJournal> journals;
   std::map<std::string, crypto::BoxKeyPair> boxes;  // rep devices' lead keys
+  crypto::SigningKey publisher = crypto::SigningKey::generate(random);
 
   LeadWorld() {
     must(sync::HubAdmin::init(home, random, clock, {"127.0.0.1", 7400}));
@@ -98,6 +102,57 @@ struct LeadWorld {
     r.show = show;
     (void)must(leads::capture(*j.journal, form, {"booth-form", 1}, r, {j.dedupe, admin->keys().lead.public_key()},
                               clock.now()));
+  }
+
+  // A badge scan the kiosk's attendee list could not resolve: no email.
+  void scan(const std::string& kiosk, const std::string& badge, const std::string& show = "rsa-2027",
+            const std::map<std::string, std::string>& typed = {}) {
+    DeviceJournal& j = journal_of(kiosk);
+    leads::CaptureRequest r;
+    r.fields = typed;
+    r.badge = badge;
+    r.consent = true;
+    r.show = show;
+    (void)must(leads::capture(*j.journal, form, {"booth-form", 1}, r, {j.dedupe, admin->keys().lead.public_key()},
+                              clock.now()));
+  }
+
+  // A release stored at the hub as the hub's writer stores an accepted one
+  // (the book reads statements the hub already checked).
+  void release(const std::string& asset, std::uint64_t version, const std::string& kind, ByteView content) {
+    const cache::Recipe recipe = cache::make_recipe(content);
+    std::vector<cache::ChunkId> ids;
+    std::vector<Bytes> chunks;
+    for (const auto& e : recipe.entries) {
+      ids.push_back(e.id);
+      chunks.emplace_back(content.begin() + static_cast<std::ptrdiff_t>(e.offset),
+                          content.begin() + static_cast<std::ptrdiff_t>(e.offset + e.size));
+    }
+    (void)must(admin->store().store_chunks(ids, chunks));
+    catalog::Release r;
+    r.asset = asset;
+    r.version = version;
+    r.title = asset;
+    r.kind = kind;
+    r.digest = recipe.digest;
+    r.size = recipe.size;
+    r.valid_from = clock.now();
+    r.published_at = clock.now();
+    must(admin->store().add_statement(admin->store().statements().size() + 1,
+                                      catalog::sign_statement(r.to_body(), publisher), cache::VersionRef{asset, version},
+                                      recipe.entries, std::nullopt));
+  }
+
+  void attendees(const std::string& asset, std::uint64_t version, const std::string& show,
+                 const std::vector<leads::Attendee>& people) {
+    release(asset, version, "attendees", must(leads::make_attendee_list(show, people, random)));
+  }
+
+  void revoke(const std::string& asset, std::uint64_t version) {
+    const catalog::Revocation v{asset, version, "wrong list", clock.now()};
+    must(admin->store().add_statement(admin->store().statements().size() + 1,
+                                      catalog::sign_statement(v.to_body(), publisher), std::nullopt, {},
+                                      cache::VersionRef{asset, version}));
   }
 
   void withdraw(const std::string& kiosk, const std::string& email, const std::string& show) {
@@ -631,4 +686,231 @@ TEST_CASE("Lead book: the same device key again writes nothing, a new one gets t
   CHECK(all[1].lead == id);
   CHECK(w.open_delivery("rep-1", all[1])["fields"]["email"] == "ann@example.com");
   CHECK_FALSE(crypto::open_sealed(w.boxes.at("rep-1"), *all[0].sealed));
+}
+
+TEST_CASE("Lead book: a badge-only lead is completed from the hub's newest attendee list and merged with the person",
+          "[sync][leads][badges]") {
+  LeadWorld w;
+  w.enroll("rep-1");
+  w.capture("kiosk-2", {"ann@example.com", "Ann", "emea", "cloud"});
+  w.clock.advance(hours(1));
+  w.scan("kiosk-1", "b-1001");
+  w.scan("kiosk-1", "  B-1001 ");  // the same badge again, as typed: one lead
+  w.push("kiosk-1");
+  w.push("kiosk-2");
+  auto book = w.book();
+  (void)must(book->absorb(w.clock.now()));
+  REQUIRE(must(book->list()).size() == 2);
+  // No list yet: nothing to look in.
+  CHECK(must(book->complete_badges(w.admin->store(), w.clock.now())).looked_up == 0);
+
+  // The show's list without the badge, and another show's list with it: not found.
+  w.attendees("rsa-list", 1, "rsa-2027", {{"B-2002", {{"email", "cy@example.com"}}}});
+  w.attendees("other-list", 1, "blackhat-2027", {{"B-1001", {{"email", "zed@example.com"}}}});
+  sync::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+  CHECK(r.looked_up == 1);
+  CHECK(r.not_found == 1);
+  CHECK(r.completed == 0);
+  // Looked up once per set of lists, not at every run.
+  CHECK(must(book->complete_badges(w.admin->store(), w.clock.now())).looked_up == 0);
+
+  // A late registration: version 2 of the list has the badge. A newer list
+  // naming someone else for it is revoked, so it is not used.
+  w.clock.advance(hours(1));
+  w.attendees("rsa-list", 2, "rsa-2027",
+              {{"B-1001", {{"email", "Ann@Example.com"}, {"name", "Ann From List"}, {"company", "Acme"}}}});
+  w.clock.advance(hours(1));
+  w.attendees("rsa-wrong", 1, "rsa-2027", {{"B-1001", {{"email", "mallory@example.com"}}}});
+  w.revoke("rsa-wrong", 1);
+  r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+  CHECK(r.looked_up == 1);
+  CHECK(r.completed == 1);
+  CHECK(r.merged == 1);
+  CHECK(r.bad_lists == 0);
+
+  const auto leads = must(book->list());
+  REQUIRE(leads.size() == 1);
+  const sync::Lead lead = must(book->lead(leads[0].id));
+  CHECK(lead.fields.at("email") == "ann@example.com");
+  CHECK(lead.fields.at("name") == "Ann");  // typed at a kiosk beats the registration data
+  CHECK(lead.fields.at("company") == "Acme");
+  CHECK(lead.fields.at("badge") == "B-1001");  // the newest scan, trimmed
+  CHECK(lead.visits == 3);
+  CHECK(lead.history.size() == 3);
+  CHECK(must(book->complete_badges(w.admin->store(), w.clock.now())).looked_up == 0);
+
+  SECTION("erase by email now reaches the badge scans too") {
+    const sync::EraseReport erased = must(book->erase("ann@example.com", w.clock.now()));
+    CHECK(erased.found);
+    CHECK(erased.events_cleared == 3);
+    CHECK(must(book->list()).empty());
+  }
+}
+
+TEST_CASE("Lead book: a completed badge lead keeps its assignment, and its rep gets the completed fields",
+          "[sync][leads][badges]") {
+  LeadWorld w;
+  w.enroll("rep-1");
+  w.scan("kiosk-1", "B-7");
+  w.push("kiosk-1");
+  auto book = w.book();
+  (void)must(book->absorb(w.clock.now()));
+  w.set_box(*book, "rep-1");
+  const std::string id = must(book->list()).at(0).id;
+  must(book->assign(id, "rep-1", w.clock.now()));
+  CHECK(w.open_delivery("rep-1", must(book->deliveries("rep-1", 0, 10)).at(0))["fields"].count("email") == 0);
+
+  w.attendees("list", 1, "rsa-2027", {{"B-7", {{"email", "dee@example.com"}, {"name", "Dee"}}}});
+  const sync::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+  CHECK(r.completed == 1);
+  CHECK(r.merged == 0);
+  const auto d = must(book->deliveries("rep-1", 1, 10));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].kind == "assign");
+  const json doc = w.open_delivery("rep-1", d[0]);
+  CHECK(doc["lead"] == id);
+  CHECK(doc["fields"]["email"] == "dee@example.com");
+  CHECK(doc["fields"]["name"] == "Dee");
+  CHECK(must(book->lead(id)).rep == "rep-1");
+
+  SECTION("the person's next capture by email is the same lead") {
+    w.capture("kiosk-2", {"DEE@example.com", "", "us", "edge"});
+    w.push("kiosk-2");
+    const sync::AbsorbReport a = must(book->absorb(w.clock.now()));
+    CHECK(a.new_leads == 0);
+    CHECK(must(book->list()).size() == 1);
+  }
+}
+
+TEST_CASE("Lead book: a badge scan that later comes with an email merges the badge's lead, old id and all",
+          "[sync][leads][badges]") {
+  LeadWorld w;
+  w.enroll("rep-1");
+  w.scan("kiosk-1", "B-9");
+  w.push("kiosk-1");
+  auto book = w.book();
+  (void)must(book->absorb(w.clock.now()));
+  w.set_box(*book, "rep-1");
+  const std::string badge_lead = must(book->list()).at(0).id;
+  must(book->assign(badge_lead, "rep-1", w.clock.now()));
+
+  // The visitor comes back and types their details with the same badge.
+  w.clock.advance(hours(2));
+  w.scan("kiosk-2", "B-9", "rsa-2027", {{"email", "eve@example.com"}, {"name", "Eve"}});
+  w.push("kiosk-2");
+  (void)must(book->absorb(w.clock.now()));
+  const auto leads = must(book->list());
+  REQUIRE(leads.size() == 1);
+  const std::string id = leads[0].id;
+  CHECK(id != badge_lead);
+  CHECK(leads[0].visits == 2);
+  CHECK(leads[0].rep == "rep-1");  // the assignment went with the lead
+  const auto d = must(book->deliveries("rep-1", 1, 10));
+  REQUIRE(d.size() == 2);
+  CHECK(d[0].kind == "withdraw");
+  CHECK(d[0].lead == badge_lead);
+  CHECK(d[1].kind == "assign");
+  CHECK(d[1].lead == id);
+
+  // The rep followed up the old id offline: it counts for the merged lead.
+  w.follow_up("rep-1", badge_lead, "called");
+  w.push("rep-1");
+  CHECK(must(book->absorb(w.clock.now())).follow_ups == 1);
+  CHECK(must(book->lead(id)).follow_ups.size() == 1);
+  CHECK(must(book->lead(id)).state(w.clock.now()) == "followed-up");
+}
+
+TEST_CASE("Lead book: a badge lead of a person erased since, or on a damaged list, is handled without leaking",
+          "[sync][leads][badges]") {
+  LeadWorld w;
+  w.scan("kiosk-1", "B-5");
+  w.push("kiosk-1");
+  auto book = w.book();
+  (void)must(book->absorb(w.clock.now()));
+
+  SECTION("erased after the scan: the completed lead is removed with its events") {
+    w.clock.advance(hours(1));
+    const sync::EraseReport e = must(book->erase("fay@example.com", w.clock.now()));
+    CHECK_FALSE(e.found);
+    w.attendees("list", 1, "rsa-2027", {{"B-5", {{"email", "fay@example.com"}}}});
+    const sync::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+    CHECK(r.erased == 1);
+    CHECK(r.completed == 0);
+    CHECK(must(book->list()).empty());
+    SQLite::Database db(sync::HubStore::db_path(w.home).string(), SQLite::OPEN_READONLY);
+    CHECK(db.execAndGet("SELECT count(*) FROM events WHERE type = 'lead.captured' AND payload IS NOT NULL").getInt() ==
+          0);
+  }
+  SECTION("a list that is not an attendee list is alerted once and the lead waits") {
+    const std::string junk = "not an attendee list";
+    w.release("list", 1, "attendees", as_bytes(junk));
+    sync::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+    CHECK(r.bad_lists == 1);
+    CHECK(r.not_found == 1);
+    REQUIRE(w.alerts_of("lead.attendees").size() == 1);
+    CHECK_THAT(w.alerts_of("lead.attendees")[0].detail, Contains("list@1"));
+    CHECK(must(book->complete_badges(w.admin->store(), w.clock.now())).bad_lists == 0);
+    CHECK(must(book->list()).size() == 1);
+  }
+}
+
+TEST_CASE("Lead book: a follow-up recorded before a reassignment reached the device is kept", "[sync][leads]") {
+  LeadWorld w;
+  w.enroll("rep-1");
+  w.enroll("rep-2");
+  w.capture("kiosk-1", ann);
+  w.push("kiosk-1");
+  auto book = w.book();
+  (void)must(book->absorb(w.clock.now()));
+  w.set_box(*book, "rep-1");
+  w.set_box(*book, "rep-2");
+  const std::string id = w.lead_of(*book, "ann@example.com");
+  must(book->assign(id, "rep-1", w.clock.now()));
+  // rep-1 called offline; the lead is reassigned before rep-1 syncs.
+  w.clock.advance(hours(1));
+  w.follow_up("rep-1", id, "no-answer");
+  w.clock.advance(hours(1));
+  must(book->assign(id, "rep-2", w.clock.now()));
+  w.push("rep-1");
+  const sync::AbsorbReport r = must(book->absorb(w.clock.now()));
+  CHECK(r.follow_ups == 1);
+  CHECK(r.refused == 0);
+  const sync::Lead lead = must(book->lead(id));
+  REQUIRE(lead.follow_ups.size() == 1);
+  CHECK(lead.follow_ups[0].device == "rep-1");
+  CHECK(lead.outcome == "no-answer");
+  // The SLA is the current assignment's: rep-2 still has to follow up.
+  CHECK(lead.rep == "rep-2");
+  CHECK_FALSE(lead.followed_up_at);
+}
+
+TEST_CASE("Lead book: consent withdrawn for every show takes the lead back from its rep", "[sync][leads]") {
+  LeadWorld w;
+  w.enroll("rep-1");
+  w.capture("kiosk-1", ann, "rsa-2027");
+  w.capture("kiosk-1", ann, "blackhat-2027");
+  w.push("kiosk-1");
+  auto book = w.book();
+  (void)must(book->absorb(w.clock.now()));
+  w.set_box(*book, "rep-1");
+  const std::string id = w.lead_of(*book, "ann@example.com");
+  must(book->assign(id, "rep-1", w.clock.now()));
+
+  w.clock.advance(hours(1));
+  w.withdraw("kiosk-1", "ann@example.com", "rsa-2027");
+  w.push("kiosk-1");
+  (void)must(book->absorb(w.clock.now()));
+  CHECK(must(book->lead(id)).rep == "rep-1");  // still consented at the other show
+  CHECK(must(book->deliveries("rep-1", 0, 10)).size() == 1);
+
+  w.withdraw("kiosk-1", "ann@example.com", "blackhat-2027");
+  w.push("kiosk-1");
+  (void)must(book->absorb(w.clock.now()));
+  const sync::Lead lead = must(book->lead(id));
+  CHECK(lead.rep.empty());
+  CHECK(lead.state(w.clock.now()) == "unassigned");
+  const auto d = must(book->deliveries("rep-1", 1, 10));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].kind == "withdraw");
+  CHECK(d[0].lead == id);
 }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "hub_fixture.hpp"
+#include "outpost/leads/attendees.hpp"
 #include "outpost/sync/hub_store.hpp"
 #include "outpost/sync/lead_book.hpp"
 #include "outpost/sync/messages.hpp"
@@ -41,6 +42,11 @@ struct LeadLoop : HubFixture {
   LeadLoop() {
     sync::PublisherClient client(hub_address(), publisher_key);
     (void)must(client.publish(as_bytes(form_json), release("booth-form", 1, "form"), publisher_key));
+  }
+
+  void publish_as(const Bytes& content, const catalog::Release& r) {
+    sync::PublisherClient client(hub_address(), publisher_key);
+    (void)must(client.publish(content, r, publisher_key));
   }
 
   std::unique_ptr<sync::LeadBook> book() { return must(sync::LeadBook::open(hub_home, admin()->keys().lead, random)); }
@@ -191,6 +197,29 @@ TEST_CASE("leads: a lead captured offline at a kiosk reaches the assigned rep's 
   REQUIRE(no.type == "error");
   CHECK(no.body["code"] == "invalid_argument");
   CHECK_THAT(no.body["message"].get<std::string>(), Contains("hello: lead_box is not 32-32 bytes"));
+}
+
+TEST_CASE("leads: a badge the kiosk's list lacked is completed by the hub when marketing publishes the late list",
+          "[sync][leads][badges]") {
+  LeadLoop f;
+  auto list = [&](const std::string& badge, const std::string& email) {
+    return must(leads::make_attendee_list("rsa-2027", {{badge, {{"email", email}, {"name", "Listed"}}}}, f.random));
+  };
+  f.publish_as(list("B-1", "one@example.com"), f.release("rsa-attendees", 1, "attendees"));
+  (void)must(f.sync(f.kiosk));
+  leads::CaptureRequest r;
+  r.badge = "B-2";  // registered on site: not on the kiosk's list
+  r.consent = true;
+  CHECK(must(f.kiosk.home->capture_lead("booth-form", r)).seq > 0);
+  (void)must(f.sync(f.kiosk));
+
+  // The hub's writer completes it once the list that has the badge is accepted.
+  f.publish_as(list("B-2", "two@example.com"), f.release("rsa-attendees", 2, "attendees"));
+  const std::string id = f.lead_of("two@example.com");
+  const sync::Lead lead = must(f.book()->lead(id));
+  CHECK(lead.fields.at("name") == "Listed");
+  CHECK(lead.fields.at("badge") == "B-2");
+  CHECK(must(f.book()->erase("two@example.com", f.clock.now())).found);
 }
 
 TEST_CASE("leads: the rep's follow-up reaches the hub, and reassignment and erase withdraw the lead at the next sync",

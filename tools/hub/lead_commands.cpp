@@ -34,6 +34,15 @@ Book open_book(Context& ctx) {
     std::cerr << "outpost-hub: note: " << r.refused
               << " lead event(s) could not be taken in (see `outpost-hub alerts`)\n";
   }
+  const sync::BadgeReport badges = ctx.take(b.book->complete_badges(b.admin->store(), ctx.clock.now()));
+  if (badges.completed > 0 || badges.filled > 0) {
+    std::cerr << "outpost-hub: note: " << badges.completed + badges.filled
+              << " badge-only lead(s) completed from an attendee list\n";
+  }
+  if (badges.bad_lists > 0) {
+    std::cerr << "outpost-hub: note: " << badges.bad_lists
+              << " attendee list(s) could not be read (see `outpost-hub alerts`)\n";
+  }
   return b;
 }
 

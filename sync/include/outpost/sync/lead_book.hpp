@@ -50,6 +50,8 @@
 
 namespace outpost::sync {
 
+class HubStore;
+
 // What one absorb run did. Refused events are also written as alerts
 // (kind lead.*, no personal data); they never stop the run.
 struct AbsorbReport {
@@ -60,6 +62,17 @@ struct AbsorbReport {
   std::uint64_t follow_ups = 0;   // lead.followed_up accepted
   std::uint64_t refused = 0;      // malformed, tampered, not openable, or a follow-up from the wrong device
   std::uint64_t erased = 0;       // events of an erased person: payload cleared, not absorbed
+};
+
+// What one complete_badges run did.
+struct BadgeReport {
+  std::uint64_t looked_up = 0;  // badge-only leads looked up (their show's lists changed since the last try)
+  std::uint64_t completed = 0;  // found with an email: the lead is now the person's (merged ones too)
+  std::uint64_t merged = 0;     // of which merged into the lead the person already had
+  std::uint64_t filled = 0;     // found without an email: fields filled, still keyed by the badge
+  std::uint64_t erased = 0;     // the person was erased after these captures: removed
+  std::uint64_t not_found = 0;  // on no list yet (looked up again when a list is published or revoked)
+  std::uint64_t bad_lists = 0;  // lists that could not be read or parsed (alerted)
 };
 
 struct LeadVisit {
@@ -205,6 +218,16 @@ class LeadBook {
   // the last run (a cursor per journal), in one transaction. Idempotent.
   // Then delivers what waits for devices whose lead_box is now set.
   Result<AbsorbReport> absorb(TimePoint now);
+
+  // Completes the badge-only leads (a badge the kiosk's attendee list
+  // lacked) from the attendee lists the hub holds: for each show, the
+  // newest non-revoked release of kind "attendees" that has the badge
+  // fills the fields the kiosk lacked. With an email the lead becomes the
+  // person's, merged into their lead if they have one (a rep's copy is
+  // replaced by the merged lead); a person erased after the captures is
+  // removed. A lead on no list is looked up again only once the set of
+  // lists changes. Cheap when nothing waits. Call after absorb.
+  Result<BadgeReport> complete_badges(HubStore& store, TimePoint now);
 
   Result<std::vector<LeadSummary>> list();
   // not_found naming the id.
