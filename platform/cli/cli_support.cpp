@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -11,6 +13,19 @@
 #include "outpost/storage/file_io.hpp"
 
 namespace outpost::cli {
+
+DeviceClock::DeviceClock() {
+  const char* env = std::getenv("OUTPOST_CLOCK_OFFSET_SECONDS");
+  if (env == nullptr || *env == '\0') return;
+  std::int64_t seconds = 0;
+  const char* end = env + std::strlen(env);
+  const auto [stop, ec] = std::from_chars(env, end, seconds);
+  if (ec != std::errc() || stop != end) {
+    std::cerr << "outpost: ignoring OUTPOST_CLOCK_OFFSET_SECONDS='" << env << "' (not a whole number of seconds)\n";
+    return;
+  }
+  offset_ = std::chrono::seconds(seconds);
+}
 
 std::string Context::passphrase() const {
   if (!passphrase_file.empty()) {

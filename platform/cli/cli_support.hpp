@@ -19,12 +19,27 @@
 
 namespace outpost::cli {
 
+// The system clock, moved by $OUTPOST_CLOCK_OFFSET_SECONDS (a signed whole
+// number) when it is set: a test hook, so the field simulator can set one
+// device's clock back a day without touching the machine's clock. It moves
+// only this process's own clock, which the gate already distrusts (trusted
+// time never goes back; docs/security.md).
+class DeviceClock final : public Clock {
+ public:
+  DeviceClock();
+  TimePoint now() const override { return system_.now() + offset_; }
+
+ private:
+  SystemClock system_;
+  std::chrono::seconds offset_{0};
+};
+
 struct Context : Output {
   Context() : Output("outpost") {}
 
   std::string home;  // the device home directory
   std::string passphrase_file;
-  SystemClock clock;
+  DeviceClock clock;
   SystemRandom random;
 
   // The passphrase from --passphrase-file or $OUTPOST_PASSPHRASE, or empty.

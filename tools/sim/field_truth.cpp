@@ -1,0 +1,217 @@
+// The field's answers: what each device said, what it was seen to hold,
+// the gate judged against that, marketing's changes and the final tally.
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "field_impl.hpp"
+#include "text.hpp"
+
+namespace outpost::sim::detail {
+
+namespace {
+
+std::string iso_utc(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+bool reached(const Holding& h, const Change& c) {
+  const auto known = h.known.find(c.asset);
+  const std::uint64_t k = known == h.known.end() ? 0 : known->second;
+  if (c.revoke) return h.revoked.count({c.asset, c.version}) > 0 || k > c.version;
+  const auto held = h.held.find(c.asset);
+  if (held != h.held.end() && held->second >= c.version) return true;
+  const auto reason = h.reason.find(c.asset);
+  return k >= c.version && reason != h.reason.end() && reason->second == "expired";
+}
+
+// Points a device's link at its own ports on the fault proxy.
+void route_through_proxy(const std::string& home, std::uint16_t sync_port, std::uint16_t notice_port) {
+  const std::string path = cat(home, "/link.json");
+  nlohmann::json link = nlohmann::json::parse(read_text(path), nullptr, false);
+  if (!link.is_object()) throw std::runtime_error(cat("cannot read ", path));
+  link["sync_endpoint"] = cat("tcp://127.0.0.1:", sync_port);
+  link["notice_endpoint"] = cat("tcp://127.0.0.1:", notice_port);
+  std::ofstream(path, std::ios::trunc) << link.dump(2) << "\n";
+}
+
+}  // namespace
+
+void Field::finished(Device& d, const Finished& f) {
+  const std::string out = read_text(cat(d.ctx.home, ".out"));
+  const Action& a = d.current.action;
+  switch (d.current.step) {
+    case Step::enroll:
+      if (!f.ok()) {
+        r_.notes.push_back(cat(d.spec.name, ": enrollment failed: ", read_text(cat(d.ctx.home, ".err")).substr(0, 200)));
+        d.queue.clear();
+        return;
+      }
+      route_through_proxy(d.ctx.home, proxy_->sync_port(d.index), proxy_->notice_port(d.index));
+      return;
+    case Step::observe:
+      if (f.ok()) {
+        if (auto h = read_holding(out)) observed(d, *h);
+      }
+      return;
+    case Step::action: break;
+  }
+  Done done;
+  read_answer(a, f, out, done);
+  done.token = d.token;
+  done.done_ms = unix_ms();
+  if (d.killed) done.acknowledged = false;
+  if (a.kind == ActionKind::sync) {
+    proxy_->cut_after(d.index, 0);
+    const bool ok = f.ok() && !d.killed;
+    if (ok) d.last_sync_ok_ms = done.done_ms;
+    if (!ok) ++r_.syncs_failed;
+    log(d, ok ? "synced" : cat("sync failed (exit ", f.code, ", signal ", f.signal, ")"));
+    Queued observe;
+    observe.step = Step::observe;
+    d.queue.push_front(observe);
+    if (a.text == "final") {
+      d.final_synced = ok;
+      if (!ok && ++d.final_attempts < 5) d.queue.push_back(d.current);
+    }
+    return;
+  }
+  log(d, cat(kind_name(a.kind), " ", a.asset, done.acknowledged ? "" : " (no answer)",
+             done.reason.empty() ? "" : cat(" blocked: ", done.reason)));
+  judge(d, done);
+  d.truth.done.push_back(std::move(done));
+}
+
+void Field::judge(Device& d, const Done& done) {
+  const bool shows = done.kind == ActionKind::open || done.kind == ActionKind::present ||
+                     done.kind == ActionKind::present_old;
+  if (!shows || !done.acknowledged) return;
+  if (!done.allowed) {
+    ++r_.blocked;
+    if (done.reason == "stale-catalog") ++r_.stale_catalog;
+    return;
+  }
+  ++(done.kind == ActionKind::open ? r_.opens : r_.presentations);
+  if (done.in_grace) ++r_.in_grace;
+  if (done.update_pending) ++r_.update_pending;
+  const auto held = d.holding.held.find(done.asset);
+  if (held != d.holding.held.end() && done.version < held->second && !done.in_grace) {
+    ++r_.after_newer;
+    r_.notes.push_back(cat(d.spec.name, " showed ", done.asset, "@", done.version, " after it held version ", held->second));
+  }
+  if (d.holding.revoked.count({done.asset, done.version}) > 0) {
+    ++r_.after_revocation;
+    r_.notes.push_back(cat(d.spec.name, " showed ", done.asset, "@", done.version, " after it held its revocation"));
+  }
+  const auto expiry = expires_ms_.find(done.asset);
+  if (expiry != expires_ms_.end() && done.done_ms > expiry->second + 2000) {
+    if (d.clock_back && d.last_sync_ok_ms <= expiry->second) {
+      ++r_.after_expiry_clock_back;
+    } else {
+      ++r_.after_expiry;
+      r_.notes.push_back(cat(d.spec.name, " showed ", done.asset, "@", done.version, " after it expired"));
+    }
+  }
+}
+
+void Field::observed(Device& d, const Holding& h) {
+  d.holding = h;
+  const std::int64_t now = unix_ms();
+  for (std::size_t c = 0; c < changes_.size(); ++c) {
+    if (d.reached[c] != 0 || !reached(h, changes_[c])) continue;
+    d.reached[c] = now;
+    d.reach_delay[c] = now - (d.offline_since[c] ? std::max(changes_[c].at_ms, d.reconnected_ms) : changes_[c].at_ms);
+  }
+}
+
+void Field::marketing(const Action& a) {
+  Change c;
+  c.asset = a.asset;
+  try {
+    if (a.kind == ActionKind::revoke) {
+      c.version = versions_[a.asset];
+      c.revoke = true;
+      c.label = cat("revoke ", a.asset, "@", c.version);
+      hub_.revoke(a.asset, c.version);
+    } else {
+      const Library::Item item = a.kind == ActionKind::promo ? library_.make(a.asset) : library_.next_version(a.asset);
+      const std::int64_t ms = static_cast<std::int64_t>(a.param) * s_.tick_ms;
+      std::string expires;
+      if (a.kind == ActionKind::promo && a.param > 0) {
+        expires_ms_[a.asset] = (unix_ms() + std::max<std::int64_t>(ms, 2000)) / 1000 * 1000;
+        expires = iso_utc(expires_ms_[a.asset]);
+      }
+      const std::int64_t grace_s = a.kind == ActionKind::publish && a.param > 0 ? (ms + 999) / 1000 : 0;
+      hub_.publish(item.file, a.asset, item.title, item.kind, grace_s, expires);
+      c.version = ++versions_[a.asset];
+      c.label = cat(a.asset, "@", c.version, a.kind == ActionKind::promo ? " (promo)" : "");
+    }
+  } catch (const std::exception& e) {
+    r_.notes.push_back(cat("marketing ", kind_name(a.kind), " ", a.asset, " failed: ", e.what()));
+    return;
+  }
+  c.at_ms = unix_ms();
+  changes_.push_back(c);
+  for (Device& d : devices_) {
+    d.reached.push_back(0);
+    d.reach_delay.push_back(0);
+    d.offline_since.push_back(!d.online);
+  }
+}
+
+void Field::finish() {
+  // The field comes back: every device online, one last sync each (retried).
+  for (Device& d : devices_) {
+    if (!d.online) d.reconnected_ms = unix_ms();
+    d.online = true;
+    proxy_->set_online(d.index, true);
+    Queued q;
+    q.action.device = d.index;
+    q.action.text = "final";
+    d.queue.push_back(q);
+  }
+  wait_idle(std::chrono::seconds(60 + 4 * static_cast<int>(devices_.size())));
+  for (Device& d : devices_) {  // only when the wait above gave up
+    if (d.pid <= 0) continue;
+    children_.kill(d.pid);
+    (void)children_.wait(d.pid, std::chrono::seconds(5));
+    d.pid = 0;
+  }
+  for (Device& d : devices_) {
+    if (!d.final_synced) r_.notes.push_back(cat(d.spec.name, ": its final sync did not succeed"));
+  }
+  hub_.stop();
+  r_.hub_cpu_s = hub_.cpu_s();
+  r_.hub_peak_rss_kib = hub_.peak_rss_kib();
+
+  for (std::size_t c = 0; c < changes_.size(); ++c) {
+    Propagation p;
+    p.label = changes_[c].label;
+    p.at_s = static_cast<double>(changes_[c].at_ms - start_ms_) / 1000;
+    for (const Device& d : devices_) {
+      if (d.reached[c] == 0) {
+        ++p.not_reached;
+        continue;
+      }
+      p.reached_at_s.push_back(static_cast<double>(d.reached[c] - start_ms_) / 1000);
+      (d.offline_since[c] ? p.offline : p.online).push_back(static_cast<double>(d.reach_delay[c]) / 1000);
+    }
+    r_.propagation.push_back(std::move(p));
+  }
+  std::vector<DeviceTruth> truths;
+  for (const Device& d : devices_) {
+    r_.bytes_per_device.push_back(static_cast<double>(proxy_->bytes(d.index)));
+    r_.link_cuts += proxy_->cuts(d.index);
+    truths.push_back(d.truth);
+  }
+  compare_deliveries(truths, read_hub_events(cat(hub_.home(), "/hub.db")), r_);
+}
+
+}  // namespace outpost::sim::detail
