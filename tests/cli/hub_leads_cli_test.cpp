@@ -135,6 +135,14 @@ TEST_CASE("CLI: outpost-hub leads route, list, show, sla, export and erase", "[c
   const Output sla_csv = c.hub("leads sla --csv");
   CHECK_THAT(sla_csv.out, Contains("group,key,captured,assigned,within,late,overdue,escalated\r\nshow,rsa-2027,2,2,"));
 
+  // The window is checked as the reports check theirs.
+  const Output backwards = c.hub("leads sla --since 2027-03-02 --until 2027-03-01");
+  CHECK(backwards.code == 2);
+  CHECK_THAT(backwards.err, Contains("must be after --since"));
+  const Output not_a_date = c.hub("leads sla --since yesterday");
+  CHECK(not_a_date.code == 2);
+  CHECK_THAT(not_a_date.err, Contains("--since: 'yesterday' is not a date"));
+
   CHECK(c.hub("leads escalate " + ann).code == 0);
   CHECK(json::parse(c.hub("leads sla --json").out)["by_show"][0]["escalated"] == 1);
 

@@ -4,6 +4,22 @@ namespace outpost::hub_cli {
 
 std::unique_ptr<sync::HubAdmin> Context::open_admin() { return take(sync::HubAdmin::open(home, random, clock)); }
 
+TimeWindow parse_window(Context& ctx, const std::string& since, const std::string& until) {
+  auto bound = [&](const std::string& text, const char* option, bool end_of_day) -> std::optional<TimePoint> {
+    if (text.empty()) return std::nullopt;
+    auto t = parse_time(text, end_of_day);
+    if (!t) ctx.usage(std::string(option) + ": '" + text + "' is not a date: " + time_formats);
+    return *t;
+  };
+  TimeWindow w{bound(since, "--since", false), bound(until, "--until", true)};
+  if (w.since && w.until && *w.until <= *w.since) {
+    std::string problem = "--until (";
+    problem.append(iso_time(*w.until)).append(") must be after --since (").append(iso_time(*w.since)).append(")");
+    ctx.usage(problem);
+  }
+  return w;
+}
+
 std::string endpoint_range(const sync::HubAddress& address) {
   return address.sync() + "-" + std::to_string(address.port + 3);
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "outpost/cli/output.hpp"
@@ -32,6 +33,14 @@ struct Context : cli::Output {
   // Opens the hub home or exits with the error.
   std::unique_ptr<sync::HubAdmin> open_admin();
 };
+
+// A --since/--until pair, parsed: a bare --until date includes that day;
+// a usage error names the option for a bad date or an until not after since.
+struct TimeWindow {
+  std::optional<TimePoint> since;
+  std::optional<TimePoint> until;
+};
+TimeWindow parse_window(Context& ctx, const std::string& since, const std::string& until);
 
 // "tcp://HOST:PORT-PORT+3": the four endpoints of a hub in one line.
 std::string endpoint_range(const sync::HubAddress& address);

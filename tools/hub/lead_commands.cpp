@@ -224,17 +224,9 @@ void add_sla(CLI::App& leads, Context& ctx) {
   cmd->add_option("--until", *until, "Leads first captured up to this time (UTC; a date includes that day)");
   cmd->callback([&ctx, csv, since, until] {
     if (*csv && ctx.json) ctx.usage("--csv and --json cannot be combined: pick one");
-    sync::SlaWindow window;
-    if (!since->empty()) {
-      window.since = parse_time(*since);
-      if (!window.since) ctx.usage("--since: " + std::string(time_formats));
-    }
-    if (!until->empty()) {
-      window.until = parse_time(*until, true);
-      if (!window.until) ctx.usage("--until: " + std::string(time_formats));
-    }
+    const TimeWindow window = parse_window(ctx, *since, *until);
     Book b = open_book(ctx);
-    const sync::SlaReport r = ctx.take(b.book->sla(ctx.clock.now(), window));
+    const sync::SlaReport r = ctx.take(b.book->sla(ctx.clock.now(), {window.since, window.until}));
     const report_tables::SlaTables t = report_tables::sla_tables(r);
     if (*csv) {
       std::cout << t.rows.csv();

@@ -68,18 +68,9 @@ Run start(Context& ctx, const ReportOptions& o, bool takes_window = true) {
     ctx.usage("--since/--until do not apply to this report (it shows the state now)");
   }
   Run run;
-  auto bound = [&](const std::string& text, const char* option, bool end_of_day) -> std::optional<TimePoint> {
-    if (text.empty()) return std::nullopt;
-    auto t = parse_time(text, end_of_day);
-    if (!t) ctx.usage(std::string(option) + ": '" + text + "' is not a date: " + time_formats);
-    return *t;
-  };
-  run.window.since = bound(o.since, "--since", false);
-  run.window.until = bound(o.until, "--until", true);
-  if (run.window.since && run.window.until && *run.window.until <= *run.window.since) {
-    ctx.usage("--until (" + iso_time(*run.window.until) + ") must be after --since (" + iso_time(*run.window.since) +
-              ")");
-  }
+  const TimeWindow window = parse_window(ctx, o.since, o.until);
+  run.window.since = window.since;
+  run.window.until = window.until;
   run.reports = ctx.take(rep::HubReports::open(ctx.home));
   return run;
 }
