@@ -1,0 +1,166 @@
+// outpost-sim as CI runs it: the short scenario end to end against the real
+// binaries (its must figures hold, its report is complete), and no process
+// of the run left behind when the simulator is interrupted or killed -9.
+// Also the device CLI's clock hook the simulator relies on.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+using namespace outpost::test;
+using nlohmann::json;
+
+namespace {
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Processes (other than this one) whose command line mentions text.
+std::vector<pid_t> processes_mentioning(const std::string& text) {
+  std::vector<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid == ::getpid()) continue;
+    std::string cmdline = slurp(entry.path() / "cmdline");
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
+    }
+    if (cmdline.find(text) != std::string::npos) found.push_back(pid);
+  }
+  return found;
+}
+
+// Starts outpost-sim with stdout and stderr in files of dir.
+pid_t start_sim(const TempDir& dir, const std::string& scenario) {
+  const std::string out = (dir / "out").string();
+  const std::string work = (dir / "work").string();
+  const std::string log = (dir / "sim.log").string();
+  return fork_child([=]() -> int {
+    if (!std::freopen(log.c_str(), "w", stdout) || !std::freopen(log.c_str(), "a", stderr)) return 98;
+    ::execl(OUTPOST_SIM_PATH, OUTPOST_SIM_PATH, "--scenario", scenario.c_str(), "--out", out.c_str(), "--work-dir",
+            work.c_str(), static_cast<char*>(nullptr));
+    return 97;
+  });
+}
+
+// Waits (bounded) until the run's hub serves, i.e. the field is starting.
+bool wait_for_hub(const TempDir& dir, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (pid_t pid : processes_mentioning((dir / "work").string())) {
+      const std::string cmdline = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+      if (cmdline.find("outpost-hub") != std::string::npos && cmdline.find("serve") != std::string::npos) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+bool none_left(const TempDir& dir) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (processes_mentioning((dir / "work").string()).empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("short scenario", "[sim][slow]") {
+  TempDir dir;
+  const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/short.json");
+  const int code = wait_child(sim, 240'000);
+  INFO(slurp(dir / "sim.log"));
+  REQUIRE(code == 0);
+  const json r = json::parse(slurp(dir / "out" / "report.json"));
+  CHECK(r["pass"] == true);
+  CHECK(r["must_violations"].empty());
+  // The scenario's faults happened.
+  CHECK(r["faults"]["hub_restarts"] == 1);
+  CHECK(r["faults"]["clock_back_devices"] == 1);
+  CHECK(r["faults"]["kills"].get<int>() >= 1);
+  // Things were sent, and every acknowledged one arrived exactly once.
+  for (const char* what : {"usage_events", "leads", "feedback_and_requests"}) {
+    INFO(what);
+    CHECK(r[what]["sent"].get<int>() > 0);
+    CHECK(r[what]["received"] == r[what]["sent"]);
+    CHECK(r[what]["duplicates"] == 0);
+  }
+  CHECK(r["gate"]["after_newer"] == 0);
+  CHECK(r["gate"]["after_revocation"] == 0);
+  CHECK(r["gate"]["after_expiry"] == 0);
+  CHECK(r["gate"]["blocked"].get<int>() > 0);  // old versions were tried and refused
+  // Every change reached every device (all come back online at the end).
+  REQUIRE(r["propagation"].size() == 4);
+  for (const json& p : r["propagation"]) CHECK(p["not_reached"] == 0);
+  const std::string svg = slurp(dir / "out" / "timeline.svg");
+  CHECK(svg.rfind("</svg>") != std::string::npos);
+  CHECK(slurp(dir / "out" / "report.md").find("**PASS**") != std::string::npos);
+  // No personal data in the report: the visitors' e-mails never appear.
+  CHECK(slurp(dir / "out" / "report.md").find("@sim.example") == std::string::npos);
+  CHECK(slurp(dir / "out" / "report.json").find("@sim.example") == std::string::npos);
+  // The homes are gone, and so is every process of the run.
+  CHECK(fs::is_empty(dir / "work"));
+  CHECK(none_left(dir));
+}
+
+TEST_CASE("an interrupted run stops with 130 and leaves no process or home behind", "[sim][slow]") {
+  TempDir dir;
+  const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/short.json");
+  REQUIRE(wait_for_hub(dir, std::chrono::seconds(60)));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ::kill(sim, SIGTERM);
+  const int code = wait_child(sim, 120'000);
+  INFO(slurp(dir / "sim.log"));
+  CHECK(code == 130);
+  CHECK(none_left(dir));
+  CHECK(fs::is_empty(dir / "work"));
+}
+
+TEST_CASE("a simulator killed with -9 takes its hub and devices with it", "[sim][slow]") {
+  TempDir dir;
+  const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/short.json");
+  REQUIRE(wait_for_hub(dir, std::chrono::seconds(60)));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ::kill(sim, SIGKILL);
+  CHECK(wait_child(sim, 10'000) == -SIGKILL);
+  CHECK(none_left(dir));  // the parent-death signal: nothing outlives the simulator
+}
+
+TEST_CASE("the device clock hook moves only the device's own clock", "[sim][cli]") {
+  TempDir dir;
+  const std::string home = (dir / "home").string();
+  const std::string cli = OUTPOST_CLI_PATH;
+  const auto now = std::chrono::system_clock::now();
+  std::string out, err;
+  REQUIRE(run("OUTPOST_CLOCK_OFFSET_SECONDS=-86400 '" + cli + "' --home '" + home + "' init", &out, &err) == 0);
+  REQUIRE(run("OUTPOST_CLOCK_OFFSET_SECONDS=-86400 '" + cli + "' --home '" + home + "' --json status", &out, &err) == 0);
+  const std::string trusted = json::parse(out)["catalog"]["trusted_now"].get<std::string>();
+  // A day back: yesterday's date (UTC) in the device's trusted time.
+  const std::time_t yesterday = std::chrono::system_clock::to_time_t(now - std::chrono::hours(24));
+  std::tm tm{};
+  ::gmtime_r(&yesterday, &tm);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  CHECK(trusted.substr(0, 10) == day);
+
+  // A value that is not a whole number is refused with a warning, not used.
+  REQUIRE(run("OUTPOST_CLOCK_OFFSET_SECONDS=soon '" + cli + "' --home '" + home + "' --json status", &out, &err) == 0);
+  CHECK(err.find("ignoring OUTPOST_CLOCK_OFFSET_SECONDS='soon'") != std::string::npos);
+}
