@@ -1,8 +1,8 @@
 #include "lead_commands.hpp"
 
-#include <set>
 #include <sstream>
 
+#include "outpost/shell/json.hpp"
 #include "outpost/sync/device_sync.hpp"
 
 namespace outpost::cli {
@@ -23,27 +23,11 @@ std::string role_of(const Context& ctx) {
 
 std::string opt_time(const std::optional<TimePoint>& t) { return t ? iso_time(*t) : std::string(); }
 
-json opt_time_json(const std::optional<TimePoint>& t) { return t ? json(iso_time(*t)) : json(nullptr); }
-
-std::string field_of(const leads::Assignment& a, const char* name) {
-  const auto it = a.fields.find(name);
-  return it == a.fields.end() ? std::string() : it->second;
-}
-
-std::vector<std::string> shows_of(const leads::Assignment& a) {
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  for (const auto& v : a.visits) {
-    if (seen.insert(v.show).second) out.push_back(v.show);
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& items, const char* sep) {
+std::string join(const json& items, const char* sep) {
   std::string out;
   for (const auto& s : items) {
     if (!out.empty()) out.append(sep);
-    out.append(s);
+    out.append(s.get<std::string>());
   }
   return out;
 }
@@ -51,39 +35,6 @@ std::string join(const std::vector<std::string>& items, const char* sep) {
 std::string state_of(const leads::AssignedLead& l, TimePoint now) {
   if (l.follow_up) return "followed up: " + l.follow_up->outcome;
   return l.overdue(now) ? "OVERDUE" : "open";
-}
-
-json follow_up_json(const leads::AssignedLead& l) {
-  if (!l.follow_up) return nullptr;
-  return {{"outcome", l.follow_up->outcome}, {"at", iso_time(l.follow_up->at)}};
-}
-
-json summary_json(const leads::AssignedLead& l, TimePoint now) {
-  const leads::Assignment& a = l.assignment;
-  return {{"lead", a.lead},
-          {"score", a.score},
-          {"shows", shows_of(a)},
-          {"name", field_of(a, "name")},
-          {"email", field_of(a, "email")},
-          {"assigned_at", opt_time_json(a.assigned_at)},
-          {"due_at", opt_time_json(a.due_at)},
-          {"overdue", l.overdue(now)},
-          {"follow_up", follow_up_json(l)}};
-}
-
-json lead_json(const leads::AssignedLead& l, TimePoint now) {
-  const leads::Assignment& a = l.assignment;
-  json doc = summary_json(l, now);
-  doc["fields"] = a.fields;
-  json visits = json::array();
-  for (const auto& v : a.visits) {
-    visits.push_back(
-        {{"show", v.show}, {"kiosk", v.kiosk}, {"captured_at", opt_time_json(v.captured_at)}, {"answers", v.answers}});
-  }
-  doc["visits"] = std::move(visits);
-  doc["consent"] = {{"version", a.consent_version}, {"accepted_at", opt_time_json(a.consent_at)}};
-  doc["received_at"] = iso_time(l.received_at);
-  return doc;
 }
 
 void add_list(CLI::App& parent, Context& ctx) {
@@ -102,12 +53,13 @@ void add_list(CLI::App& parent, Context& ctx) {
     std::ostringstream text;
     std::size_t overdue = 0;
     for (const auto& l : leads) {
-      doc.push_back(summary_json(l, now));
+      const json summary = shell::assigned_summary_json(l, now);
       if (l.overdue(now)) ++overdue;
       const leads::Assignment& a = l.assignment;
-      text << a.lead << "  score " << a.score << "  " << join(shows_of(a), ",") << "  due "
+      text << a.lead << "  score " << a.score << "  " << join(summary["shows"], ",") << "  due "
            << (a.due_at ? iso_time(*a.due_at) : std::string("-")) << "  " << state_of(l, now) << "  "
-           << field_of(a, "name") << " <" << field_of(a, "email") << ">\n";
+           << summary["name"].get<std::string>() << " <" << summary["email"].get<std::string>() << ">\n";
+      doc.push_back(summary);
     }
     if (leads.empty()) {
       text << "no leads assigned to this device (they arrive at the next `outpost sync`)";
@@ -139,7 +91,7 @@ void add_show_lead(CLI::App& parent, Context& ctx) {
     }
     text << "  consent " << a.consent_version << " accepted " << opt_time(a.consent_at);
     if (l.follow_up) text << "\n  followed up: " << l.follow_up->outcome << " at " << iso_time(l.follow_up->at);
-    ctx.print(lead_json(l, now), text.str());
+    ctx.print(shell::assigned_lead_json(l, now), text.str());
   });
 }
 

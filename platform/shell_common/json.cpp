@@ -157,6 +157,53 @@ json presentation_json(const device::PresentationSummary& s) {
   return {{"id", s.id}, {"asset", s.asset}, {"version", s.version}, {"pages", s.pages}, {"duration_ms", s.duration_ms}};
 }
 
+namespace {
+
+std::vector<std::string> shows_of(const leads::Assignment& a) {
+  std::vector<std::string> out;
+  for (const auto& v : a.visits) {
+    if (std::find(out.begin(), out.end(), v.show) == out.end()) out.push_back(v.show);
+  }
+  return out;
+}
+
+std::string field_of(const leads::Assignment& a, const char* name) {
+  const auto it = a.fields.find(name);
+  return it == a.fields.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+json assigned_summary_json(const leads::AssignedLead& l, TimePoint now) {
+  const leads::Assignment& a = l.assignment;
+  json follow_up = nullptr;
+  if (l.follow_up) follow_up = {{"outcome", l.follow_up->outcome}, {"at", iso_time(l.follow_up->at)}};
+  return {{"lead", a.lead},
+          {"score", a.score},
+          {"shows", shows_of(a)},
+          {"name", field_of(a, "name")},
+          {"email", field_of(a, "email")},
+          {"assigned_at", optional_time(a.assigned_at)},
+          {"due_at", optional_time(a.due_at)},
+          {"overdue", l.overdue(now)},
+          {"follow_up", std::move(follow_up)}};
+}
+
+json assigned_lead_json(const leads::AssignedLead& l, TimePoint now) {
+  const leads::Assignment& a = l.assignment;
+  json doc = assigned_summary_json(l, now);
+  doc["fields"] = a.fields;
+  json visits = json::array();
+  for (const auto& v : a.visits) {
+    visits.push_back(
+        {{"show", v.show}, {"kiosk", v.kiosk}, {"captured_at", optional_time(v.captured_at)}, {"answers", v.answers}});
+  }
+  doc["visits"] = std::move(visits);
+  doc["consent"] = {{"version", a.consent_version}, {"accepted_at", optional_time(a.consent_at)}};
+  doc["received_at"] = iso_time(l.received_at);
+  return doc;
+}
+
 json field_errors_json(const std::vector<leads::FieldError>& errors) {
   json list = json::array();
   for (const auto& e : errors) list.push_back({{"field", e.field}, {"problem", e.problem}});

@@ -80,6 +80,9 @@ declare("outpost_asset_feedback", C.c_int32, Dev, C.c_char_p, C.c_uint64, C.c_ui
 declare("outpost_content_request", C.c_int32, Dev, C.c_char_p, C.c_char_p, STR_OUT, ERR)
 declare("outpost_lead_form", C.c_int32, Dev, C.c_char_p, STR_OUT, ERR)
 declare("outpost_lead_capture", C.c_int32, Dev, C.c_char_p, C.c_char_p, STR_OUT, ERR)
+declare("outpost_leads_assigned", C.c_int32, Dev, STR_OUT, ERR)
+declare("outpost_lead_assigned", C.c_int32, Dev, C.c_char_p, STR_OUT, ERR)
+declare("outpost_lead_follow_up", C.c_int32, Dev, C.c_char_p, C.c_char_p, C.c_char_p, STR_OUT, ERR)
 
 
 class OutpostError(Exception):
@@ -386,6 +389,44 @@ class CapiTest(unittest.TestCase):
             call(lib.outpost_lead_capture, self.dev, b"booth-form", b'{"fields": {}, "colour": "red"}')
         self.assertIn("colour", caught.exception.message)
         self.assertIsNone(caught.exception.payload)
+
+    def test_09_z_assigned_leads(self):
+        # The lead this device captured reaches the hub; the admin assigns it
+        # back to this (rep) device, which lists it, shows it and follows it up.
+        def hub(*args):
+            done = subprocess.run([os.environ["OUTPOST_HUB_BIN"], "--home", os.environ["OUTPOST_HUB_HOME"],
+                                   *args], check=True, capture_output=True, env=publish_env(), timeout=120)
+            return json.loads(done.stdout)
+
+        self.assertEqual(call(lib.outpost_leads_assigned, self.dev), {"leads": []})
+        call(lib.outpost_device_sync_once, self.dev, 0)
+        leads = hub("--json", "leads", "list")
+        self.assertEqual(len(leads), 1)
+        lead = leads[0]["lead"]
+        hub("--json", "leads", "assign", lead, "--rep", "capi-rep")
+        report = call(lib.outpost_device_sync_once, self.dev, 0)
+        self.assertEqual(report["leads_assigned"], 1)
+
+        listed = call(lib.outpost_leads_assigned, self.dev)["leads"]
+        self.assertEqual([(x["lead"], x["email"], x["follow_up"]) for x in listed],
+                         [(lead, "ana.lima@example.com", None)])
+        shown = call(lib.outpost_lead_assigned, self.dev, b(lead))
+        self.assertEqual(shown["fields"]["company"], "Hospital São João")
+        self.assertEqual(shown["visits"][0]["answers"], {"timeline": "now"})
+        with self.assertRaises(OutpostError) as caught:
+            call(lib.outpost_lead_assigned, self.dev, b"L-NOTASSIGNED")
+        self.assertEqual(caught.exception.code, NOT_FOUND)
+        with self.assertRaises(OutpostError) as caught:
+            call(lib.outpost_lead_follow_up, self.dev, b(lead), b"sold", None)
+        self.assertEqual(caught.exception.code, INVALID_ARGUMENT)
+
+        done = call(lib.outpost_lead_follow_up, self.dev, b(lead), b"meeting", "Démo mardi".encode())
+        self.assertEqual((done["lead"], done["outcome"]), (lead, "meeting"))
+        self.assertEqual(call(lib.outpost_lead_assigned, self.dev, b(lead))["follow_up"]["outcome"], "meeting")
+        call(lib.outpost_device_sync_once, self.dev, 0)
+        follow_ups = hub("--json", "leads", "show", lead)["follow_ups"]
+        self.assertEqual([(f["device"], f["outcome"], f["note"]) for f in follow_ups],
+                         [("capi-rep", "meeting", "Démo mardi")])
 
     def test_10_background_sync_brings_a_new_version(self):
         e = self.events

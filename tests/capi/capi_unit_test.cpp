@@ -140,6 +140,7 @@ TEST_CASE("JSON: lead requests parse, and bad ones name the key, not the value",
   CHECK(r.consent);
   CHECK(r.show == "rsa-2027");
   CHECK_FALSE(parse_capture_request("{}").consent);
+  CHECK(parse_capture_request(R"({"badge": "B-1001", "consent": true})").badge == "B-1001");
 
   auto problem = [](const char* text) {
     try {
@@ -156,6 +157,7 @@ TEST_CASE("JSON: lead requests parse, and bad ones name the key, not the value",
         "fields.email must be a string, number or boolean");
   CHECK(problem(R"({"consent": "yes"})") == "\"consent\" must be true or false");
   CHECK(problem(R"({"feilds": {}})").find("unknown key \"feilds\"") != std::string::npos);
+  CHECK(problem(R"({"badge": 1001})") == "\"badge\" must be a string");
 }
 
 TEST_CASE("JSON: facets parse from a JSON object of strings", "[capi]") {

@@ -309,7 +309,10 @@ OUTPOST_API outpost_code outpost_lead_form(outpost_device_t* device, const char*
 
 /* Captures a lead with the current version of form_asset. request_json:
  * {"fields": {NAME: VALUE}, "answers": {QUESTION: VALUE}, "consent": true,
- *  "show": "optional override"}. The lead is sealed to the hub at once and
+ *  "show": "optional override", "badge": "optional scanned badge code"}.
+ * With a badge, the newest attendee list of the show fills the fields not
+ * typed, offline; a badge on no list is captured as-is and completed at
+ * the hub. The lead is sealed to the hub at once and
  * stored durably: out_json {"seq","repeat","score","show"}. When the request
  * does not validate, nothing is stored: OUTPOST_ERR_INVALID_ARGUMENT, the
  * message names every field at fault, and *out_json is set to
@@ -317,6 +320,32 @@ OUTPOST_API outpost_code outpost_lead_form(outpost_device_t* device, const char*
  * typed. Any thread. */
 OUTPOST_API outpost_code outpost_lead_capture(outpost_device_t* device, const char* form_asset,
                                               const char* request_json, char** out_json, outpost_error* err);
+
+/* ---- leads (reps) -------------------------------------------------------- */
+
+/* The leads the hub assigned to this rep device, soonest due first, from
+ * the local store (offline too; new ones arrive with each sync):
+ * {"leads": [{"lead","score","shows","name","email","assigned_at","due_at",
+ * "overdue","follow_up": {"outcome","at"} or null}]}. A kiosk has none.
+ * The JSON holds personal data: the caller shows it and frees it. Any
+ * thread. */
+OUTPOST_API outpost_code outpost_leads_assigned(outpost_device_t* device, char** out_json, outpost_error* err);
+
+/* One assigned lead: the list entry plus "fields" {NAME: VALUE}, "visits"
+ * [{"show","kiosk","captured_at","answers"}], "consent" {"version",
+ * "accepted_at"} and "received_at". OUTPOST_ERR_NOT_FOUND when the lead is
+ * not (or no longer) assigned to this device. Any thread. */
+OUTPOST_API outpost_code outpost_lead_assigned(outpost_device_t* device, const char* lead, char** out_json,
+                                               outpost_error* err);
+
+/* Records the outcome of an assigned lead: outcome is "called", "meeting",
+ * "disqualified" or "no-answer"; note is optional (NULL), up to 4000 bytes.
+ * Journaled durably before it returns and delivered to the hub at the next
+ * sync: out_json {"lead","outcome","seq"}. OUTPOST_ERR_INVALID_ARGUMENT for
+ * another outcome, OUTPOST_ERR_NOT_FOUND for a lead not assigned here. Any
+ * thread. */
+OUTPOST_API outpost_code outpost_lead_follow_up(outpost_device_t* device, const char* lead, const char* outcome,
+                                                const char* note, char** out_json, outpost_error* err);
 
 #ifdef __cplusplus
 }

@@ -50,8 +50,8 @@ std::map<std::string, std::string> parse_facets(const char* text) {
 leads::CaptureRequest parse_capture_request(std::string_view text) {
   const json doc = parse_object(text, "request_json");
   for (const auto& [key, value] : doc.items()) {
-    if (key != "fields" && key != "answers" && key != "consent" && key != "show") {
-      bad_json("request_json has an unknown key \"" + key + "\" (expected fields, answers, consent, show)");
+    if (key != "fields" && key != "answers" && key != "consent" && key != "show" && key != "badge") {
+      bad_json("request_json has an unknown key \"" + key + "\" (expected fields, answers, consent, show, badge)");
     }
   }
   leads::CaptureRequest request;
@@ -64,6 +64,10 @@ leads::CaptureRequest parse_capture_request(std::string_view text) {
   if (const auto it = doc.find("show"); it != doc.end() && !it->is_null()) {
     if (!it->is_string()) bad_json("\"show\" must be a string");
     request.show = it->get<std::string>();
+  }
+  if (const auto it = doc.find("badge"); it != doc.end() && !it->is_null()) {
+    if (!it->is_string()) bad_json("\"badge\" must be a string");
+    request.badge = it->get<std::string>();
   }
   return request;
 }

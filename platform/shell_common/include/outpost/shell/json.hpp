@@ -13,6 +13,7 @@
 #include "outpost/device/home.hpp"
 #include "outpost/device/presentation.hpp"
 #include "outpost/gate/gate.hpp"
+#include "outpost/leads/assigned_leads.hpp"
 #include "outpost/leads/lead_capture.hpp"
 #include "outpost/sync/device_sync.hpp"
 
@@ -37,5 +38,11 @@ json form_json(const device::DeviceHome::Form& f);
 json captured_json(const leads::Captured& c);
 json presentation_json(const device::PresentationSummary& s);
 json field_errors_json(const std::vector<leads::FieldError>& errors);
+// A lead assigned to this rep device: the summary a list shows ("lead",
+// "score", "shows", "name", "email", "assigned_at", "due_at", "overdue",
+// "follow_up" {"outcome","at"} or null), and the full lead (the summary
+// plus "fields", "visits", "consent", "received_at").
+json assigned_summary_json(const leads::AssignedLead& l, TimePoint now);
+json assigned_lead_json(const leads::AssignedLead& l, TimePoint now);
 
 }  // namespace outpost::shell
