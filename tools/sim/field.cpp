@@ -90,6 +90,12 @@ void Field::start(Device& d) {
   }
   d.killed = false;
   d.deadline = Clock::now() + std::chrono::seconds(s_.process_timeout_s);
+  d.kill_at = {};
+  const bool capture = d.current.step == Step::action &&
+                       (a.kind == ActionKind::capture || a.kind == ActionKind::duplicate_scan);
+  if (capture && d.kill_next_capture_ms >= 0) {
+    d.kill_at = Clock::now() + std::chrono::milliseconds(d.kill_next_capture_ms);
+  }
   d.pid = children_.start(c);
 }
 
@@ -99,7 +105,15 @@ void Field::service() {
     if (d.pid <= 0) continue;
     if (auto f = children_.poll(d.pid)) {
       d.pid = 0;
+      // The capture was quicker than the kill: strike the next one sooner.
+      if (d.kill_at != Clock::time_point{} && !d.killed) d.kill_next_capture_ms /= 2;
       finished(d, *f);
+    } else if (d.kill_at != Clock::time_point{} && Clock::now() >= d.kill_at && !d.killed) {
+      children_.kill(d.pid);
+      d.killed = true;
+      d.kill_next_capture_ms = -1;
+      ++r_.kills;
+      log(d, "kill -9 of its lead capture process");
     } else if (Clock::now() > d.deadline) {
       r_.notes.push_back(cat(d.spec.name, ": a process ran past ", s_.process_timeout_s, " s and was killed"));
       children_.kill(d.pid);
@@ -161,6 +175,9 @@ void Field::dispatch(const Action& a) {
   }
   Device& d = devices_[static_cast<std::size_t>(a.device)];
   switch (a.kind) {
+    case ActionKind::kill:  // its next lead capture, 0-40 ms in
+      d.kill_next_capture_ms = static_cast<std::int64_t>((a.param >> 16) % 41);
+      break;
     case ActionKind::go_offline:
       d.online = false;
       proxy_->set_online(d.index, false);

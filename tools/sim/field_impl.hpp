@@ -49,6 +49,8 @@ struct Device {
   Queued current;
   Clock::time_point deadline;
   bool killed = false;
+  std::int64_t kill_next_capture_ms = -1;  // armed: kill its next capture this many ms after it starts
+  Clock::time_point kill_at{};             // when the running process is to be killed (if set)
   std::string token;
   Holding holding;
   std::int64_t reconnected_ms = 0;    // last time it came back online

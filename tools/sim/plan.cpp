@@ -193,6 +193,12 @@ Plan make_plan(const Scenario& s) {
   for (std::int64_t i = 0; i < s.kills; ++i) {
     Action a = device_action(draw.in(1, std::max<std::int64_t>(1, s.ticks - 1)), -1, ActionKind::kill);
     a.param = draw.bits();
+    // Every other kill waits for a kiosk's next lead capture and cuts it
+    // short: the durable write must keep what was acknowledged before it.
+    if (i % 2 == 1 && s.kiosks > 0) {
+      a.device = static_cast<int>(s.reps + static_cast<std::int64_t>(a.param % static_cast<std::uint64_t>(s.kiosks)));
+      a.text = "next-capture";
+    }
     if (a.tick < s.ticks) add(std::move(a));
   }
 

@@ -24,7 +24,9 @@ enum class ActionKind {
   request,       // asset
   capture,       // param: the visitor's number at this kiosk
   duplicate_scan,  // param: the number of a visitor this kiosk captured before
-  kill,          // param: picks which running device process gets kill -9
+  kill,          // device -1: param picks which running device process gets kill -9;
+                 // a kiosk (text "next-capture"): its next lead capture is killed
+                 // a few ms in (param picks when)
   hub_restart,
   publish,       // asset: a new version
   revoke,        // asset: its current version
