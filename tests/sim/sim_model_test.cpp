@@ -224,7 +224,8 @@ TEST_CASE("Sim report: the SVG is well-formed and escapes its labels", "[sim]") 
   r.wall_s = 30;
   r.reps = 3;
   r.kiosks = 1;
-  r.delivery_delay_s = {0.2, 0.7, 1.5, 3, 8, 200};
+  r.usage.delay_s = {0.2, 0.7, 1.5, 3, 8};
+  r.leads.delay_s = {200};
   Propagation p;
   p.label = "lib-1@2 <new>";
   p.at_s = 5;

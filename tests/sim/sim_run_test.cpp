@@ -71,6 +71,15 @@ bool wait_for_hub(const TempDir& dir, std::chrono::seconds limit) {
   return false;
 }
 
+// The short scenario, a few seconds after its hub started serving: devices
+// enrolling and syncing, processes running.
+pid_t start_field(const TempDir& dir) {
+  const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/short.json");
+  REQUIRE(wait_for_hub(dir, std::chrono::seconds(60)));
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  return sim;
+}
+
 bool none_left(const TempDir& dir) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -122,9 +131,7 @@ TEST_CASE("short scenario", "[sim][slow]") {
 
 TEST_CASE("an interrupted run stops with 130 and leaves no process or home behind", "[sim][slow]") {
   TempDir dir;
-  const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/short.json");
-  REQUIRE(wait_for_hub(dir, std::chrono::seconds(60)));
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const pid_t sim = start_field(dir);
   ::kill(sim, SIGTERM);
   const int code = wait_child(sim, 120'000);
   INFO(slurp(dir / "sim.log"));
@@ -135,9 +142,7 @@ TEST_CASE("an interrupted run stops with 130 and leaves no process or home behin
 
 TEST_CASE("a simulator killed with -9 takes its hub and devices with it", "[sim][slow]") {
   TempDir dir;
-  const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/short.json");
-  REQUIRE(wait_for_hub(dir, std::chrono::seconds(60)));
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const pid_t sim = start_field(dir);
   ::kill(sim, SIGKILL);
   CHECK(wait_child(sim, 10'000) == -SIGKILL);
   CHECK(none_left(dir));  // the parent-death signal: nothing outlives the simulator

@@ -37,6 +37,7 @@ struct Delivery {
   std::uint64_t received = 0;    // of the acknowledged ones, found at the hub
   std::uint64_t duplicates = 0;  // found more than once
   std::uint64_t extra = 0;       // at the hub with no acknowledged send (from killed processes)
+  std::vector<double> delay_s;   // from the device's answer to the hub's receipt, per item found
   std::uint64_t lost() const { return sent > received ? sent - received : 0; }
 };
 
@@ -67,7 +68,8 @@ struct Results {
   Delivery usage;      // usage events (opens, blocks, searches, presentations, pages)
   Delivery leads;      // lead captures and repeat visits
   Delivery feedback;   // feedback and content requests
-  std::vector<double> delivery_delay_s;  // from the action to the hub's receipt
+  // Every delay of the three deliveries together.
+  std::vector<double> delivery_delays() const;
 
   std::vector<Propagation> propagation;
 

@@ -72,7 +72,7 @@ void delay_panel(std::ostringstream& svg, const Results& r) {
   const double edges[] = {0.5, 1, 2, 5, 10, 20, 50, 100};
   const char* const names[] = {"<0.5", "0.5-1", "1-2", "2-5", "5-10", "10-20", "20-50", "50-100", ">100"};
   std::size_t counts[std::size(names)] = {};
-  for (double d : r.delivery_delay_s) {
+  for (double d : r.delivery_delays()) {
     std::size_t b = 0;
     while (b < std::size(edges) && d >= edges[b]) ++b;
     ++counts[b];

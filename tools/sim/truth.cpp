@@ -126,7 +126,7 @@ void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vect
       r.usage.sent += times.size();
       r.usage.received += std::min(have, times.size());
       for (std::size_t i = 0; i < std::min(have, times.size()); ++i) {
-        r.delivery_delay_s.push_back(delay_s(it->second[i]->received_ms, times[i]));
+        r.usage.delay_s.push_back(delay_s(it->second[i]->received_ms, times[i]));
       }
     }
 
@@ -144,7 +144,7 @@ void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vect
             ended += e->type == "presentation.ended";
             pages += e->type == "page.viewed";
           }
-          r.delivery_delay_s.push_back(delay_s(it->second.front()->received_ms, x.done_ms));
+          r.usage.delay_s.push_back(delay_s(it->second.front()->received_ms, x.done_ms));
         }
         r.usage.sent += 2 + x.pages;
         r.usage.received += std::min<std::uint64_t>(started, 1) + std::min<std::uint64_t>(ended, 1) +
@@ -163,7 +163,7 @@ void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vect
         ++r.feedback.sent;
         r.feedback.received += n > 0 ? 1 : 0;
         r.feedback.duplicates += n > 1 ? n - 1 : 0;
-        if (n > 0) r.delivery_delay_s.push_back(delay_s(it->second.front()->received_ms, x.done_ms));
+        if (n > 0) r.feedback.delay_s.push_back(delay_s(it->second.front()->received_ms, x.done_ms));
       }
       if (x.kind == ActionKind::capture || x.kind == ActionKind::duplicate_scan) {
         if (!x.acknowledged) {
@@ -174,7 +174,7 @@ void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vect
         if (lead_seqs.count(x.seq) > 0) {
           ++r.leads.received;
           for (const HubEvent* e : held) {
-            if (e->seq == x.seq) r.delivery_delay_s.push_back(delay_s(e->received_ms, x.done_ms));
+            if (e->seq == x.seq) r.leads.delay_s.push_back(delay_s(e->received_ms, x.done_ms));
           }
         }
       }

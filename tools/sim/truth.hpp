@@ -61,7 +61,7 @@ struct HubEvent {
 // Throws std::runtime_error when the store cannot be read.
 std::vector<HubEvent> read_hub_events(const std::string& hub_db);
 
-// Fills r.usage, r.leads, r.feedback and r.delivery_delay_s.
+// Fills r.usage, r.leads and r.feedback.
 void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vector<HubEvent>& events, Results& r);
 
 }  // namespace outpost::sim
