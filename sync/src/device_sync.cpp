@@ -421,13 +421,20 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     live.insert(&sub);
     make_curve_client(sub.socket, keys, link.hub_key);
     sub.socket.set(zmq::sockopt::subscribe, std::string(msg::notice_topic));
+    // A rep also hears of new lead deliveries, on a topic only it knows.
+    const std::string leads_topic =
+        link.role == "rep" ? msg::lead_notice_topic(home.assigned_leads().lead_box()) : std::string();
+    if (!leads_topic.empty()) sub.socket.set(zmq::sockopt::subscribe, leads_topic);
     sub.socket.connect(link.notice_endpoint);
     while (!stopped) {
       const auto deadline = Steady::now() + 1h;
       auto frames = co_await sub.recv(deadline, stopped);
       if (!frames) continue;
-      auto seq = msg::parse_catalog_notice(*frames);
-      if (seq && *seq > home.catalog().status().seq) {
+      const auto catalog_seq = msg::parse_catalog_notice(*frames);
+      const auto lead_seq = leads_topic.empty() ? Result<std::uint64_t>(Status(Errc::not_found, "not a rep"))
+                                                : msg::parse_lead_notice(*frames, leads_topic);
+      if ((catalog_seq && *catalog_seq > home.catalog().status().seq) ||
+          (lead_seq && *lead_seq > home.assigned_leads().cursor())) {
         notice_pending = true;
         wake.cancel();
       }

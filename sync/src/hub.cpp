@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -24,6 +25,7 @@ using namespace std::chrono_literals;
 enum Endpoint : std::uint8_t { sync_ep = 's', enroll_ep = 'e', publish_ep = 'p' };
 
 constexpr auto poll_interval = 100ms;
+constexpr auto lead_notice_interval = 1s;
 const std::string workers_inproc = "inproc://hub-workers";
 const std::string writer_inproc = "inproc://hub-writer";
 const std::string replies_inproc = "inproc://hub-replies";
@@ -242,20 +244,24 @@ struct Hub::Impl {
     // Lead deliveries are read through the lead book (its own connection).
     auto lead_book = LeadBook::open(home, keys.lead, random);
     LeadBook* book = lead_book ? lead_book->get() : nullptr;
-    serve_loop(in, [&](Request& r) {
-      send_frames(out, internal_reply(r, read_request(**store, book, r)), zmq::send_flags::none);
-    });
+    serve_loop(
+        in, [&](Request& r) { send_frames(out, internal_reply(r, read_request(**store, book, r)), zmq::send_flags::none); },
+        [] {});
   }
 
-  template <typename Handle>
-  void serve_loop(zmq::socket_t& in, Handle&& handle) {
+  // Serves requests from `in`; tick() runs after every poll, busy or idle.
+  template <typename Handle, typename Tick>
+  void serve_loop(zmq::socket_t& in, Handle&& handle, Tick&& tick) {
     while (!stopping) {
       zmq::pollitem_t item{in.handle(), 0, ZMQ_POLLIN, 0};
       try {
-        if (zmq::poll(&item, 1, poll_interval) == 0) continue;
-        auto frames = recv_frames(in, zmq::recv_flags::dontwait);
-        if (!frames) continue;
-        if (auto request = parse_internal(std::move(*frames))) handle(*request);
+        const bool ready = zmq::poll(&item, 1, poll_interval) > 0;
+        if (ready) {
+          if (auto frames = recv_frames(in, zmq::recv_flags::dontwait)) {
+            if (auto request = parse_internal(std::move(*frames))) handle(*request);
+          }
+        }
+        tick();
       } catch (const zmq::error_t& e) {
         if (e.num() == ETERM) return;
       }
@@ -365,6 +371,23 @@ struct Hub::Impl {
     // Leads are taken into the lead book right after their journal events
     // commit (its own connection: never inside the batch's transaction).
     auto lead_book = LeadBook::open(home, keys.lead, random);
+    // Lead notices: once a second, a rep device whose deliveries grew (by
+    // this process or by `outpost-hub leads` in another) is told on its own
+    // topic, so an online rep gets a new lead in seconds, not at its timer.
+    std::map<std::string, std::uint64_t> announced_leads;
+    auto next_lead_check = std::chrono::steady_clock::now();
+    auto announce_leads = [&] {
+      if (!lead_book || std::chrono::steady_clock::now() < next_lead_check) return;
+      next_lead_check = std::chrono::steady_clock::now() + lead_notice_interval;
+      auto heads = (*lead_book)->delivery_heads();
+      if (!heads) return;
+      for (const LeadBook::DeliveryHead& h : *heads) {
+        std::uint64_t& told = announced_leads[h.device];
+        if (h.seq <= told) continue;
+        told = h.seq;
+        send_frames(notices, msg::lead_notice(msg::lead_notice_topic(h.lead_box), h.seq));
+      }
+    };
     std::vector<Request> batch;
     serve_loop(in, [&](Request& first) {
       batch.clear();
@@ -411,7 +434,7 @@ struct Hub::Impl {
         std::unique_lock lock(catalog_mutex);
         (void)load_catalog(**store);
       }
-    });
+    }, announce_leads);
   }
 
   Envelope write_request(HubStore& store, const Request& r, std::optional<std::uint64_t>& announce) {

@@ -391,6 +391,25 @@ Status LeadBook::deliver_pending(const std::string& device, TimePoint now) {
   });
 }
 
+Result<std::vector<LeadBook::DeliveryHead>> LeadBook::delivery_heads() {
+  return guarded([&]() -> Result<std::vector<DeliveryHead>> {
+    SQLite::Statement st(impl_->db,
+                         "SELECT d.device, max(d.seq), v.lead_box FROM lead_deliveries d JOIN devices v "
+                         "ON v.name = d.device WHERE v.lead_box IS NOT NULL GROUP BY d.device");
+    std::vector<DeliveryHead> out;
+    while (st.executeStep()) {
+      const ByteView box = blob(st.getColumn(2));
+      if (box.size() != 32) continue;
+      DeliveryHead h;
+      h.device = st.getColumn(0).getString();
+      h.seq = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
+      std::copy(box.begin(), box.end(), h.lead_box.bytes.begin());
+      out.push_back(std::move(h));
+    }
+    return out;
+  });
+}
+
 Result<std::vector<Delivery>> LeadBook::deliveries(const std::string& device, std::uint64_t after_seq,
                                                    std::size_t limit) {
   return guarded([&]() -> Result<std::vector<Delivery>> {

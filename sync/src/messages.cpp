@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "outpost/cache/version_ref.hpp"
+#include "outpost/crypto/hash.hpp"
 #include "outpost/journal/event_row.hpp"
 
 namespace outpost::sync::msg {
@@ -647,10 +648,12 @@ std::vector<Bytes> catalog_notice(std::uint64_t seq) {
   return {Bytes(notice_topic.begin(), notice_topic.end()), json::to_msgpack(json{{"seq", seq}})};
 }
 
-Result<std::uint64_t> parse_catalog_notice(const std::vector<Bytes>& frames) {
-  auto bad = [] { return Status(Errc::invalid_argument, "malformed catalog notice"); };
-  if (frames.size() != 2 || std::string_view(reinterpret_cast<const char*>(frames[0].data()), frames[0].size()) !=
-                                notice_topic) {
+namespace {
+
+Result<std::uint64_t> parse_notice(const std::vector<Bytes>& frames, std::string_view topic, const char* what) {
+  auto bad = [what] { return Status(Errc::invalid_argument, std::string("malformed ") + what + " notice"); };
+  if (frames.size() != 2 ||
+      std::string_view(reinterpret_cast<const char*>(frames[0].data()), frames[0].size()) != topic) {
     return bad();
   }
   try {
@@ -660,6 +663,26 @@ Result<std::uint64_t> parse_catalog_notice(const std::vector<Bytes>& frames) {
   } catch (const json::exception&) {
     return bad();
   }
+}
+
+}  // namespace
+
+Result<std::uint64_t> parse_catalog_notice(const std::vector<Bytes>& frames) {
+  return parse_notice(frames, notice_topic, "catalog");
+}
+
+std::string lead_notice_topic(const crypto::BoxPublicKey& lead_box) {
+  const crypto::Digest d = crypto::blake2b(ByteView(lead_box.bytes.data(), lead_box.bytes.size()));
+  std::string topic = "leads/";
+  return topic.append(to_hex(ByteView(d.bytes.data(), 8)));
+}
+
+std::vector<Bytes> lead_notice(const std::string& topic, std::uint64_t seq) {
+  return {Bytes(topic.begin(), topic.end()), json::to_msgpack(json{{"seq", seq}})};
+}
+
+Result<std::uint64_t> parse_lead_notice(const std::vector<Bytes>& frames, const std::string& topic) {
+  return parse_notice(frames, topic, "lead");
 }
 
 }  // namespace outpost::sync::msg

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <thread>
 
 #include "hub_fixture.hpp"
@@ -220,6 +221,55 @@ TEST_CASE("leads: a badge the kiosk's list lacked is completed by the hub when m
   CHECK(lead.fields.at("name") == "Listed");
   CHECK(lead.fields.at("badge") == "B-2");
   CHECK(must(f.book()->erase("two@example.com", f.clock.now())).found);
+}
+
+TEST_CASE("leads: an online rep's daemon gets a lead assigned by the admin within seconds, from a notice on its own topic",
+          "[sync][leads][daemon]") {
+  LeadLoop f;
+  (void)must(f.sync(f.kiosk));
+  f.capture("ana@example.com", "Ana Lima");
+  (void)must(f.sync(f.kiosk));
+  const std::string id = f.lead_of("ana@example.com");
+  (void)must(f.sync(f.rep1));  // the hub learns rep-1's lead key
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> sessions{0};
+  std::atomic<std::uint64_t> assigned{0};
+  sync::SyncOptions options;
+  options.resync_interval = 60s;  // so only a notice can explain a quick delivery
+  std::thread daemon([&] {
+    (void)sync::run_daemon(*f.rep1.home, f.rep1.link, f.random, options,
+                           [&](const Result<sync::SyncReport>& r) {
+                             if (r) assigned += r->leads_assigned;
+                             ++sessions;
+                           },
+                           stop);
+  });
+  for (int i = 0; i < 100 && sessions == 0; ++i) std::this_thread::sleep_for(50ms);
+  REQUIRE(sessions >= 1);
+  std::this_thread::sleep_for(300ms);  // the subscription settles
+
+  // The admin assigns from another connection, as `outpost-hub leads assign` does.
+  must(f.book()->assign(id, "rep-1", f.clock.now()));
+  const auto assigned_at = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200 && assigned == 0; ++i) std::this_thread::sleep_for(50ms);
+  const auto elapsed = std::chrono::steady_clock::now() - assigned_at;
+  stop = true;
+  daemon.join();
+  REQUIRE(assigned == 1);
+  CHECK(elapsed < 5s);
+  CHECK(f.rep1.home->assigned_leads().holds(id));
+
+  // Other subscribers cannot tell whose topic it is: it is derived from the
+  // device's lead key, not its name, and differs between devices.
+  const std::string topic = sync::msg::lead_notice_topic(f.rep1.home->assigned_leads().lead_box());
+  CHECK(topic.rfind("leads/", 0) == 0);
+  CHECK(topic.size() == 6 + 16);
+  CHECK(topic.find("rep-1") == std::string::npos);
+  CHECK(topic != sync::msg::lead_notice_topic(f.rep2.home->assigned_leads().lead_box()));
+  CHECK(must(sync::msg::parse_lead_notice(sync::msg::lead_notice(topic, 7), topic)) == 7);
+  CHECK_FALSE(sync::msg::parse_lead_notice(sync::msg::lead_notice(topic, 7), "leads/0000000000000000"));
+  CHECK_FALSE(sync::msg::parse_lead_notice(sync::msg::catalog_notice(7), topic));
 }
 
 TEST_CASE("leads: the rep's follow-up reaches the hub, and reassignment and erase withdraw the lead at the next sync",

@@ -249,6 +249,14 @@ class LeadBook {
   // set (nothing to do otherwise). Idempotent.
   Status deliver_pending(const std::string& device, TimePoint now);
   Result<std::vector<Delivery>> deliveries(const std::string& device, std::uint64_t after_seq, std::size_t limit);
+  // The newest delivery seq of every device whose lead_box is known, with
+  // that key: what the hub's lead notices announce.
+  struct DeliveryHead {
+    std::string device;
+    crypto::BoxPublicKey lead_box;
+    std::uint64_t seq = 0;
+  };
+  Result<std::vector<DeliveryHead>> delivery_heads();
 
   Result<SlaReport> sla(TimePoint now, const SlaWindow& window = {});
 

@@ -281,4 +281,12 @@ inline constexpr std::string_view notice_topic = "catalog";
 std::vector<Bytes> catalog_notice(std::uint64_t seq);
 Result<std::uint64_t> parse_catalog_notice(const std::vector<Bytes>& frames);
 
+// Lead notices on the same endpoint: topic "leads/" + 16 hex characters of
+// BLAKE2b(the rep device's lead_box), so only that device knows its topic;
+// then MessagePack {seq}: the device's newest lead delivery.
+std::string lead_notice_topic(const crypto::BoxPublicKey& lead_box);
+std::vector<Bytes> lead_notice(const std::string& topic, std::uint64_t seq);
+// invalid_argument unless the frames are a lead notice on this topic.
+Result<std::uint64_t> parse_lead_notice(const std::vector<Bytes>& frames, const std::string& topic);
+
 }  // namespace outpost::sync::msg
