@@ -208,6 +208,22 @@ TEST_CASE("Sim report: a lost lead, a duplicate or an outdated presentation brea
   CHECK(report_json(r)["pass"] == false);
   CHECK(report_markdown(r).find("**FAIL**") != std::string::npos);
 
+  r.after_revocation = 0;
+  r.lead_book.checked = true;
+  r.lead_book.visitors = 5;
+  r.lead_book.visitors_possible = 6;
+  r.lead_book.leads = 4;  // a visitor's lead is missing from the book
+  REQUIRE(must_violations(r).size() == 1);
+  CHECK(must_violations(r)[0] == "lead book: 4 lead(s) for 5 visitors whose capture was acknowledged");
+  r.lead_book.leads = 7;  // more than there can be: a duplicate
+  CHECK(must_violations(r).size() == 1);
+  r.lead_book.leads = 6;  // a capture cut short by kill -9 that made it anyway
+  CHECK(must_violations(r).empty());
+  r.lead_book.repeat_scans = 3;
+  r.lead_book.repeat_recognised = 2;
+  CHECK(must_violations(r).size() == 1);
+  r.lead_book.repeat_recognised = 3;
+
   // Counted, not broken: grace, unknowable expiry, killed processes' extras.
   r.after_revocation = 0;
   r.in_grace = 3;

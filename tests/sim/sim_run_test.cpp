@@ -111,6 +111,13 @@ TEST_CASE("short scenario", "[sim][slow]") {
     CHECK(r[what]["received"] == r[what]["sent"]);
     CHECK(r[what]["duplicates"] == 0);
   }
+  // The hub's lead book: one lead per visitor, every second scan a repeat visit.
+  const json& book = r["lead_book"];
+  CHECK(book["checked"] == true);
+  CHECK(book["leads"].get<int>() >= book["visitors"].get<int>());
+  CHECK(book["leads"].get<int>() <= book["visitors_possible"].get<int>());
+  CHECK(book["repeat_scans"].get<int>() > 0);
+  CHECK(book["repeat_recognised"] == book["repeat_scans"]);
   CHECK(r["gate"]["after_newer"] == 0);
   CHECK(r["gate"]["after_revocation"] == 0);
   CHECK(r["gate"]["after_expiry"] == 0);

@@ -92,6 +92,7 @@ std::vector<std::string> observe_argv(const DeviceCommandContext& c) {
 void read_answer(const Action& a, const Finished& f, const std::string& out, Done& done) {
   done.kind = a.kind;
   done.asset = a.asset;
+  if (a.kind == ActionKind::capture || a.kind == ActionKind::duplicate_scan) done.visitor = a.param;
   // Exit 3 is the gate's refusal: an answer, not a failure.
   done.acknowledged = f.signal == 0 && (f.code == 0 || f.code == 3);
   const json doc = json::parse(out, nullptr, false);

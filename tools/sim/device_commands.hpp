@@ -23,6 +23,7 @@ struct DeviceCommandContext {
 // The lead form every kiosk captures with (an asset of kind form).
 std::string booth_form_json();
 inline constexpr const char* booth_form_asset = "booth-form";
+inline constexpr const char* booth_form_show = "sim-show";
 
 // The unique text a feedback or content request carries, so the hub's copy
 // can be found again.

@@ -212,6 +212,11 @@ void Field::finish() {
     truths.push_back(d.truth);
   }
   compare_deliveries(truths, read_hub_events(cat(hub_.home(), "/hub.db")), r_);
+  try {
+    compare_lead_book(truths, hub_.lead_book(), booth_form_show, r_);
+  } catch (const std::exception& e) {
+    r_.lead_book.problem = e.what();
+  }
 }
 
 }  // namespace outpost::sim::detail

@@ -148,4 +148,8 @@ void HubProcess::revoke(const std::string& asset, std::uint64_t version) {
       "outpost-publish revoke");
 }
 
+std::string HubProcess::lead_book() {
+  return run({bins_.hub, "--home", home(), "--json", "leads", "list"}, "outpost-hub leads list");
+}
+
 }  // namespace outpost::sim

@@ -35,6 +35,9 @@ class HubProcess {
   void publish(const std::string& file, const std::string& asset, const std::string& title, const std::string& kind,
                std::int64_t grace_s, const std::string& expires_iso);
   void revoke(const std::string& asset, std::uint64_t version);
+  // `outpost-hub leads list --json` (the hub's lead book, after it took in
+  // the lead events it holds). Throws std::runtime_error.
+  std::string lead_book();
 
   std::uint16_t port() const { return port_; }
   std::string home() const;

@@ -80,6 +80,16 @@ std::vector<std::string> must_violations(const Results& r) {
   delivery_violations(out, "usage events", r.usage);
   delivery_violations(out, "leads", r.leads);
   delivery_violations(out, "feedback and content requests", r.feedback);
+  const LeadBookCheck& b = r.lead_book;
+  if (b.checked && b.leads < b.visitors) {
+    out.push_back(cat("lead book: ", b.leads, " lead(s) for ", b.visitors, " visitors whose capture was acknowledged"));
+  }
+  if (b.checked && b.leads > b.visitors_possible) {
+    out.push_back(cat("lead book: ", b.leads, " lead(s) for at most ", b.visitors_possible, " visitors (duplicates)"));
+  }
+  if (b.repeat_recognised < b.repeat_scans) {
+    out.push_back(cat(b.repeat_scans - b.repeat_recognised, " second scan(s) of a captured visitor not seen as a repeat visit"));
+  }
   return out;
 }
 
@@ -115,6 +125,15 @@ json report_json(const Results& r) {
           {"usage_events", delivery_json(r.usage)},
           {"leads", delivery_json(r.leads)},
           {"feedback_and_requests", delivery_json(r.feedback)},
+          {"lead_book",
+           {{"checked", r.lead_book.checked},
+            {"problem", r.lead_book.problem},
+            {"leads", r.lead_book.leads},
+            {"visits", r.lead_book.visits},
+            {"visitors", r.lead_book.visitors},
+            {"visitors_possible", r.lead_book.visitors_possible},
+            {"repeat_scans", r.lead_book.repeat_scans},
+            {"repeat_recognised", r.lead_book.repeat_recognised}}},
           {"delivery_delay_s", distribution_json(summarize(r.delivery_delays()))},
           {"propagation", propagation},
           {"faults",
@@ -163,6 +182,17 @@ std::string report_markdown(const Results& r) {
      << delivery_row("usage events", r.usage, "100%, no duplicates")
      << delivery_row("leads", r.leads, "100%, 0 duplicates, 0 lost")
      << delivery_row("feedback and content requests", r.feedback, "100%");
+  const LeadBookCheck& b = r.lead_book;
+  md << "\nThe hub's lead book (`outpost-hub leads list`): ";
+  if (b.checked) {
+    md << b.leads << " lead(s) with " << b.visits << " visit(s) for " << b.visitors
+       << " visitors whose capture was acknowledged (" << b.visitors_possible
+       << " counting captures cut short by kill -9); must be one lead per visitor.";
+  } else {
+    md << "not checked: " << b.problem;
+  }
+  md << " Second scans of a captured visitor seen as a repeat visit by the kiosk: " << b.repeat_recognised << " of "
+     << b.repeat_scans << " (must be all).\n";
   md << "\nDelay from the device's answer to the hub's receipt (the device syncs on its schedule, and not while "
         "offline):\n\n| what | items | p50 | p95 | max |\n|---|---|---|---|---|\n";
   const std::pair<const char*, std::vector<double>> delays[] = {

@@ -41,6 +41,19 @@ struct Delivery {
   std::uint64_t lost() const { return sent > received ? sent - received : 0; }
 };
 
+// The hub's lead book against the visitors the kiosks captured: one lead
+// per person, whatever the retries, kills and repeat scans.
+struct LeadBookCheck {
+  bool checked = false;
+  std::string problem;                 // why it could not be checked
+  std::uint64_t leads = 0;             // leads of the simulator's show in the book
+  std::uint64_t visits = 0;            // captures the book added to them
+  std::uint64_t visitors = 0;          // distinct visitors with an acknowledged capture
+  std::uint64_t visitors_possible = 0;  // ... or a capture whose process was killed
+  std::uint64_t repeat_scans = 0;       // acknowledged second scans of a visitor whose first was acknowledged
+  std::uint64_t repeat_recognised = 0;  // of those, the kiosk answered "repeat visit"
+};
+
 struct Results {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -68,6 +81,7 @@ struct Results {
   Delivery usage;      // usage events (opens, blocks, searches, presentations, pages)
   Delivery leads;      // lead captures and repeat visits
   Delivery feedback;   // feedback and content requests
+  LeadBookCheck lead_book;
   // Every delay of the three deliveries together.
   std::vector<double> delivery_delays() const;
 

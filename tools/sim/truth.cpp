@@ -204,4 +204,34 @@ void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vect
   }
 }
 
+void compare_lead_book(const std::vector<DeviceTruth>& devices, const std::string& leads_json, const std::string& show,
+                       Results& r) {
+  LeadBookCheck& b = r.lead_book;
+  for (const DeviceTruth& d : devices) {
+    std::set<std::uint64_t> acked, possible;
+    for (const Done& x : d.done) {
+      if (x.kind != ActionKind::capture && x.kind != ActionKind::duplicate_scan) continue;
+      if (x.kind == ActionKind::duplicate_scan && x.acknowledged && acked.count(x.visitor) > 0) {
+        ++b.repeat_scans;
+        b.repeat_recognised += x.repeat ? 1 : 0;
+      }
+      possible.insert(x.visitor);
+      if (x.acknowledged) acked.insert(x.visitor);
+    }
+    b.visitors += acked.size();
+    b.visitors_possible += possible.size();
+  }
+  const json doc = json::parse(leads_json, nullptr, false);
+  if (!doc.is_array()) {
+    b.problem = "outpost-hub leads list --json did not print a list";
+    return;
+  }
+  for (const json& lead : doc) {
+    if (!lead.is_object() || text_of(lead, "show") != show) continue;
+    ++b.leads;
+    b.visits += number_of(lead, "visits");
+  }
+  b.checked = true;
+}
+
 }  // namespace outpost::sim

@@ -29,6 +29,7 @@ struct Done {
   std::uint64_t pages = 0;
   std::uint64_t seq = 0;      // feedback, request, capture: the journal seq the device answered
   bool repeat = false;        // capture: the device called it a repeat visit
+  std::uint64_t visitor = 0;  // capture: the visitor's number at this kiosk
   std::string token;          // feedback, request: the unique text the simulator sent
   std::int64_t done_ms = 0;   // unix ms when the device answered
 };
@@ -63,5 +64,9 @@ std::vector<HubEvent> read_hub_events(const std::string& hub_db);
 
 // Fills r.usage, r.leads and r.feedback.
 void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vector<HubEvent>& events, Results& r);
+// Fills r.lead_book from the kiosks' truth and `outpost-hub leads list
+// --json` (the leads of show).
+void compare_lead_book(const std::vector<DeviceTruth>& devices, const std::string& leads_json, const std::string& show,
+                       Results& r);
 
 }  // namespace outpost::sim
