@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "text.hpp"
 
 namespace outpost::sim {
@@ -62,7 +64,9 @@ std::vector<std::string> action_argv(const DeviceCommandContext& c, const Action
   std::vector<std::string> argv = {c.outpost, "--home", c.home, "--json", "--quiet"};
   auto add = [&](std::initializer_list<std::string> more) { argv.insert(argv.end(), more); };
   switch (a.kind) {
-    case ActionKind::sync: add({"sync", "--timeout", fixed(c.sync_timeout_s, 1)}); break;
+    case ActionKind::sync:  // the final sync of the run waits longer: nothing is left to do but deliver
+      add({"sync", "--timeout", fixed(a.text == "final" ? std::max(10.0, c.sync_timeout_s) : c.sync_timeout_s, 1)});
+      break;
     case ActionKind::search: add({"search", a.text}); break;
     case ActionKind::open: add({"open", a.asset, "--out", "/dev/null"}); break;
     case ActionKind::present:
