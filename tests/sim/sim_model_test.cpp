@@ -26,7 +26,8 @@ json small_scenario() {
     "kiosks": {"activity": 0.4, "duplicate_share": 0.3},
     "marketing": [{"tick": 5, "publish": "lib-1", "grace_ticks": 3}, {"tick": 9, "revoke": "lib-2"},
                   {"tick": 12, "promo": "promo-1", "expires_ticks": 10}],
-    "faults": {"kills": 3, "hub_restarts": [20], "clock_back": {"devices": 1, "tick": 2}}
+    "faults": {"kills": 3, "hub_restarts": [20], "clock_back": {"devices": 1, "tick": 2},
+               "clock_forward": {"devices": 1, "tick": 3}}
   })");
 }
 
@@ -119,6 +120,10 @@ TEST_CASE("Sim scenario: malformed input names the key and the problem", "[sim]"
   CHECK(error_of(doc) == "scenario: marketing[0].tick: must be between 0 and 39");
 
   doc = small_scenario();
+  doc["faults"]["clock_forward"]["devices"] = 5;  // one of the 5 already has its clock set back
+  CHECK(error_of(doc) == "scenario: faults.clock_forward.devices: must be between 0 and 4");
+
+  doc = small_scenario();
   doc["fleet"] = json{{"reps", 0}, {"kiosks", 0}};
   CHECK(error_of(doc) == "scenario: fleet: needs at least one rep or kiosk");
 
@@ -147,6 +152,7 @@ TEST_CASE("Sim plan: the scenario's marketing, faults and fleet are all in the p
   CHECK(p.devices[0].name == "rep-1");
   CHECK(p.devices[4].kiosk);
   std::map<ActionKind, int> count;
+  int back = -1, forward = -1;
   std::int64_t last_tick = 0;
   for (const Action& a : p.actions) {
     ++count[a.kind];
@@ -156,6 +162,8 @@ TEST_CASE("Sim plan: the scenario's marketing, faults and fleet are all in the p
     const bool kiosk_action = a.kind == ActionKind::capture || a.kind == ActionKind::duplicate_scan;
     if (kiosk_action) CHECK(p.devices[static_cast<std::size_t>(a.device)].kiosk);
     if (a.kind == ActionKind::duplicate_scan) CHECK(a.param >= 1);
+    if (a.kind == ActionKind::clock_back) back = a.device;
+    if (a.kind == ActionKind::clock_forward) forward = a.device;
   }
   CHECK(count[ActionKind::publish] == 1);
   CHECK(count[ActionKind::revoke] == 1);
@@ -163,7 +171,9 @@ TEST_CASE("Sim plan: the scenario's marketing, faults and fleet are all in the p
   CHECK(count[ActionKind::kill] == 3);
   CHECK(count[ActionKind::hub_restart] == 1);
   CHECK(count[ActionKind::clock_back] == 1);
+  CHECK(count[ActionKind::clock_forward] == 1);
   CHECK(count[ActionKind::go_offline] == count[ActionKind::go_online]);
+  CHECK(back != forward);  // two different devices
   CHECK(count[ActionKind::capture] > 0);
   CHECK(count[ActionKind::sync] > 0);
 }

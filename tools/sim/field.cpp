@@ -69,7 +69,7 @@ void Field::start(Device& d) {
   Command c;
   c.stdout_path = cat(d.ctx.home, ".out");
   c.stderr_path = cat(d.ctx.home, ".err");
-  if (d.clock_back) c.env.push_back(cat("OUTPOST_CLOCK_OFFSET_SECONDS=-", s_.clock_back_s));
+  if (d.clock_offset_s != 0) c.env.push_back(cat("OUTPOST_CLOCK_OFFSET_SECONDS=", d.clock_offset_s));
   switch (d.current.step) {
     case Step::enroll: c.argv = {o_.bins.outpost, "--home", d.ctx.home, "--json", "enroll", a.text}; break;
     case Step::observe: c.argv = observe_argv(d.ctx); break;
@@ -193,9 +193,14 @@ void Field::dispatch(const Action& a) {
       log(d, "online");
       break;
     case ActionKind::clock_back:
-      d.clock_back = true;
+      d.clock_offset_s = -s_.clock_back_s;
       ++r_.clock_back_devices;
       log(d, "clock set back");
+      break;
+    case ActionKind::clock_forward:
+      d.clock_offset_s = s_.clock_forward_s;
+      ++r_.clock_forward_devices;
+      log(d, "clock set forward");
       break;
     default: {
       Queued q;

@@ -40,7 +40,7 @@ struct Device {
   int index = 0;
   DeviceCommandContext ctx;
   bool online = true;
-  bool clock_back = false;
+  std::int64_t clock_offset_s = 0;  // OUTPOST_CLOCK_OFFSET_SECONDS for its processes
   bool final_synced = false;
   int final_attempts = 0;
   std::deque<Queued> queue;

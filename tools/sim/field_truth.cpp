@@ -28,8 +28,10 @@ bool reached(const Holding& h, const Change& c) {
   if (c.revoke) return h.revoked.count({c.asset, c.version}) > 0 || k > c.version;
   const auto held = h.held.find(c.asset);
   if (held != h.held.end() && held->second >= c.version) return true;
+  // Known, and refused for a reason of its own rather than not fetched.
   const auto reason = h.reason.find(c.asset);
-  return k >= c.version && reason != h.reason.end() && reason->second == "expired";
+  return k >= c.version && reason != h.reason.end() &&
+         (reason->second == "expired" || reason->second == "stale-catalog");
 }
 
 // Points a device's link at its own ports on the fault proxy.
@@ -112,7 +114,7 @@ void Field::judge(Device& d, const Done& done) {
   }
   const auto expiry = expires_ms_.find(done.asset);
   if (expiry != expires_ms_.end() && done.done_ms > expiry->second + 2000) {
-    if (d.clock_back && d.last_sync_ok_ms <= expiry->second) {
+    if (d.clock_offset_s < 0 && d.last_sync_ok_ms <= expiry->second) {
       ++r_.after_expiry_clock_back;
     } else {
       ++r_.after_expiry;

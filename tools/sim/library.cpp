@@ -25,6 +25,7 @@ Library::Item Library::make(const std::string& asset) {
   bytes.resize(size);
   for (auto& b : bytes) b = static_cast<unsigned char>(rng_());
   versions_[asset] = 1;
+  order_.emplace(asset, order_.size());
   return write(asset);
 }
 
@@ -45,9 +46,7 @@ Library::Item Library::write(const std::string& asset) {
   const auto& bytes = content_[asset];
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error(cat("cannot write ", file));
-  std::size_t h = 0;
-  for (char c : asset) h = h * 31 + static_cast<unsigned char>(c);
-  const std::size_t topic = h % std::size(topics);
+  const std::size_t topic = order_.at(asset) % std::size(topics);
   return {file, cat(topics[topic], " ", asset), kinds[topic]};
 }
 

@@ -21,7 +21,8 @@ class Library {
   };
 
   Library(std::string dir, std::uint64_t seed, Span kib);
-  // The first version of asset (its title and kind follow from its name).
+  // The first version of asset; its title and kind follow from the order
+  // assets are made in (the first is a price sheet, then a deck, ...).
   Item make(const std::string& asset);
   // The next version of an asset made before (a new asset otherwise).
   Item next_version(const std::string& asset);
@@ -34,6 +35,7 @@ class Library {
   Span kib_;
   std::map<std::string, std::vector<unsigned char>> content_;
   std::map<std::string, int> versions_;
+  std::map<std::string, std::size_t> order_;  // the n-th asset made is of topic n (lib-1: a price sheet)
 };
 
 }  // namespace outpost::sim

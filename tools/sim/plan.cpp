@@ -102,6 +102,7 @@ const char* kind_name(ActionKind kind) {
     case ActionKind::revoke: return "revoke";
     case ActionKind::promo: return "promo";
     case ActionKind::clock_back: return "clock-back";
+    case ActionKind::clock_forward: return "clock-forward";
   }
   return "?";
 }
@@ -150,6 +151,10 @@ Plan make_plan(const Scenario& s) {
   for (int i = devices - 1; i > 0; --i) std::swap(order[static_cast<std::size_t>(i)], order[static_cast<std::size_t>(draw.in(0, i))]);
   for (std::int64_t i = 0; i < s.clock_back_devices; ++i) {
     add(device_action(s.clock_back_tick, order[static_cast<std::size_t>(i)], ActionKind::clock_back));
+  }
+  for (std::int64_t i = 0; i < s.clock_forward_devices; ++i) {
+    const auto device = order[static_cast<std::size_t>(s.clock_back_devices + i)];
+    add(device_action(s.clock_forward_tick, device, ActionKind::clock_forward));
   }
 
   for (int d = 0; d < devices; ++d) {

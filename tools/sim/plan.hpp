@@ -32,6 +32,7 @@ enum class ActionKind {
   revoke,        // asset: its current version
   promo,         // asset: a new asset; param: expires this many ticks later (0: never)
   clock_back,    // device: its clock goes back Scenario::clock_back_s from here on
+  clock_forward,  // device: its clock goes forward Scenario::clock_forward_s from here on
 };
 
 const char* kind_name(ActionKind kind);

@@ -142,7 +142,8 @@ json report_json(const Results& r) {
             {"link_cuts", r.link_cuts},
             {"kills", r.kills},
             {"hub_restarts", r.hub_restarts},
-            {"clock_back_devices", r.clock_back_devices}}},
+            {"clock_back_devices", r.clock_back_devices},
+            {"clock_forward_devices", r.clock_forward_devices}}},
           {"bytes_per_device", distribution_json(summarize(r.bytes_per_device))},
           {"hub", {{"cpu_s", r.hub_cpu_s}, {"peak_rss_kib", r.hub_peak_rss_kib}}},
           {"notes", r.notes},
@@ -219,7 +220,8 @@ std::string report_markdown(const Results& r) {
   md << "\n## Faults and resources\n\n"
      << "- syncs: " << r.syncs << " (" << r.syncs_failed << " failed or cut), link drops mid-transfer: " << r.link_cuts
      << ", kill -9 of device processes: " << r.kills << ", hub restarts: " << r.hub_restarts
-     << ", devices with the clock set back: " << r.clock_back_devices << "\n"
+     << ", devices with the clock set back: " << r.clock_back_devices
+     << ", set forward: " << r.clock_forward_devices << "\n"
      << "- bytes moved per device (both directions, through the proxy): p50 " << fixed(bytes.p50 / 1024, 1)
      << " KiB, p95 " << fixed(bytes.p95 / 1024, 1) << " KiB, max " << fixed(bytes.max / 1024, 1) << " KiB\n"
      << "- hub: " << fixed(r.hub_cpu_s, 2) << " s of CPU (user + system, every hub process), peak RSS "

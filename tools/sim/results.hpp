@@ -87,7 +87,8 @@ struct Results {
 
   std::vector<Propagation> propagation;
 
-  std::uint64_t syncs = 0, syncs_failed = 0, link_cuts = 0, kills = 0, hub_restarts = 0, clock_back_devices = 0;
+  std::uint64_t syncs = 0, syncs_failed = 0, link_cuts = 0, kills = 0, hub_restarts = 0, clock_back_devices = 0,
+                clock_forward_devices = 0;
   std::vector<double> bytes_per_device;  // through the proxy, both directions
   double hub_cpu_s = 0;
   std::uint64_t hub_peak_rss_kib = 0;

@@ -178,7 +178,7 @@ Scenario parse_scenario(const json& doc) {
     }
   }
 
-  const Section faults = top.section("faults", {"kills", "hub_restarts", "clock_back"});
+  const Section faults = top.section("faults", {"kills", "hub_restarts", "clock_back", "clock_forward"});
   s.kills = faults.integer("kills", s.kills, 0, 10'000);
   s.hub_restarts.clear();
   if (faults.has("hub_restarts")) {
@@ -193,6 +193,10 @@ Scenario parse_scenario(const json& doc) {
   s.clock_back_devices = clock.integer("devices", s.clock_back_devices, 0, s.devices());
   s.clock_back_s = clock.integer("seconds", s.clock_back_s, 1, 10LL * 365 * 86400);
   s.clock_back_tick = clock.integer("tick", s.clock_back_tick, 0, s.ticks - 1);
+  const Section forward = faults.section("clock_forward", {"devices", "seconds", "tick"});
+  s.clock_forward_devices = forward.integer("devices", s.clock_forward_devices, 0, s.devices() - s.clock_back_devices);
+  s.clock_forward_s = forward.integer("seconds", s.clock_forward_s, 1, 10LL * 365 * 86400);
+  s.clock_forward_tick = forward.integer("tick", s.clock_forward_tick, 0, s.ticks - 1);
   return s;
 }
 

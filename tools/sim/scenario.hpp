@@ -70,6 +70,12 @@ struct Scenario {
   std::int64_t clock_back_devices = 1;
   std::int64_t clock_back_s = 86400;
   std::int64_t clock_back_tick = 0;
+  // A clock set forward (beyond an offline budget: the gate then refuses
+  // what that class covers as stale-catalog, for good: trusted time never
+  // goes back). Other devices than the clock_back ones.
+  std::int64_t clock_forward_devices = 0;
+  std::int64_t clock_forward_s = 8 * 86400;
+  std::int64_t clock_forward_tick = 0;
 
   std::int64_t devices() const { return reps + kiosks; }
 };
