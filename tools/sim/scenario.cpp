@@ -201,8 +201,12 @@ Scenario parse_scenario(const json& doc) {
 }
 
 Scenario parse_scenario_text(const std::string& text) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded()) throw ScenarioError("scenario: not valid JSON");
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw ScenarioError(std::string("scenario: not valid JSON (at byte ").append(std::to_string(e.byte)).append(")"));
+  }
   return parse_scenario(doc);
 }
 
