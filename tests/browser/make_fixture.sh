@@ -5,7 +5,8 @@
 # supersedes (and, with no grace, blocks) version 1, a second sync. A second
 # device ("seed-tablet") opens, presents, rates and captures a lead, and
 # syncs, so the hub's reports have data; the test device's journal holds no
-# lead. The hub is stopped at the end (its home is kept for hub-side tests).
+# lead, and that lead is assigned to the test device (a rep). The hub is
+# stopped at the end (its home is kept for hub-side tests).
 #
 #   make_fixture.sh OUTDIR      (OUTDIR must not exist or be empty)
 #
@@ -114,6 +115,12 @@ publish "$lib/prices-v2.pdf" --asset emea-prices --title "EMEA price list" --kin
 run device sync
 run seed sync
 if device open emea-prices@1 --out /dev/null >>"$log" 2>&1; then fail "emea-prices@1 should be blocked after version 2"; fi
+
+# The seed's lead, assigned to the test device (a rep): its presenter lists it.
+lead_id="$(hub --json leads list 2>>"$log" | sed -n 's/.*"lead": *"\(L-[A-Z2-7]*\)".*/\1/p' | head -n 1)"
+[[ -n "$lead_id" ]] || fail "the hub's lead book has no lead"
+run hub leads assign "$lead_id" --rep rep-tablet
+run device sync
 stop_hub
 
 cat >"$out/fixture.json" <<EOF
@@ -127,7 +134,8 @@ cat >"$out/fixture.json" <<EOF
   "prices": {"id": "emea-prices", "title": "EMEA price list", "version": 2, "old_version": 1,
              "file": "$lib/prices-v2.pdf", "old_file": "$lib/prices-v1.pdf"},
   "video": {"id": "demo-video", "title": "Product demo video", "version": 1, "file": "$lib/demo.webm"},
-  "form": {"id": "booth-form", "title": "RSA 2027 booth form", "version": 1}
+  "form": {"id": "booth-form", "title": "RSA 2027 booth form", "version": 1},
+  "lead": {"id": "$lead_id", "name": "Seed Visitor", "email": "seed.visitor@example.com"}
 }
 EOF
 echo "$out/fixture.json"

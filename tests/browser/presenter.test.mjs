@@ -163,6 +163,38 @@ test('presenter', async (t) => {
     await t.screenshot(page, 'feedback-sent');
   });
 
+  const note = 'Demo booked for Tuesday';
+  await t.step('my leads: the lead assigned to this rep is listed, and its follow-up is recorded', async () => {
+    const lead = fx.lead;
+    await page.goto(`${url}/`);
+    const item = page.locator(`#lead-list li.lead[data-lead="${lead.id}"]`);
+    await item.waitFor({ state: 'visible' });
+    assertEqual(await page.locator('#lead-list li.lead').count(), 1, 'leads listed');
+    const who = (await item.locator('.lead-who').textContent()).trim();
+    assert(who.includes(lead.name) && who.includes(lead.email), `the lead names its person: "${who}"`);
+    assertEqual(await item.getAttribute('data-state'), 'open', 'the lead\'s state');
+    await t.screenshot(page, 'my-leads');
+    // Without the page's CSRF token the follow-up is refused and nothing is recorded.
+    const forged = await page.request.post(`${url}/api/leads/${lead.id}/followup`,
+      { data: { outcome: 'called' }, headers: { 'Content-Type': 'application/json' } });
+    assertEqual(forged.status(), 403, 'a follow-up POST without the CSRF token');
+    await item.locator('select[name="outcome"]').selectOption('meeting');
+    await item.locator('input[name="note"]').fill(note);
+    const [resp] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === `/api/leads/${lead.id}/followup`),
+      item.locator('button[type="submit"]').click(),
+    ]);
+    assertEqual(resp.status(), 200, 'POST the follow-up');
+    await waitFor(async () => (await item.getAttribute('data-state')) === 'done', 'the lead shown as followed up');
+    assert((await item.locator('.lead-state').textContent()).includes('meeting'), 'the outcome is shown');
+    const unknown = await page.evaluate(async (csrf) => (await fetch('/api/leads/L-NOTASSIGNED/followup', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      body: JSON.stringify({ outcome: 'called' }) })).status,
+      await page.locator('meta[name="csrf-token"]').getAttribute('content'));
+    assertEqual(unknown, 404, 'a follow-up of a lead not assigned here');
+    await t.screenshot(page, 'lead-followed-up');
+  });
+
   await t.step('after the server stops, the journal holds the feedback and the request', async () => {
     await server.child.stop();
     const shown = await t.outpostJson(fx.home, ['journal', 'show', '--limit', '1000']);
@@ -172,6 +204,8 @@ test('presenter', async (t) => {
     const feedback = events.filter((e) => e.type === 'asset.feedback');
     assertEqual(feedback.length, 1, `asset.feedback events (types: ${types.join(', ')})`);
     assertEqual(events.filter((e) => e.type === 'content.request').length, 1, 'content.request events');
+    const followUps = events.filter((e) => e.type === 'lead.followed_up');
+    assertEqual(followUps.length, 1, 'lead.followed_up events');
     const opened = events.filter((e) => e.type === 'asset.opened');
     assert(opened.length >= 2, `the PDF and the video were opened (asset.opened: ${opened.length})`);
   });

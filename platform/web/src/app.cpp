@@ -10,6 +10,7 @@
 #include "outpost/cache/version_ref.hpp"
 #include "outpost/cli/text.hpp"
 #include "outpost/crypto/hash.hpp"
+#include "outpost/crypto/secret_key.hpp"
 #include "outpost/shell/json.hpp"
 #include "pages.hpp"
 #include "static_files.hpp"
@@ -200,6 +201,11 @@ Response App::route(const Request& request, const std::string& path, const Pairs
       return get ? wrong_method() : search_choice(request.body);
     }
     if (what == "assets" && parts.size() == 3) return get ? asset(parts[2]) : wrong_method();
+    if (what == "leads" && parts.size() == 2) return get ? assigned_leads() : wrong_method();
+    if (what == "leads" && parts.size() == 3) return get ? assigned_lead(parts[2]) : wrong_method();
+    if (what == "leads" && parts.size() == 4 && parts[3] == "followup") {
+      return get ? wrong_method() : lead_follow_up(parts[2], request.body);
+    }
     if (get && (what == "feedback" || what == "request" || what == "presentations" || what == "pin")) {
       return wrong_method();
     }
@@ -460,6 +466,34 @@ Response App::pin(const std::string& body) {
   }
   if (auto s = home_.cache().set_asset_pinned(asset, pinned); !s) return failure(s);
   return json_response(200, {{"asset", asset}, {"pinned", pinned}, {"decision", shell::decision_json(home_.peek(asset))}});
+}
+
+// ---- a rep's assigned leads (personal data: served to this loopback page only)
+
+Response App::assigned_leads() {
+  auto leads = home_.assigned_leads().list();
+  if (!leads) return failure(leads.status());
+  const TimePoint now = home_.catalog().trusted_now();
+  json list = json::array();
+  for (const leads::AssignedLead& l : *leads) list.push_back(shell::assigned_summary_json(l, now));
+  return json_response(200, {{"leads", std::move(list)}});
+}
+
+Response App::assigned_lead(const std::string& id) {
+  auto lead = home_.assigned_leads().get(id);
+  if (!lead) return failure(lead.status());
+  return json_response(200, shell::assigned_lead_json(*lead, home_.catalog().trusted_now()));
+}
+
+Response App::lead_follow_up(const std::string& id, const std::string& body) {
+  const auto doc = parse_json(body);
+  if (!doc) return json_response(400, {{"error", "expected a JSON object"}});
+  const std::string outcome = text_member(*doc, "outcome");
+  std::string note = text_member(*doc, "note");
+  auto appended = home_.follow_up_lead(id, outcome, note);
+  crypto::wipe(MutableByteView(reinterpret_cast<std::uint8_t*>(note.data()), note.size()));
+  if (!appended) return failure(appended.status());
+  return json_response(200, {{"lead", id}, {"outcome", outcome}, {"seq", appended->seq}});
 }
 
 Response App::presentation_start(const std::string& body) {

@@ -63,6 +63,9 @@ class App {
   Response presentation_page(const std::string& id, const std::string& body);
   Response presentation_end(const std::string& id);
   Response pin(const std::string& body);
+  Response assigned_leads();
+  Response assigned_lead(const std::string& id);
+  Response lead_follow_up(const std::string& id, const std::string& body);
 };
 
 }  // namespace outpost::web

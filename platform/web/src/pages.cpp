@@ -225,6 +225,11 @@ std::string presenter_html(const std::string& csrf) {
 <div id="facets" aria-label="Filters"></div>
 <p id="summary" aria-live="polite"></p>
 <ul id="results"></ul>
+<section id="leads" hidden aria-label="My leads">
+<h2>My leads</h2>
+<p id="leads-summary" aria-live="polite"></p>
+<ul id="lead-list"></ul>
+</section>
 </section>
 <section id="viewer" hidden aria-label="Viewer">
 <div class="viewer-head"><button type="button" id="close">&larr; Library</button><h2 id="viewer-title"></h2>

@@ -359,6 +359,67 @@ constexpr std::string_view presenter_js = R"JS('use strict';
     const version = at > 0 ? Number(wanted.slice(at + 1)) : null;
     openAsset(at > 0 ? wanted.slice(0, at) : wanted, version && version > 0 ? version : null);
   }
+
+  // ---- my leads (a rep device's assigned leads; shown only when it has some)
+  const OUTCOMES = ['called', 'meeting', 'no-answer', 'disqualified'];
+
+  function leadItem(lead) {
+    const li = el('li', 'lead');
+    li.dataset.lead = lead.lead;
+    li.dataset.state = lead.follow_up ? 'done' : lead.overdue ? 'overdue' : 'open';
+    const who = el('p', 'lead-who');
+    who.append(el('strong', '', lead.name || lead.email || lead.lead));
+    if (lead.email) who.append(el('span', 'lead-email', ' ' + lead.email));
+    li.append(who);
+    const state = lead.follow_up ? 'Followed up: ' + lead.follow_up.outcome
+      : (lead.overdue ? 'Overdue since ' : 'Due ') + (lead.due_at ? when(lead.due_at) : '-');
+    li.append(el('p', 'lead-state', state + ' \u00b7 ' + (lead.shows || []).join(', ')));
+    if (lead.follow_up) return li;
+    const form = el('form', 'lead-followup');
+    const outcome = el('select');
+    outcome.name = 'outcome';
+    outcome.setAttribute('aria-label', 'Outcome');
+    for (const o of OUTCOMES) {
+      const option = el('option', '', o);
+      option.value = o;
+      outcome.append(option);
+    }
+    const note = el('input');
+    note.name = 'note';
+    note.maxLength = 4000;
+    note.placeholder = 'Note (optional)';
+    note.setAttribute('aria-label', 'Note');
+    const record = el('button', '', 'Record follow-up');
+    record.type = 'submit';
+    const status = el('span', 'lead-status');
+    status.setAttribute('aria-live', 'polite');
+    form.append(outcome, note, record, status);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      record.disabled = true;
+      const r = await api('POST', '/api/leads/' + encodeURIComponent(lead.lead) + '/followup',
+        { outcome: outcome.value, note: note.value });
+      if (r.ok) {
+        await loadLeads();
+      } else {
+        status.textContent = r.doc.error || 'Not recorded';
+        record.disabled = false;
+      }
+    });
+    li.append(form);
+    return li;
+  }
+
+  async function loadLeads() {
+    const r = await api('GET', '/api/leads');
+    const leads = r.ok && Array.isArray(r.doc.leads) ? r.doc.leads : [];
+    $('leads').hidden = leads.length === 0;
+    $('lead-list').replaceChildren(...leads.map(leadItem));
+    const overdue = leads.filter((l) => l.overdue && !l.follow_up).length;
+    $('leads-summary').textContent = leads.length + ' assigned to you' + (overdue ? ', ' + overdue + ' overdue' : '') +
+      '. Follow-ups reach marketing at the next sync.';
+  }
+  loadLeads();
 })();
 )JS";
 
@@ -405,6 +466,14 @@ main:has(> .presenter) { max-width: 72rem; }
 .widgets textarea { width: 100%; box-sizing: border-box; font-size: 1rem; }
 label.inline { font-weight: 400; margin: .5rem 0; }
 button:disabled { opacity: .4; cursor: default; }
+#lead-list { list-style: none; padding: 0; display: grid; gap: .6rem; }
+.lead { background: #fff; border-radius: .6rem; padding: .8rem 1rem; border-left: .4rem solid #0b5cad; }
+.lead[data-state=overdue] { border-left-color: #b3261e; }
+.lead[data-state=done] { border-left-color: #2e7d32; }
+.lead p { margin: .2rem 0; }
+.lead-email { color: #57606a; }
+.lead-followup { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .4rem; }
+.lead-followup input { flex: 1; min-width: 10rem; font-size: 1rem; }
 )CSS";
 
 constexpr std::array<std::pair<std::string_view, StaticFile>, 3> files{{
