@@ -2,16 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
-#include <memory>
-#include <random>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "field_impl.hpp"
 #include "text.hpp"
@@ -236,6 +230,7 @@ Results Field::run() {
   r_.field_minutes_per_tick = s_.field_minutes_per_tick;
   r_.reps = s_.reps;
   r_.kiosks = s_.kiosks;
+  start_ms_ = unix_ms();  // the setup's log lines count from here, the run's from after it
   setup();
   start_ms_ = unix_ms();
   const auto t0 = Clock::now();
