@@ -101,10 +101,37 @@ test('kiosk', async (t) => {
     assert(!(await page2.$eval('input[name="f.email"]', (e) => e.validity.valid)), 'the browser marks "carla@" invalid');
   });
 
-  await t.step('after the server stops, the journal holds exactly the one lead', async () => {
+  await t.step('a badge scan with consent: one more lead, sealed like the others', async () => {
+    const page3 = await t.newPage();
+    await page3.goto(`${url}/kiosk`);
+    await page3.fill('#badge', 'B-7731');
+    await page3.check('input[name="badge-consent"]');
+    const [post] = await Promise.all([
+      page3.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/kiosk/badge'),
+      page3.click('#badge-form button[type="submit"]'),
+    ]);
+    assertEqual(post.status(), 303, 'POST /kiosk/badge');
+    await page3.waitForURL(`${url}/kiosk/thanks`);
+    assert(!(await page3.content()).includes('B-7731'), 'the thank-you page does not show the badge');
+    assertEqual(await queuedLeads(), 2, 'leads in the staff view after a badge scan');
+    // Without consent the server refuses it (the browser's own check bypassed), naming the checkbox.
+    await page3.goto(`${url}/kiosk`);
+    const refused = await page3.evaluate(async () => {
+      const form = new FormData(document.getElementById('badge-form'));
+      form.set('badge', 'B-7732');
+      const r = await fetch('/kiosk/badge', { method: 'POST', body: new URLSearchParams(form) });
+      return { status: r.status, text: await r.text() };
+    });
+    assertEqual(refused.status, 422, 'a badge without consent');
+    assert(refused.text.includes('must be accepted'), 'the consent error is shown');
+    assertEqual(await queuedLeads(), 2, 'leads after a refused badge');
+    await t.screenshot(page3, 'badge-form');
+  });
+
+  await t.step('after the server stops, the journal holds exactly the two leads', async () => {
     await server.child.stop();
     const count = await t.outpostJson(fx.home, ['lead', 'count']);
-    assertEqual(totalLeads(count), 1, `leads in the journal (${JSON.stringify(count)})`);
+    assertEqual(totalLeads(count), 2, `leads in the journal (${JSON.stringify(count)})`);
     assertEqual(count.shows?.[0]?.repeat_visits, 0, 'repeat visits');
   });
 });

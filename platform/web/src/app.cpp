@@ -11,6 +11,7 @@
 #include "outpost/cli/text.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
+#include "outpost/leads/attendees.hpp"
 #include "outpost/shell/json.hpp"
 #include "pages.hpp"
 #include "static_files.hpp"
@@ -168,6 +169,7 @@ Response App::handle(const Request& request) {
     }
     if (!csrf_ok(request, form)) return error(path, 403, "missing or wrong CSRF token: reload the page");
     if (path == "/kiosk") return kiosk_submit(form);
+    if (path == "/kiosk/badge") return kiosk_badge(form);
     if (path == "/kiosk/staff") return staff(&form);
   }
   return route(request, path, *params);
@@ -183,6 +185,7 @@ Response App::route(const Request& request, const std::string& path, const Pairs
   if (path == "/favicon.ico") return html_response(204, "");  // none: say so without an error
   if (path == "/kiosk") return get ? kiosk_page() : wrong_method();
   if (path == "/kiosk/thanks") return get ? html_response(200, thanks_html()) : wrong_method();
+  if (path == "/kiosk/badge") return wrong_method();  // a POST, handled above
   if (path == "/kiosk/staff") return get ? staff(nullptr) : wrong_method();
   if (path.starts_with("/static/")) {
     const StaticFile* file = static_file(path);
@@ -271,6 +274,33 @@ Response App::kiosk_submit(const Pairs& posted) {
   }
   // The visitor's own answers go back only in this response, to correct.
   return html_response(422, kiosk_html(*form, csrf_, values, errors));
+}
+
+Response App::kiosk_badge(const Pairs& posted) {
+  auto asset = kiosk_form_asset();
+  if (!asset) return html_response(503, unavailable_html(asset.status().message()));
+  auto form = home_.load_form(*asset);
+  if (!form) return html_response(503, unavailable_html(form.status().message()));
+  leads::CaptureRequest request;
+  request.badge = first(posted, "badge");
+  request.consent = !first(posted, "badge-consent").empty();
+  std::vector<leads::FieldError> errors;
+  if (leads::normal_badge(request.badge).empty()) {
+    errors.push_back({"badge", "is empty: scan the badge or type its code"});
+  } else {
+    (void)leads::normalise(form->form, request, &errors);
+  }
+  if (!request.consent) errors.push_back({"badge-consent", "must be accepted to send your details"});
+  if (errors.empty()) {
+    auto captured = home_.capture_lead(*asset, request);
+    if (captured) {
+      Response r = html_response(303, "");
+      r.headers.emplace_back("Location", "/kiosk/thanks");
+      return r;
+    }
+    errors.push_back({"badge", captured.status().message()});
+  }
+  return html_response(422, kiosk_html(*form, csrf_, {{"badge", request.badge}}, errors));
 }
 
 Response App::staff(const Pairs* form) {

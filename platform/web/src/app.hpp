@@ -52,6 +52,7 @@ class App {
 
   Response kiosk_page();
   Response kiosk_submit(const std::vector<std::pair<std::string, std::string>>& form);
+  Response kiosk_badge(const std::vector<std::pair<std::string, std::string>>& form);
   Response staff(const std::vector<std::pair<std::string, std::string>>* form);
   Response search(const std::vector<std::pair<std::string, std::string>>& params);
   Response search_choice(const std::string& body);

@@ -105,6 +105,22 @@ void field_html(std::string& out, const leads::FormField& f, const std::map<std:
   out += "</div>";
 }
 
+// The consent text and its checkbox, named `name` (each kiosk form has its own).
+void consent_html(std::string& out, const device::DeviceHome::Form& form, const std::map<std::string, std::string>& values,
+                  const std::vector<leads::FieldError>& errors, const std::string& name) {
+  out += "<div class=\"consent\"><p class=\"consent-text\">";
+  out += html_escape(form.form.consent_text);
+  out += "</p><p class=\"consent-version\">Consent text version ";
+  out += html_escape(form.form.consent_version);
+  out += "</p><label><input type=\"checkbox\" name=\"";
+  out += name;
+  out += "\" value=\"yes\" required";
+  if (!value_of(values, name).empty()) out += " checked";
+  out += "> I agree</label>";
+  error_line(out, errors, name);
+  out += "</div>";
+}
+
 }  // namespace
 
 std::string kiosk_html(const device::DeviceHome::Form& form, const std::string& csrf,
@@ -139,15 +155,21 @@ std::string kiosk_html(const device::DeviceHome::Form& form, const std::string& 
     error_line(out, errors, q.name);
     out += "</fieldset>";
   }
-  out += "<div class=\"consent\"><p class=\"consent-text\">";
-  out += html_escape(form.form.consent_text);
-  out += "</p><p class=\"consent-version\">Consent text version ";
-  out += html_escape(form.form.consent_version);
-  out += "</p><label><input type=\"checkbox\" name=\"consent\" value=\"yes\" required";
-  if (!value_of(values, "consent").empty()) out += " checked";
-  out += "> I agree</label>";
-  error_line(out, errors, "consent");
-  out += "</div><button type=\"submit\">Send</button></form>";
+  consent_html(out, form, values, errors, "consent");
+  out += "<button type=\"submit\">Send</button></form>";
+  // A badge scan instead: the show's attendee list fills the details on
+  // this device (a badge on no list is completed at the hub).
+  out += "<form id=\"badge-form\" method=\"post\" action=\"/kiosk/badge\" autocomplete=\"off\">";
+  out += "<h2>Or scan your badge</h2><input type=\"hidden\" name=\"csrf\" value=\"";
+  out += csrf;
+  out += "\"><div class=\"field\"><label for=\"badge\">Badge code</label>";
+  out += "<input id=\"badge\" name=\"badge\" type=\"text\" maxlength=\"128\" required value=\"";
+  out += html_escape(value_of(values, "badge"));
+  out += "\">";
+  error_line(out, errors, "badge");
+  out += "</div>";
+  consent_html(out, form, values, errors, "badge-consent");
+  out += "<button type=\"submit\">Send with my badge</button></form>";
   out += "<p class=\"staff-link\"><a href=\"/kiosk/staff\">Staff</a></p>";
   out += tail;
   return out;
