@@ -305,10 +305,23 @@ Response App::kiosk_badge(const Pairs& posted) {
 
 Response App::staff(const Pairs* form) {
   if (options_.staff_pin.empty()) return error("/kiosk/staff", 404, "the staff view is off (start with --staff-pin)");
-  if (!form) return html_response(200, staff_login_html(csrf_, false));
-  if (!constant_time_equal(first(*form, "pin"), options_.staff_pin)) {
-    return html_response(403, staff_login_html(csrf_, true));
+  if (!form) return html_response(200, staff_login_html(csrf_, ""));
+  const TimePoint now = clock_.now();
+  constexpr auto longest = std::chrono::minutes(15);
+  // A clock set back must not lock the staff out for longer than the longest wait.
+  if (pin_locked_until_ - now > longest) pin_locked_until_ = now + longest;
+  if (now < pin_locked_until_) {
+    const auto wait = std::chrono::ceil<std::chrono::seconds>(pin_locked_until_ - now).count();
+    return html_response(429, staff_login_html(csrf_, "Too many wrong PINs: try again in " + std::to_string(wait) + " s."));
   }
+  if (!constant_time_equal(first(*form, "pin"), options_.staff_pin)) {
+    if (++pin_failures_ >= pin_tries) {
+      const unsigned doublings = std::min(pin_failures_ - pin_tries, 5u);
+      pin_locked_until_ = now + std::min<std::chrono::milliseconds>(std::chrono::seconds(30) * (1u << doublings), longest);
+    }
+    return html_response(403, staff_login_html(csrf_, "Wrong PIN."));
+  }
+  pin_failures_ = 0;
   StaffFigures f;
   auto asset = kiosk_form_asset();
   f.form = asset ? *asset : asset.status().message();

@@ -44,6 +44,11 @@ class App {
   static constexpr std::chrono::seconds reopen_window{10};
   std::map<std::string, TimePoint> recent_opens_;
   std::string last_sync_;  // one line for people; empty: none this run
+  // Wrong staff PINs: after pin_tries in a row no PIN is checked for 30 s,
+  // doubling with each further wrong one up to 15 minutes.
+  static constexpr unsigned pin_tries = 5;
+  unsigned pin_failures_ = 0;
+  TimePoint pin_locked_until_{};
 
   Response route(const Request& request, const std::string& path,
                  const std::vector<std::pair<std::string, std::string>>& params);

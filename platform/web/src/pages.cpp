@@ -191,10 +191,14 @@ std::string unavailable_html(const std::string& why) {
   return out;
 }
 
-std::string staff_login_html(const std::string& csrf, bool wrong) {
+std::string staff_login_html(const std::string& csrf, const std::string& problem) {
   std::string out = head("Staff", csrf);
   out += "<h1>Staff</h1>";
-  if (wrong) out += "<p class=\"error\" role=\"alert\">Wrong PIN.</p>";
+  if (!problem.empty()) {
+    out += "<p class=\"error\" role=\"alert\">";
+    out += html_escape(problem);
+    out += "</p>";
+  }
   out += "<form method=\"post\" action=\"/kiosk/staff\" autocomplete=\"off\"><input type=\"hidden\" name=\"csrf\" value=\"";
   out += csrf;
   out += "\"><label for=\"pin\">PIN</label><input id=\"pin\" name=\"pin\" type=\"password\" inputmode=\"numeric\" "

@@ -28,7 +28,8 @@ struct StaffFigures {
   std::string verified_as_of;  // catalog, "never" if none
   std::string last_sync;       // "not this run" if none
 };
-std::string staff_login_html(const std::string& csrf, bool wrong);
+// problem: "" for the plain form, else why the last PIN was not taken.
+std::string staff_login_html(const std::string& csrf, const std::string& problem);
 std::string staff_html(const StaffFigures& figures);
 std::string error_html(unsigned status, const std::string& message);
 // The rep's presenter (/): search, cards, viewer, feedback and request
