@@ -209,6 +209,38 @@ TEST_CASE("Dashboard: a POST without the session's CSRF token is refused, and lo
   CHECK(s.post("/logout", "csrf=" + csrf, cookie).status == 401);
 }
 
+TEST_CASE("Dashboard: a token rotated while it runs is taken at once and ends the sessions opened with the old one",
+          "[web][dashboard]") {
+  Seeded s;
+  // As `outpost-hub serve --http` runs it: the token read from its file at every request.
+  s.dashboard->stop();
+  s.thread.join();
+  s.token = must(web::dashboard_token(s.hub_home, s.dashboard_random));
+  web::DashboardOptions o;
+  o.hub_home = s.hub_home;
+  o.current_token = [&s] { return web::dashboard_token(s.hub_home, s.dashboard_random); };
+  s.dashboard = must(web::Dashboard::create(o, s.clock, s.dashboard_random));
+  s.port = s.dashboard->port();
+  s.thread = std::thread([&s] { s.dashboard->run(); });
+
+  const std::string old_cookie = s.login();
+  CHECK(s.get("/", old_cookie).status == 200);
+  const std::string old_token = s.token;
+  s.token = must(web::rotate_dashboard_token(s.hub_home, s.dashboard_random));
+  REQUIRE(s.token != old_token);
+  CHECK(s.get("/", old_cookie).status == 303);  // back to the login page
+  const std::string csrf = Seeded::csrf_in(s.get("/login").body);
+  CHECK(s.post("/login", "csrf=" + csrf + "&token=" + old_token).status == 403);
+  const std::string cookie = s.login();
+  CHECK(s.get("/", cookie).status == 200);
+
+  // A token file that cannot be read any more refuses every session (fails closed).
+  fs::remove(web::dashboard_token_path(s.hub_home));
+  fs::create_directory(web::dashboard_token_path(s.hub_home));  // not a file: unreadable as a token
+  CHECK(s.get("/", cookie).status == 303);
+  CHECK(s.post("/login", "csrf=" + csrf + "&token=" + s.token).status == 403);
+}
+
 TEST_CASE("Dashboard: each chart shows the seeded hub's figures, with its table and CSV link", "[web][dashboard]") {
   Seeded s;
   const HttpReply page = s.get("/", s.login());

@@ -28,7 +28,7 @@ void add_dashboard_commands(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("dashboard-token", "Print the admin token the dashboard (serve --http) asks for");
   cmd->footer(
       "The token is kept in HOME/dashboard-token (mode 0600), made on first use and kept across restarts.\n"
-      "--rotate replaces it; sessions already open last until the server restarts or they expire (8 h).\n"
+      "--rotate replaces it: a running dashboard takes the new one at once and ends the sessions opened with the old.\n"
       "Anyone who can read the hub home can log in: keep it private. Example:\n"
       "  outpost-hub --home /srv/hub dashboard-token | xclip");
   auto rotate = std::make_shared<bool>(false);

@@ -53,7 +53,8 @@ void add_serve_command(CLI::App& app, Context& ctx) {
       web::DashboardOptions d;
       d.hub_home = ctx.home;
       d.port = dashboard_port(ctx, *http);
-      d.admin_token = ctx.take(web::dashboard_token(ctx.home, dashboard_random));
+      (void)ctx.take(web::dashboard_token(ctx.home, dashboard_random));  // made now, or refused as unsafe
+      d.current_token = [home = ctx.home, &dashboard_random] { return web::dashboard_token(home, dashboard_random); };
       d.lead_sla = [book = dashboard_leads.get()](TimePoint now, const sync::SlaWindow& window) {
         return book->sla(now, window);
       };

@@ -14,6 +14,7 @@
 
 #include "dashboard_page.hpp"
 #include "outpost/cli/text.hpp"
+#include "outpost/crypto/hash.hpp"
 #include "outpost/report_tables/hub_tables.hpp"
 #include "outpost/web/http.hpp"
 #include "outpost/web/http_util.hpp"
@@ -119,7 +120,15 @@ struct Dashboard::Impl {
   struct Session {
     std::string csrf;
     TimePoint expires;
+    crypto::Digest token;  // of the admin token it was opened with
   };
+
+  // The admin token in force now; "" when it cannot be read.
+  std::string token() const {
+    if (!options.current_token) return options.admin_token;
+    auto current = options.current_token();
+    return current && current->size() >= 32 ? *current : std::string();
+  }
 
   DashboardOptions options;
   const Clock& clock;
@@ -149,6 +158,11 @@ Dashboard::Impl::Session* Dashboard::Impl::session_of(const Request& request) {
   const std::string id = cookie_value(request.cookie, cookie_name);
   if (id.empty()) return nullptr;
   const TimePoint now = clock.now();
+  const std::string current = token();
+  // A rotated (or unreadable) token ends every session opened with the old one.
+  std::erase_if(sessions, [&](const auto& entry) {
+    return current.empty() || entry.second.token != crypto::blake2b(as_bytes(current));
+  });
   for (auto& [key, session] : sessions) {
     // Compared in constant time, one by one: the ids are secrets.
     if (constant_time_equal(key, id)) return session.expires > now ? &session : nullptr;
@@ -215,13 +229,14 @@ Response Dashboard::Impl::handle(const Request& request) {
 }
 
 Response Dashboard::Impl::login(const Pairs& form) {
-  if (!constant_time_equal(first(form, "token"), options.admin_token)) {
+  const std::string current = token();
+  if (current.empty() || !constant_time_equal(first(form, "token"), current)) {
     return page(403, dashboard_login_html(login_csrf, true));
   }
   const TimePoint now = clock.now();
   std::erase_if(sessions, [&](const auto& entry) { return entry.second.expires <= now; });
   const std::string id = random_hex_token(random);
-  sessions[id] = Session{random_hex_token(random), now + options.session_lifetime};
+  sessions[id] = Session{random_hex_token(random), now + options.session_lifetime, crypto::blake2b(as_bytes(current))};
   Response r = redirect("/");
   std::string cookie = cookie_name;
   cookie.append("=").append(id).append("; HttpOnly; SameSite=Strict; Path=/; Max-Age=");
@@ -306,7 +321,7 @@ Response Dashboard::Impl::csv(const std::string& name, const Pairs& params) {
 // ---- Dashboard
 
 Result<std::unique_ptr<Dashboard>> Dashboard::create(DashboardOptions options, const Clock& clock, Random& random) {
-  if (options.admin_token.size() < 32) {
+  if (!options.current_token && options.admin_token.size() < 32) {
     return Status(Errc::invalid_argument, "the dashboard needs an admin token of at least 32 characters");
   }
   auto impl = std::make_unique<Impl>(std::move(options), clock, random);

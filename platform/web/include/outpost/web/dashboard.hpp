@@ -27,6 +27,11 @@ struct DashboardOptions {
   std::filesystem::path hub_home;
   std::uint16_t port = 0;    // 0: a free port the system picks (see Dashboard::port())
   std::string admin_token;   // what the login form must be given (dashboard_token())
+  // When set, the token is read through this at every request instead: a
+  // token rotated meanwhile (by `outpost-hub dashboard-token --rotate` in
+  // another process) takes effect at once and ends the sessions opened with
+  // the old one. A failure refuses every login and session (fails closed).
+  std::function<Result<std::string>()> current_token;
   std::chrono::minutes session_lifetime{8 * 60};
   std::chrono::milliseconds idle_timeout{30'000};
   // Follow-up against the SLA from the hub's lead book (which needs the
@@ -59,8 +64,8 @@ class Dashboard {
 // file cannot be written, or is readable by group or others (permission).
 std::filesystem::path dashboard_token_path(const std::filesystem::path& hub_home);
 Result<std::string> dashboard_token(const std::filesystem::path& hub_home, Random& random);
-// A new token replaces the old one (sessions opened with it last until the
-// server restarts or they expire).
+// A new token replaces the old one; a dashboard reading it through
+// current_token ends the sessions opened with the old one at once.
 Result<std::string> rotate_dashboard_token(const std::filesystem::path& hub_home, Random& random);
 
 }  // namespace outpost::web
