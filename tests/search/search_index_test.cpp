@@ -61,6 +61,10 @@ TEST_CASE("Search: the word being typed matches as a prefix, all words required,
   CHECK(Index::assets(ix.find("PRICING eur")) == std::vector<std::string>{"a"});
   CHECK(Index::assets(ix.find("presentation")) == std::vector<std::string>{"b"});
   CHECK(ix.find("pricing brochure").hits.empty());
+  // Abbreviated words: every word a prefix when the exact ones find nothing.
+  CHECK(Index::assets(ix.find("pri she eu")) == std::vector<std::string>{"a"});
+  CHECK(Index::assets(ix.find("prod broch")) == std::vector<std::string>{"b"});
+  CHECK(ix.find("pri broch").hits.empty());
   CHECK(ix.find("zzz").total == 0);
   CHECK(ix.find("\"; DROP TABLE assets; --").hits.empty());  // quotes and SQL are just words
 }
@@ -69,6 +73,7 @@ TEST_CASE("Search: the fts expression quotes every word, the last one as a prefi
   CHECK(search::fts_expression("Price she") == "\"price\" AND \"she\"*");
   CHECK(search::fts_expression("  \"x\" OR y* ") == "\"x\" AND \"or\" AND \"y\"*");
   CHECK(search::fts_expression("!!").empty());
+  CHECK(search::fts_expression("hosp plat", true) == "\"hosp\"* AND \"plat\"*");
 }
 
 TEST_CASE("Search: facets filter and are counted", "[search]") {

@@ -79,7 +79,7 @@ const std::vector<std::string>& SearchIndex::facet_names() {
   return names;
 }
 
-std::string fts_expression(const std::string& text) {
+std::string fts_expression(const std::string& text, bool every_word_prefix) {
   std::vector<std::string> words;
   std::string word;
   for (unsigned char c : text) {
@@ -92,8 +92,10 @@ std::string fts_expression(const std::string& text) {
   }
   if (!word.empty()) words.push_back("\"" + word + "\"");
   // Only the word being typed is a prefix: a prefix query on a long common
-  // word makes FTS5 merge every term it starts, which is what is slow.
-  if (!words.empty()) words.back() += "*";
+  // word makes FTS5 merge every term it starts, which is what is slow. The
+  // search falls back to every word as a prefix when that finds nothing.
+  const std::size_t first_prefix = every_word_prefix || words.empty() ? 0 : words.size() - 1;
+  for (std::size_t i = first_prefix; i < words.size(); ++i) words[i] += "*";
   return joined(words, " AND ");
 }
 
@@ -248,11 +250,20 @@ Result<Results> SearchIndex::search(const Query& query) const {
                                               "region, language)");
       }
     }
-    const std::string words = fts_expression(query.text);
+    std::string words = fts_expression(query.text);
 
     // Newest-first candidates without ranking; one more than the limit tells
     // whether that was all of them.
     std::vector<Candidate> found = impl_->candidates("fts", words, query.facets, candidate_limit + 1, false);
+    if (found.empty()) {
+      // Abbreviated words ("hosp plat"): every word as a prefix, only when
+      // the exact words found nothing, so the common query stays cheap.
+      const std::string prefixes = fts_expression(query.text, true);
+      if (prefixes != words) {
+        words = prefixes;
+        found = impl_->candidates("fts", words, query.facets, candidate_limit + 1, false);
+      }
+    }
     Results results;
     results.total_is_estimate = found.size() > candidate_limit;
     if (!results.total_is_estimate) {

@@ -77,8 +77,9 @@ class SearchIndex {
   std::unique_ptr<Impl> impl_;
 };
 
-// The FTS5 expression for what a user typed: each word quoted and matched
-// as a prefix, all required. Empty if the text has no words.
-std::string fts_expression(const std::string& text);
+// The FTS5 expression for what a user typed: each word quoted, all
+// required; the last word (the one being typed) is a prefix, or every word
+// with every_word_prefix ("hosp plat"). Empty if the text has no words.
+std::string fts_expression(const std::string& text, bool every_word_prefix = false);
 
 }  // namespace outpost::search
