@@ -213,6 +213,16 @@ TEST_CASE("Sim report: a lost lead, a duplicate or an outdated presentation brea
   CHECK(must_violations(r).size() == 1);
   r.usage.duplicates = 0;
 
+  r.crashes = 1;
+  REQUIRE(must_violations(r).size() == 1);
+  CHECK(must_violations(r)[0] == "1 device process(es) crashed (see the notes)");
+  r.crashes = 0;
+  r.hub_crashed = true;
+  CHECK(must_violations(r).size() == 1);
+  r.hub_crashed = false;
+  r.errors = 2;  // counted and noted, not a must
+  CHECK(must_violations(r).empty());
+
   r.after_revocation = 1;
   CHECK(must_violations(r).size() == 1);
   CHECK(report_json(r)["pass"] == false);

@@ -104,6 +104,9 @@ TEST_CASE("short scenario", "[sim][slow]") {
   CHECK(r["faults"]["hub_restarts"] == 1);
   CHECK(r["faults"]["clock_back_devices"] == 1);
   CHECK(r["faults"]["kills"].get<int>() >= 1);
+  CHECK(r["faults"]["crashes"] == 0);
+  CHECK(r["faults"]["errors"] == 0);
+  CHECK(r["faults"]["hub_crashed"] == false);
   // Things were sent, and every acknowledged one arrived exactly once.
   for (const char* what : {"usage_events", "leads", "feedback_and_requests"}) {
     INFO(what);

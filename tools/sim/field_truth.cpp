@@ -49,6 +49,23 @@ void route_through_proxy(const std::string& home, std::uint16_t sync_port, std::
 void Field::finished(Device& d, const Finished& f) {
   const std::string out = read_text(cat(d.ctx.home, ".out"));
   const Action& a = d.current.action;
+  const char* what = d.current.step == Step::enroll    ? "enroll"
+                     : d.current.step == Step::observe ? "catalog show"
+                                                       : kind_name(a.kind);
+  if (f.signal != 0 && !d.killed) {  // a signal the simulator did not send: a crash
+    ++r_.crashes;
+    r_.notes.push_back(cat(d.spec.name, ": its ", what, " process died of signal ", f.signal, ": ",
+                           read_text(cat(d.ctx.home, ".err")).substr(0, 300)));
+  }
+  // Exit 1 is how a sync says it could not finish (offline, cut, hub down);
+  // for anything else, and 3 (refused by the gate) aside, it is an error.
+  const bool expected = f.code == 0 || (f.code == 3 && d.current.step == Step::action) ||
+                        (f.code == 1 && d.current.step == Step::action && a.kind == ActionKind::sync);
+  if (f.signal == 0 && !d.killed && !expected) {
+    ++r_.errors;
+    r_.notes.push_back(cat(d.spec.name, ": its ", what, " process exited ", f.code, ": ",
+                           read_text(cat(d.ctx.home, ".err")).substr(0, 300)));
+  }
   switch (d.current.step) {
     case Step::enroll:
       if (!f.ok()) {
@@ -190,6 +207,10 @@ void Field::finish() {
     if (!d.final_synced) r_.notes.push_back(cat(d.spec.name, ": its final sync did not succeed"));
   }
   hub_.stop();
+  if (!hub_.crash().empty()) {
+    r_.hub_crashed = true;
+    r_.notes.push_back(hub_.crash());
+  }
   r_.hub_cpu_s = hub_.cpu_s();
   r_.hub_peak_rss_kib = hub_.peak_rss_kib();
 

@@ -117,8 +117,20 @@ void HubProcess::serve() {
 
 void HubProcess::stop() {
   if (pid_ <= 0) return;
+  if (auto early = children_.poll(pid_)) {  // it ended on its own
+    crash_ = cat("the hub exited by itself (exit ", early->code, ", signal ", early->signal, "): ",
+                 trim(read_text(cat(dir_, "/hub-", serve_count_, ".log.err")).substr(0, 300)));
+    account(*early);
+    pid_ = 0;
+    return;
+  }
   ::kill(pid_, SIGTERM);
-  account(children_.wait(pid_, std::chrono::seconds(20)));
+  const Finished f = children_.wait(pid_, std::chrono::seconds(20));
+  if (f.code != 0) {
+    crash_ = cat("the hub did not stop cleanly on SIGTERM (exit ", f.code, ", signal ", f.signal, "): ",
+                 trim(read_text(cat(dir_, "/hub-", serve_count_, ".log.err")).substr(0, 300)));
+  }
+  account(f);
   pid_ = 0;
 }
 

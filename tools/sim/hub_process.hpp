@@ -42,6 +42,8 @@ class HubProcess {
   std::uint16_t port() const { return port_; }
   std::string home() const;
   double cpu_s() const { return cpu_s_; }
+  // Why a hub process ended other than by stop(), if one did.
+  const std::string& crash() const { return crash_; }
   std::uint64_t peak_rss_kib() const { return peak_rss_kib_; }
 
  private:
@@ -56,6 +58,7 @@ class HubProcess {
   pid_t pid_ = 0;
   int serve_count_ = 0;
   double cpu_s_ = 0;
+  std::string crash_;
   std::uint64_t peak_rss_kib_ = 0;
 };
 

@@ -74,6 +74,8 @@ std::vector<double> Results::delivery_delays() const {
 
 std::vector<std::string> must_violations(const Results& r) {
   std::vector<std::string> out;
+  if (r.crashes > 0) out.push_back(cat(r.crashes, " device process(es) crashed (see the notes)"));
+  if (r.hub_crashed) out.push_back("the hub crashed (see the notes)");
   if (r.after_newer > 0) out.push_back(cat(r.after_newer, " presentation(s) of a version after the device held a newer one"));
   if (r.after_revocation > 0) out.push_back(cat(r.after_revocation, " presentation(s) of a revoked version after the device had the revocation"));
   if (r.after_expiry > 0) out.push_back(cat(r.after_expiry, " presentation(s) of an expired version"));
@@ -143,7 +145,10 @@ json report_json(const Results& r) {
             {"kills", r.kills},
             {"hub_restarts", r.hub_restarts},
             {"clock_back_devices", r.clock_back_devices},
-            {"clock_forward_devices", r.clock_forward_devices}}},
+            {"clock_forward_devices", r.clock_forward_devices},
+            {"crashes", r.crashes},
+            {"errors", r.errors},
+            {"hub_crashed", r.hub_crashed}}},
           {"bytes_per_device", distribution_json(summarize(r.bytes_per_device))},
           {"hub", {{"cpu_s", r.hub_cpu_s}, {"peak_rss_kib", r.hub_peak_rss_kib}}},
           {"notes", r.notes},
@@ -222,6 +227,8 @@ std::string report_markdown(const Results& r) {
      << ", kill -9 of device processes: " << r.kills << ", hub restarts: " << r.hub_restarts
      << ", devices with the clock set back: " << r.clock_back_devices
      << ", set forward: " << r.clock_forward_devices << "\n"
+     << "- device processes crashed: " << r.crashes << " (must be 0); commands that failed unexpectedly: " << r.errors
+     << "; hub crashed: " << (r.hub_crashed ? "yes" : "no") << " (must be no)\n"
      << "- bytes moved per device (both directions, through the proxy): p50 " << fixed(bytes.p50 / 1024, 1)
      << " KiB, p95 " << fixed(bytes.p95 / 1024, 1) << " KiB, max " << fixed(bytes.max / 1024, 1) << " KiB\n"
      << "- hub: " << fixed(r.hub_cpu_s, 2) << " s of CPU (user + system, every hub process), peak RSS "

@@ -89,7 +89,10 @@ struct Results {
 
   std::uint64_t syncs = 0, syncs_failed = 0, link_cuts = 0, kills = 0, hub_restarts = 0, clock_back_devices = 0,
                 clock_forward_devices = 0;
+  std::uint64_t crashes = 0;  // MUST be 0: device processes dead of a signal the simulator did not send
+  std::uint64_t errors = 0;   // device commands that failed unexpectedly (each in notes)
   std::vector<double> bytes_per_device;  // through the proxy, both directions
+  bool hub_crashed = false;  // MUST be false: a hub process ended other than by the simulator's SIGTERM
   double hub_cpu_s = 0;
   std::uint64_t hub_peak_rss_kib = 0;
   std::vector<std::string> notes;  // anything the run could not do as planned
