@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "field.hpp"
 #include "plan.hpp"
@@ -83,7 +84,12 @@ int main(int argc, char** argv) {
   const Plan plan = make_plan(scenario);
   std::cout << "scenario " << scenario.name << ": seed " << scenario.seed << ", plan digest " << plan.digest_hex()
             << ", " << plan.devices.size() << " devices, " << plan.actions.size() << " planned actions\n";
-  if (plan_only) return 0;
+  if (plan_only) {
+    std::map<std::string, int> counts;
+    for (const Action& a : plan.actions) ++counts[kind_name(a.kind)];
+    for (const auto& [kind, n] : counts) std::cout << "  " << kind << ": " << n << "\n";
+    return 0;
+  }
   if (out_dir.empty()) {
     std::cerr << "outpost-sim: --out DIR is required to run\n";
     return exit_usage;
