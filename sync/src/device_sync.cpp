@@ -167,6 +167,11 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     auto ok = co_await s.call<msg::HelloOk>(hello_request);
     if (!ok) co_return ok.status();
     journal.observe(journal::HlcTime::from(ok->hub_time_ms, 0));
+    // The live session's hub time: trusted time follows it (a device clock
+    // set forward would otherwise make every fresh timestamp look expired).
+    if (ok->hub_time_ms > 0) {
+      if (Status st = home.catalog().observe_hub_time(from_unix_ms(ok->hub_time_ms)); !st) co_return st;
+    }
 
     if (ok->wipe) co_return co_await wipe(s);
 
@@ -174,19 +179,27 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     const Envelope catalog_request = msg::CatalogGet{local_seq}.to_envelope(next_id++);
     auto delta_msg = co_await s.call<msg::CatalogDeltaMsg>(catalog_request);
     if (!delta_msg) co_return delta_msg.status();
+    // A catalog the device refuses (a check failed) stops the content, not
+    // the journal: leads and usage still reach the hub, and the session then
+    // fails with the catalog's reason.
+    Status catalog_refused;
     auto delta = catalog::CatalogDelta::decode(delta_msg->delta);
-    if (!delta) co_return delta.status();
-    auto applied = home.apply_catalog(*delta);
-    if (!applied) co_return applied.status();
-    s.report.catalog_from = applied->from_seq;
-    s.report.catalog_to = applied->to_seq;
-    s.report.releases = applied->releases;
-    s.report.revocations = applied->revocations;
+    if (!delta) {
+      catalog_refused = delta.status();
+    } else if (auto applied = home.apply_catalog(*delta); !applied) {
+      catalog_refused = applied.status();
+    } else {
+      s.report.catalog_from = applied->from_seq;
+      s.report.catalog_to = applied->to_seq;
+      s.report.releases = applied->releases;
+      s.report.revocations = applied->revocations;
+    }
 
     if (Status st = co_await push_journal(s, ok->journal_acked); !st) co_return st;
     if (rep) {
       if (Status st = co_await fetch_leads(s); !st) co_return st;
     }
+    if (!catalog_refused) co_return catalog_refused;
     if (Status st = co_await fetch_content(s); !st) co_return st;
     // Tells the hub what the device now holds (its adoption records).
     const Envelope done =

@@ -497,6 +497,60 @@ TEST_CASE("DeviceCatalog: a hub timestamp ahead of the device clock raises trust
   CHECK(ms(w.device->status().verified_as_of) == ms(hub_time));
 }
 
+TEST_CASE("DeviceCatalog: a clock set forward by mistake is brought back by the hub's live time, and can sync again",
+          "[catalog]") {
+  CatalogWorld w;
+  w.publish(w.sign(w.release_of("deck", 1, content(1))));
+  w.sync();
+  const TimePoint real = w.clock.now();
+  // The device clock jumps 8 days ahead and the device sees it (trusted time follows).
+  w.clock.set(real + std::chrono::days(8));
+  CHECK(ms(w.device->trusted_now()) == ms(real + std::chrono::days(8)));
+  w.clock.set(real + std::chrono::days(8) + 1h);
+  // A fresh hub timestamp (made at the real time) now looks long expired: refused.
+  auto fresh = w.authority.delta(w.device->status().seq, w.hub, real + 1h, w.timestamp_lifetime);
+  REQUIRE(fresh.is_ok());
+  CHECK_FALSE(w.device->apply(*fresh).is_ok());
+
+  // A live session tells the hub's time: trusted time follows the hub from now on.
+  REQUIRE(w.device->observe_hub_time(real + 1h).is_ok());
+  CHECK(ms(w.device->trusted_now()) == ms(real + 1h));
+  REQUIRE(w.device->apply(*fresh).is_ok());
+  w.clock.advance(10min);  // the device clock still runs 8 days ahead; trusted time keeps the hub's pace
+  CHECK(ms(w.device->trusted_now()) == ms(real + 1h + 10min));
+
+  SECTION("the offset survives reopening") {
+    w.device.reset();
+    w.device = w.open_catalog();
+    CHECK(ms(w.device->trusted_now()) == ms(real + 1h + 10min));
+  }
+  SECTION("the clock set right again: trusted time holds until the next session, which drops the offset") {
+    w.clock.set(real + 1h + 20min);
+    CHECK(ms(w.device->trusted_now()) == ms(real + 1h + 10min));  // never backwards on its own
+    REQUIRE(w.device->observe_hub_time(real + 1h + 20min).is_ok());
+    w.clock.advance(5min);
+    CHECK(ms(w.device->trusted_now()) == ms(real + 1h + 25min));
+  }
+}
+
+TEST_CASE("DeviceCatalog: a clock set back stays harmless with the hub's time, and small drift is ignored", "[catalog]") {
+  CatalogWorld w;
+  w.publish(w.sign(w.release_of("deck", 1, content(1))));
+  w.sync();
+  const TimePoint real = w.clock.now();
+  // Drift within the tolerance: no offset, no rewind.
+  REQUIRE(w.device->observe_hub_time(real - 90s).is_ok());
+  CHECK(ms(w.device->trusted_now()) == ms(real));
+  // Clock set back a year while offline: trusted time holds (the high-water mark).
+  w.clock.set(real - std::chrono::days(365));
+  CHECK(ms(w.device->trusted_now()) == ms(real));
+  // The next live session corrects it to the hub's time, which runs on.
+  REQUIRE(w.device->observe_hub_time(real + 1h).is_ok());
+  CHECK(ms(w.device->trusted_now()) == ms(real + 1h));
+  w.clock.advance(30min);
+  CHECK(ms(w.device->trusted_now()) == ms(real + 90min));
+}
+
 TEST_CASE("DeviceCatalog: trusted time survives reopening after the clock was set back", "[catalog]") {
   CatalogWorld w;
   w.publish(w.sign(w.release_of("deck", 1, content(1))));

@@ -7,7 +7,11 @@
 #include <thread>
 
 #include "hub_fixture.hpp"
+#include <SQLiteCpp/Database.h>
+
 #include "outpost/cache/content_digest.hpp"
+#include "outpost/catalog/statement.hpp"
+#include "outpost/storage/database.hpp"
 #include "outpost/sync/bundle.hpp"
 #include "outpost/sync/messages.hpp"
 
@@ -510,4 +514,57 @@ TEST_CASE("after a small edit of a large file the device fetches only the change
   REQUIRE(opened.reader);
   CHECK(opened.reader->version().version == 2);
   CHECK(read_all(*opened.reader) == v2);
+}
+
+TEST_CASE("a device clock set 8 days forward: the session brings trusted time back to the hub's and the device syncs",
+          "[sync][hub][clock]") {
+  HubFixture f;
+  f.publish("deck", 1, random_bytes(20'000, 31));
+  auto rep = f.device("rep-1");
+  must(f.sync(rep));
+  // The device's clock runs 8 days ahead, and the device used it (trusted time follows a clock going forward).
+  ManualClock ahead(f.clock.now() + std::chrono::days(8));
+  rep.home.reset();
+  rep.home = must(device::DeviceHome::open(rep.root, ahead, f.random, {}));
+  (void)rep.home->catalog().trusted_now();
+  must(rep.home->record(journal::content_request("made with the clock ahead", "deck")));
+
+  f.publish("deck", 2, random_bytes(20'000, 32));
+  const sync::SyncReport r = must(f.sync(rep));
+  CHECK(r.releases == 1);
+  CHECK(r.journal_acked == rep.home->journal().head().seq);
+  CHECK(std::chrono::abs(rep.home->catalog().trusted_now() - f.clock.now()) < std::chrono::minutes(2));
+  auto opened = must(rep.home->open_asset("deck"));
+  REQUIRE(opened.reader);
+  CHECK(opened.reader->version().version == 2);
+}
+
+TEST_CASE("a catalog the device refuses stops the content, not the journal: its events still reach the hub",
+          "[sync][hub][journal]") {
+  HubFixture f;
+  f.publish("deck", 1, random_bytes(20'000, 33));
+  auto rep = f.device("rep-1");
+  must(f.sync(rep));
+  // The device holds a timestamp from a time the hub's clock ran a year
+  // ahead: every timestamp the hub signs now is older, so the device
+  // refuses the catalog (a replay, as far as it can tell).
+  rep.home.reset();
+  {
+    SQLite::Database db(device::DeviceHome::catalog_path(rep.root).string(), SQLite::OPEN_READWRITE);
+    const auto held = must(catalog::SignedStatement::decode(*storage::meta_blob(db, "timestamp")));
+    catalog::CatalogTimestamp ts = must(catalog::CatalogTimestamp::from_body(held.body));
+    ts.issued_at += std::chrono::days(365);
+    ts.expires_at += std::chrono::days(365);
+    storage::set_meta(db, "timestamp", catalog::sign_statement(ts.to_body(), f.admin()->keys().signing).encode());
+  }
+  rep.home = f.open_home(rep.root);
+  must(rep.home->record(journal::content_request("please send the case study", "deck")));
+  const Result<sync::SyncReport> r = f.sync(rep);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK_THAT(r.status().message(), Catch::Matchers::Contains("older than the one held"));
+  auto admin = f.admin();
+  const auto hub_held = admin->store().journal(rep.home->journal().id());
+  REQUIRE(hub_held);
+  CHECK(hub_held->acked_seq == rep.home->journal().head().seq);
+  CHECK(rep.home->journal().stats().acked_seq == rep.home->journal().head().seq);
 }

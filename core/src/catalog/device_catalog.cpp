@@ -51,6 +51,7 @@ struct DeviceCatalog::Impl {
         clock(clk) {
     hwm = from_unix_ms(meta_int("hwm").value_or(0));
     persisted_hwm = hwm;
+    offset = std::chrono::milliseconds(meta_int("clock_offset_ms").value_or(0));
     if (auto env = meta_blob("trust")) trust = parse_trust(*env);
     if (auto env = meta_blob("timestamp")) {
       auto s = value_or_throw(SignedStatement::decode(*env));
@@ -65,6 +66,7 @@ struct DeviceCatalog::Impl {
   const Clock& clock;
   TimePoint hwm;
   TimePoint persisted_hwm;
+  std::chrono::milliseconds offset{0};  // the hub's time minus the device clock, at the last live session
   std::optional<TrustList> trust;
   std::optional<CatalogTimestamp> timestamp;
   mutable std::map<std::string, std::vector<Release>> release_cache;
@@ -95,7 +97,7 @@ struct DeviceCatalog::Impl {
   void set_meta(const std::string& key, std::int64_t value) { storage::set_meta(db, key, value); }
 
   TimePoint now() {
-    hwm = std::max(hwm, clock.now());
+    hwm = std::max(hwm, clock.now() + offset);
     if (hwm - persisted_hwm >= persist_step) raise_persisted();
     return hwm;
   }
@@ -260,6 +262,22 @@ struct DeviceCatalog::Impl {
     return release_cache.emplace(asset, std::move(out)).first->second;
   }
 };
+
+Status DeviceCatalog::observe_hub_time(TimePoint hub_time) {
+  return guarded([&]() -> Status {
+    const auto skew = std::chrono::duration_cast<std::chrono::milliseconds>(hub_time - impl_->clock.now());
+    const auto new_offset = std::chrono::abs(skew) <= clock_tolerance ? std::chrono::milliseconds(0) : skew;
+    const bool rewind = impl_->hwm > hub_time + clock_tolerance;
+    if (new_offset == impl_->offset && !rewind) return {};
+    storage::Transaction tx(impl_->db);
+    impl_->set_meta("clock_offset_ms", static_cast<std::int64_t>(new_offset.count()));
+    if (rewind) impl_->set_meta("hwm", to_unix_ms(hub_time));
+    tx.commit();
+    impl_->offset = new_offset;
+    if (rewind) impl_->hwm = impl_->persisted_hwm = hub_time;
+    return {};
+  });
+}
 
 DeviceCatalog::DeviceCatalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 DeviceCatalog::~DeviceCatalog() {

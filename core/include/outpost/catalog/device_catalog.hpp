@@ -65,8 +65,19 @@ class DeviceCatalog {
 
   Result<ApplyReport> apply(const CatalogDelta& delta);
 
-  // max(device clock, highest time seen); never goes backwards.
+  // max(device clock + the offset the hub last told, highest time seen);
+  // never goes backwards except by observe_hub_time().
   TimePoint trusted_now();
+  // The hub's time as a live, authenticated session tells it (hello.ok;
+  // never from a bundle, which could be replayed). From then on trusted
+  // time is the device clock plus the offset to the hub's, so a clock set
+  // forward by mistake no longer makes every fresh catalog timestamp look
+  // expired (the device could never sync again), and a clock set back does
+  // not freeze it. A highest time seen that ran more than clock_tolerance
+  // ahead of the hub is brought back to the hub's time. Drift within the
+  // tolerance is left to the device clock.
+  static constexpr std::chrono::minutes clock_tolerance{2};
+  Status observe_hub_time(TimePoint hub_time);
   CatalogStatus status();
   const std::optional<TrustList>& trust() const;
 
