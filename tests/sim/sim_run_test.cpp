@@ -52,6 +52,10 @@ pid_t start_sim(const TempDir& dir, const std::string& scenario) {
   const std::string log = (dir / "sim.log").string();
   return fork_child([=]() -> int {
     if (!std::freopen(log.c_str(), "w", stdout) || !std::freopen(log.c_str(), "a", stderr)) return 98;
+    // Settings of the simulator's own environment must not reach its
+    // devices: a clock 10 days ahead everywhere would stop every sync.
+    ::setenv("OUTPOST_CLOCK_OFFSET_SECONDS", "864000", 1);
+    ::setenv("OUTPOST_HOME", "/nonexistent/outpost-home", 1);
     ::execl(OUTPOST_SIM_PATH, OUTPOST_SIM_PATH, "--scenario", scenario.c_str(), "--out", out.c_str(), "--work-dir",
             work.c_str(), static_cast<char*>(nullptr));
     return 97;

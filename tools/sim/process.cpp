@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -35,7 +36,11 @@ pid_t Children::start(const Command& command) {
   for (const std::string& a : command.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<std::string> env_text;
-  for (char** e = environ; *e != nullptr; ++e) env_text.emplace_back(*e);
+  // The simulator's own OUTPOST_* settings (a home, a hub, a passphrase, a
+  // clock offset) must not leak into every device: each gets what it is given.
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::string_view(*e).rfind("OUTPOST_", 0) != 0) env_text.emplace_back(*e);
+  }
   for (const std::string& e : command.env) env_text.push_back(e);
   std::vector<char*> env;
   for (const std::string& e : env_text) env.push_back(const_cast<char*>(e.c_str()));

@@ -17,7 +17,7 @@ namespace outpost::sim {
 
 struct Command {
   std::vector<std::string> argv;
-  std::vector<std::string> env;  // extra NAME=VALUE entries
+  std::vector<std::string> env;  // NAME=VALUE entries added to the simulator's environment (less its OUTPOST_*)
   std::string stdout_path;       // empty: /dev/null
   std::string stderr_path;
 };
