@@ -143,6 +143,23 @@ TEST_CASE("short scenario", "[sim][slow]") {
   CHECK(none_left(dir));
 }
 
+TEST_CASE("clocks set forward still deliver", "[sim][slow]") {
+  // A kiosk and a rep 8 days ahead: before the fix their syncs stopped at
+  // the catalog step and the kiosk's leads never left it.
+  TempDir dir;
+  const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/clock-forward.json");
+  const int code = wait_child(sim, 240'000);
+  INFO(slurp(dir / "sim.log"));
+  REQUIRE(code == 0);
+  const json r = json::parse(slurp(dir / "out" / "report.json"));
+  CHECK(r["faults"]["clock_forward_devices"] == 2);
+  CHECK(r["leads"]["sent"].get<int>() > 0);
+  CHECK(r["leads"]["received"] == r["leads"]["sent"]);
+  CHECK(r["usage_events"]["received"] == r["usage_events"]["sent"]);
+  CHECK(r["lead_book"]["leads"] == r["lead_book"]["visitors"]);
+  CHECK(none_left(dir));
+}
+
 TEST_CASE("an interrupted run stops with 130 and leaves no process or home behind", "[sim][slow]") {
   TempDir dir;
   const pid_t sim = start_field(dir);
