@@ -157,6 +157,21 @@ grep -q "Discounts for 3-year deals missing" "$work/report-feedback.csv" || fail
 report leads
 grep -q "booth-kiosk" "$work/report-leads.csv" || fail "the kiosk's leads should be at the hub"
 
+step "The lead loop: the hub routes the booth's leads to the rep, who follows up; the SLA shows it"
+cat >"$work/routing.json" <<'JSON'
+{"teams": {"field": ["rep-tablet"]}, "rules": [], "default_team": "field", "sla_hours": 48}
+JSON
+hub leads route --rules "$work/routing.json"
+rep sync
+rep lead list
+lead_id="$(rep --json lead list | sed -n 's/.*"lead": *"\(L-[A-Z2-7]*\)".*/\1/p' | head -n 1)"
+[[ -n "$lead_id" ]] || fail "the rep's tablet should hold the assigned leads"
+if kiosk lead show "$lead_id" 2>/dev/null; then fail "a kiosk must not see assigned leads"; fi
+rep lead followup "$lead_id" --outcome meeting --note "Demo booked for Tuesday"
+rep sync
+hub leads sla
+hub --json leads sla | grep -q '"within": 1' || fail "the follow-up should count within the SLA"
+
 step "An air-gapped kiosk gets the same catalog and content from a bundle file"
 stop_hub
 hub bundle export --out "$work/kiosk.opb"
