@@ -243,10 +243,6 @@ Response App::kiosk_page() {
 }
 
 Response App::kiosk_submit(const Pairs& posted) {
-  auto asset = kiosk_form_asset();
-  if (!asset) return html_response(503, unavailable_html(asset.status().message()));
-  auto form = home_.load_form(*asset);
-  if (!form) return html_response(503, unavailable_html(form.status().message()));
   leads::CaptureRequest request;
   std::map<std::string, std::string> values;
   for (const auto& [name, value] : posted) {
@@ -255,9 +251,29 @@ Response App::kiosk_submit(const Pairs& posted) {
     if (name == "consent") request.consent = !value.empty();
     if (name != "csrf") values[name] = value;
   }
+  return kiosk_capture(request, values, false);
+}
+
+Response App::kiosk_badge(const Pairs& posted) {
+  leads::CaptureRequest request;
+  request.badge = first(posted, "badge");
+  request.consent = !first(posted, "badge-consent").empty();
+  return kiosk_capture(request, {{"badge", request.badge}}, true);
+}
+
+Response App::kiosk_capture(const leads::CaptureRequest& request, const std::map<std::string, std::string>& values,
+                            bool by_badge) {
+  auto asset = kiosk_form_asset();
+  if (!asset) return html_response(503, unavailable_html(asset.status().message()));
+  auto form = home_.load_form(*asset);
+  if (!form) return html_response(503, unavailable_html(form.status().message()));
   std::vector<leads::FieldError> errors;
-  (void)leads::normalise(form->form, request, &errors);
-  if (!request.consent) errors.push_back({"consent", "must be accepted to send your details"});
+  if (by_badge && leads::normal_badge(request.badge).empty()) {
+    errors.push_back({"badge", "is empty: scan the badge or type its code"});
+  } else {
+    (void)leads::normalise(form->form, request, &errors);
+  }
+  if (!request.consent) errors.push_back({by_badge ? "badge-consent" : "consent", "must be accepted to send your details"});
   if (errors.empty()) {
     auto captured = home_.capture_lead(*asset, request);
     if (captured) {
@@ -270,37 +286,10 @@ Response App::kiosk_submit(const Pairs& posted) {
     if (captured.status().code() != Errc::invalid_argument) {
       return html_response(500, error_html(500, "the lead could not be stored: " + captured.status().message()));
     }
-    errors.push_back({"form", captured.status().message()});
+    errors.push_back({by_badge ? "badge" : "form", captured.status().message()});
   }
   // The visitor's own answers go back only in this response, to correct.
   return html_response(422, kiosk_html(*form, csrf_, values, errors));
-}
-
-Response App::kiosk_badge(const Pairs& posted) {
-  auto asset = kiosk_form_asset();
-  if (!asset) return html_response(503, unavailable_html(asset.status().message()));
-  auto form = home_.load_form(*asset);
-  if (!form) return html_response(503, unavailable_html(form.status().message()));
-  leads::CaptureRequest request;
-  request.badge = first(posted, "badge");
-  request.consent = !first(posted, "badge-consent").empty();
-  std::vector<leads::FieldError> errors;
-  if (leads::normal_badge(request.badge).empty()) {
-    errors.push_back({"badge", "is empty: scan the badge or type its code"});
-  } else {
-    (void)leads::normalise(form->form, request, &errors);
-  }
-  if (!request.consent) errors.push_back({"badge-consent", "must be accepted to send your details"});
-  if (errors.empty()) {
-    auto captured = home_.capture_lead(*asset, request);
-    if (captured) {
-      Response r = html_response(303, "");
-      r.headers.emplace_back("Location", "/kiosk/thanks");
-      return r;
-    }
-    errors.push_back({"badge", captured.status().message()});
-  }
-  return html_response(422, kiosk_html(*form, csrf_, {{"badge", request.badge}}, errors));
 }
 
 Response App::staff(const Pairs* form) {

@@ -58,6 +58,10 @@ class App {
   Response kiosk_page();
   Response kiosk_submit(const std::vector<std::pair<std::string, std::string>>& form);
   Response kiosk_badge(const std::vector<std::pair<std::string, std::string>>& form);
+  // One lead from either kiosk form: 303 to the thank-you once stored, 422
+  // with the form and its errors, 500 when it could not be stored.
+  Response kiosk_capture(const leads::CaptureRequest& request, const std::map<std::string, std::string>& values,
+                         bool by_badge);
   Response staff(const std::vector<std::pair<std::string, std::string>>* form);
   Response search(const std::vector<std::pair<std::string, std::string>>& params);
   Response search_choice(const std::string& body);
