@@ -1,5 +1,7 @@
 // The field simulator's pure parts: scenario parsing (malformed input gives
-// an error naming where), the seeded plan, the report's math and the SVG.
+// an error naming where), the seeded plan, the report's math, the
+// classification of every acknowledged item (at the hub, undelivered, lost)
+// and the SVG.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 #include "plan.hpp"
 #include "results.hpp"
 #include "scenario.hpp"
+#include "truth.hpp"
 
 using namespace outpost::sim;
 using nlohmann::json;
@@ -206,7 +209,7 @@ TEST_CASE("Sim report: a lost lead, a duplicate or an outdated presentation brea
 
   r.leads.received = 9;
   REQUIRE(must_violations(r).size() == 1);
-  CHECK(must_violations(r)[0] == "leads: 1 of 10 acknowledged never reached the hub");
+  CHECK(must_violations(r)[0] == "leads: 1 of 10 acknowledged are neither at the hub nor on their device");
   r.leads.received = 10;
 
   r.usage.duplicates = 2;
@@ -252,6 +255,133 @@ TEST_CASE("Sim report: a lost lead, a duplicate or an outdated presentation brea
   r.leads.extra = 1;
   CHECK(must_violations(r).empty());
   CHECK(report_markdown(r).find("**PASS**") != std::string::npos);
+}
+
+
+namespace {
+
+Done capture(std::uint64_t seq, std::int64_t at_ms) {
+  Done d;
+  d.kind = ActionKind::capture;
+  d.acknowledged = true;
+  d.seq = seq;
+  d.done_ms = at_ms;
+  return d;
+}
+
+HubEvent event(const std::string& device, std::uint64_t seq, const std::string& type, std::int64_t received_ms = 0) {
+  HubEvent e;
+  e.device = device;
+  e.seq = seq;
+  e.type = type;
+  e.received_ms = received_ms;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("Sim truth: an acknowledged item is at the hub, still queued on its device, or lost", "[sim]") {
+  DeviceTruth kiosk{"kiosk-1", true, {capture(5, 1000), capture(6, 2000), capture(7, 3000)}};
+  Done open;
+  open.kind = ActionKind::open;
+  open.acknowledged = open.allowed = true;
+  open.asset = "lib-1";
+  open.version = 2;
+  Done feedback;
+  feedback.kind = ActionKind::feedback;
+  feedback.acknowledged = true;
+  feedback.token = "sim feedback rep-1 #1";
+  DeviceTruth rep{"rep-1", false, {open, open, feedback}};
+
+  std::vector<HubEvent> hub = {event("kiosk-1", 5, "lead.captured", 1500), event("rep-1", 1, "asset.opened", 900)};
+  hub[1].asset = "lib-1";
+  hub[1].version = 2;
+  std::vector<HubEvent> queued = {event("kiosk-1", 6, "lead.captured"), event("rep-1", 2, "asset.opened"),
+                                  event("rep-1", 3, "asset.feedback"),
+                                  event("kiosk-1", 5, "lead.captured")};  // delivered, ack not yet seen: counts once
+  queued[1].asset = "lib-1";
+  queued[1].version = 2;
+  queued[2].text = feedback.token;
+
+  Results r;
+  compare_deliveries({kiosk, rep}, hub, queued, r);
+  CHECK(r.leads.sent == 3);
+  CHECK(r.leads.received == 1);
+  CHECK(r.leads.undelivered == 1);
+  CHECK(r.leads.lost() == 1);  // seq 7 is neither at the hub nor on the kiosk
+  CHECK(r.leads.duplicates == 0);
+  REQUIRE(r.leads.delay_s.size() == 1);
+  CHECK(r.leads.delay_s[0] == Approx(0.5));
+  CHECK(r.usage.sent == 2);
+  CHECK(r.usage.received == 1);
+  CHECK(r.usage.undelivered == 1);
+  CHECK(r.usage.lost() == 0);
+  CHECK(r.feedback.undelivered == 1);
+  CHECK(r.feedback.lost() == 0);
+  CHECK(r.undelivered_by_device.at("kiosk-1") == 1);
+  CHECK(r.undelivered_by_device.at("rep-1") == 2);
+
+  // A truly lost item fails the run, whatever is undelivered beside it.
+  r.final_sync_failed["kiosk-1"] = "exit 1: hub did not answer";
+  REQUIRE(must_violations(r).size() == 1);
+  CHECK(must_violations(r)[0] == "leads: 1 of 3 acknowledged are neither at the hub nor on their device");
+  CHECK(outcome(r) == Outcome::fail);
+  CHECK(report_json(r)["leads"]["lost"] == 1);
+  CHECK(report_json(r)["outcome"] == "fail");
+
+  // Found on the kiosk after all: nothing lost, the run is incomplete, not failed.
+  queued.push_back(event("kiosk-1", 7, "lead.repeat_visit"));
+  Results again;
+  again.final_sync_failed["kiosk-1"] = "exit 1: hub did not answer";
+  again.final_phase_stop = "no sync succeeded for 120 s (--stall) while 1 device(s) were still working";
+  compare_deliveries({kiosk, rep}, hub, queued, again);
+  CHECK(again.leads.lost() == 0);
+  CHECK(again.leads.undelivered == 2);
+  CHECK(must_violations(again).empty());
+  CHECK(outcome(again) == Outcome::incomplete);
+  const std::vector<std::string> why = incomplete_reasons(again);
+  REQUIRE(why.size() == 3);
+  CHECK(why[0].find("the final phase stopped: no sync succeeded") == 0);
+  CHECK(why[1] == "kiosk-1: its final sync did not succeed (exit 1: hub did not answer); 2 acknowledged item(s) "
+                  "still queued on it");
+  CHECK(why[2] == "rep-1: 2 acknowledged item(s) still queued on it although its final sync succeeded");
+  const json report = report_json(again);
+  CHECK(report["pass"] == false);
+  CHECK(report["outcome"] == "incomplete");
+  CHECK(report["leads"]["undelivered"] == 2);
+  CHECK(report["leads"]["lost"] == 0);
+  CHECK(report_markdown(again).find("**INCOMPLETE**") != std::string::npos);
+
+  // Everything at the hub: pass.
+  Results all;
+  std::vector<HubEvent> everything = hub;
+  for (HubEvent e : queued) {
+    e.received_ms = 4000;
+    if (!(e.device == "kiosk-1" && e.seq == 5)) everything.push_back(e);
+  }
+  compare_deliveries({kiosk, rep}, everything, {}, all);
+  CHECK(all.leads.received == 3);
+  CHECK(all.usage.received == 2);
+  CHECK(all.feedback.received == 1);
+  CHECK(all.undelivered_by_device.empty());
+  CHECK(outcome(all) == Outcome::pass);
+}
+
+TEST_CASE("Sim truth: the device's queue is every event past what the hub acknowledged", "[sim]") {
+  const std::string stats = R"({"events": 4, "first_seq": 1, "head_seq": 4, "acked_seq": 2})";
+  const std::string show = R"js([
+    {"seq": 2, "type": "asset.opened", "payload": {"asset": "lib-1", "version": 1}},
+    {"seq": 3, "type": "asset.feedback", "payload": {"asset": "lib-1", "comment": "sim feedback #3"}},
+    {"seq": 4, "type": "lead.captured", "payload": "(personal data, sealed: not shown)"}])js";
+  const std::vector<HubEvent> q = read_device_queue("kiosk-2", stats, show);
+  REQUIRE(q.size() == 2);
+  CHECK(q[0].device == "kiosk-2");
+  CHECK(q[0].seq == 3);
+  CHECK(q[0].text == "sim feedback #3");
+  CHECK(q[1].seq == 4);
+  CHECK(q[1].type == "lead.captured");
+  CHECK_THROWS_WITH(read_device_queue("kiosk-2", "{}", show), Catch::Contains("no acked_seq"));
+  CHECK_THROWS_WITH(read_device_queue("kiosk-2", stats, "not json"), Catch::Contains("did not print a list"));
 }
 
 TEST_CASE("Sim report: the SVG is well-formed and escapes its labels", "[sim]") {

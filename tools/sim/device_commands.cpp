@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "json_fields.hpp"
 #include "text.hpp"
 
 namespace outpost::sim {
@@ -17,25 +18,10 @@ std::string visitor_email(const DeviceCommandContext& c, std::uint64_t visitor) 
   return cat("visitor", visitor, ".", c.device, ".s", c.seed, "@sim.example");
 }
 
-std::uint64_t unsigned_of(const json& doc, const char* key) {
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-}
-
-bool flag_of(const json& doc, const char* key) {
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_boolean() && it->get<bool>();
-}
-
-std::string text_of(const json& doc, const char* key) {
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 void read_decision(const json& d, Done& done) {
   if (!d.is_object()) return;
   done.allowed = flag_of(d, "allowed");
-  done.version = unsigned_of(d, "version");
+  done.version = number_of(d, "version");
   done.in_grace = flag_of(d, "in_grace");
   const auto pending = d.find("update_pending");  // the version waiting to be fetched
   done.update_pending = pending != d.end() && !pending->is_null();
@@ -111,17 +97,17 @@ void read_answer(const Action& a, const Finished& f, const std::string& out, Don
       if (doc.contains("decision")) {
         read_decision(doc["decision"], done);
         done.presentation = text_of(doc, "id");
-        done.pages = unsigned_of(doc, "pages");
-        done.version = unsigned_of(doc, "version");
+        done.pages = number_of(doc, "pages");
+        done.version = number_of(doc, "version");
       } else {
         read_decision(doc, done);
       }
       break;
     case ActionKind::feedback:
-    case ActionKind::request: done.seq = unsigned_of(doc, "seq"); break;
+    case ActionKind::request: done.seq = number_of(doc, "seq"); break;
     case ActionKind::capture:
     case ActionKind::duplicate_scan:
-      done.seq = unsigned_of(doc, "seq");
+      done.seq = number_of(doc, "seq");
       done.repeat = flag_of(doc, "repeat");
       break;
     default: break;
@@ -140,10 +126,10 @@ std::optional<Holding> read_holding(const std::string& out) {
   for (const json& entry : doc) {
     if (!entry.is_object() || !entry.contains("decision")) continue;
     const std::string asset = text_of(entry, "asset");
-    const std::uint64_t version = unsigned_of(entry, "version");
+    const std::uint64_t version = number_of(entry, "version");
     h.known[asset] = version;
     const json& d = entry.at("decision");
-    if (flag_of(d, "allowed")) h.held[asset] = unsigned_of(d, "version");
+    if (flag_of(d, "allowed")) h.held[asset] = number_of(d, "version");
     const auto reason = d.find("reason");
     if (reason != d.end() && reason->is_string()) {
       h.reason[asset] = reason->get<std::string>();

@@ -19,9 +19,7 @@ void Field::log(const Device& d, const std::string& what) const {
                             << d.spec.name << ": " << what << "\n";
 }
 
-bool Field::busy() const {
-  return std::any_of(devices_.begin(), devices_.end(), [](const Device& d) { return d.pid > 0 || !d.queue.empty(); });
-}
+bool Field::busy() const { return pending_devices() > 0; }
 
 void Field::setup() {
   hub_.init();
@@ -53,7 +51,8 @@ void Field::setup() {
     d.queue.push_back(sync);
     devices_.push_back(std::move(d));
   }
-  wait_idle(std::chrono::seconds(120 + 2 * static_cast<int>(devices_.size())));
+  const std::string stopped = wait_idle(std::chrono::seconds(o_.stall_s));
+  if (!stopped.empty()) r_.notes.push_back(cat("setup: ", stopped));
 }
 
 void Field::start(Device& d) {
@@ -65,7 +64,9 @@ void Field::start(Device& d) {
   c.stderr_path = cat(d.ctx.home, ".err");
   if (d.clock_offset_s != 0) c.env.push_back(cat("OUTPOST_CLOCK_OFFSET_SECONDS=", d.clock_offset_s));
   switch (d.current.step) {
-    case Step::enroll: c.argv = {o_.bins.outpost, "--home", d.ctx.home, "--json", "enroll", a.text}; break;
+    case Step::enroll:  // a slow machine answers late, never twice: wait long
+      c.argv = {o_.bins.outpost, "--home", d.ctx.home, "--json", "enroll", a.text, "--timeout", "60"};
+      break;
     case Step::observe: c.argv = observe_argv(d.ctx); break;
     case Step::action:
       if (a.kind == ActionKind::sync && !d.online) {  // the app knows it is offline and does not try
@@ -83,7 +84,10 @@ void Field::start(Device& d) {
       break;
   }
   d.killed = false;
-  d.deadline = Clock::now() + std::chrono::seconds(s_.process_timeout_s);
+  // A final sync has nothing else to wait for: it gets twice the time.
+  const bool final_sync = d.current.step == Step::action && a.kind == ActionKind::sync && a.text == "final";
+  d.deadline = Clock::now() + std::chrono::seconds(s_.process_timeout_s * (final_sync ? 2 : 1));
+  d.started_ms = unix_ms();
   d.kill_at = {};
   const bool capture = d.current.step == Step::action &&
                        (a.kind == ActionKind::capture || a.kind == ActionKind::duplicate_scan);
@@ -120,20 +124,32 @@ void Field::service() {
   const std::size_t n = devices_.size();
   for (std::size_t k = 0; k < n && running < static_cast<std::size_t>(s_.concurrency); ++k) {
     Device& d = devices_[(rotate_ + k) % n];
-    if (d.pid > 0 || d.queue.empty()) continue;
+    if (d.pid > 0 || d.queue.empty() || Clock::now() < d.not_before) continue;
     start(d);
     if (d.pid > 0) ++running;
   }
   rotate_ = (rotate_ + 1) % std::max<std::size_t>(1, n);
 }
 
-void Field::wait_idle(std::chrono::seconds limit) {
-  const auto deadline = Clock::now() + limit;
+std::string Field::wait_idle(std::chrono::seconds stall) {
+  auto deadline = Clock::now() + stall;
+  std::uint64_t progress = syncs_ok_;
   while (busy() && Clock::now() < deadline && !interrupted_) {
     service();
+    if (syncs_ok_ != progress) {  // a device moved on: the clock starts again
+      progress = syncs_ok_;
+      deadline = Clock::now() + stall;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (busy()) r_.notes.push_back(cat("the field was still busy after ", limit.count(), " s; stopped waiting"));
+  if (!busy()) return {};
+  if (interrupted_) return "interrupted";
+  return cat("no sync succeeded for ", stall.count(), " s (--stall) while ", pending_devices(), " device(s) were still working");
+}
+
+std::size_t Field::pending_devices() const {
+  return static_cast<std::size_t>(
+      std::count_if(devices_.begin(), devices_.end(), [](const Device& d) { return d.pid > 0 || !d.queue.empty(); }));
 }
 
 
@@ -242,9 +258,13 @@ Results Field::run() {
 
 }  // namespace detail
 
+std::int64_t stall_limit_s(const Scenario& s) { return std::max<std::int64_t>(60, 2 * s.process_timeout_s); }
+
 Results run_field(const Scenario& scenario, const Plan& plan, const RunOptions& options,
                   const std::atomic<bool>& interrupted) {
-  detail::Field field(scenario, plan, options, interrupted);
+  RunOptions o = options;
+  if (o.stall_s <= 0) o.stall_s = stall_limit_s(scenario);
+  detail::Field field(scenario, plan, o, interrupted);
   return field.run();
 }
 

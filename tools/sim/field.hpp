@@ -19,7 +19,15 @@ struct RunOptions {
   Binaries bins;
   std::string work_dir;  // must exist and be empty
   bool verbose = false;  // one line per action on stderr
+  // The setup and the final phase give up after this long without a sync
+  // succeeding (each success starts it again); 0: from the scenario,
+  // stall_limit_s() below.
+  std::int64_t stall_s = 0;
 };
+
+// The default stall limit: two of the scenario's process timeouts (at
+// least 60 s), so the slowest device gets at least two tries.
+std::int64_t stall_limit_s(const Scenario& s);
 
 // Throws std::runtime_error when the field cannot be set up (the hub does
 // not start, ...). Stops early, with a note, when interrupted becomes true.

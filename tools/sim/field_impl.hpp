@@ -42,12 +42,14 @@ struct Device {
   bool online = true;
   std::int64_t clock_offset_s = 0;  // OUTPOST_CLOCK_OFFSET_SECONDS for its processes
   bool final_synced = false;
-  int final_attempts = 0;
+  std::string final_error;  // why its last final sync failed
+  Clock::time_point not_before{};  // its next process starts no sooner (a retry's pause)
   std::deque<Queued> queue;
   // The process running for this device, if any.
   pid_t pid = 0;
   Queued current;
   Clock::time_point deadline;
+  std::int64_t started_ms = 0;  // unix ms
   bool killed = false;
   std::int64_t kill_next_capture_ms = -1;  // armed: kill its next capture this many ms after it starts
   Clock::time_point kill_at{};             // when the running process is to be killed (if set)
@@ -87,13 +89,20 @@ class Field {
   void kill_one(std::uint64_t pick);
   // Reaps ended processes, starts queued ones, enforces deadlines.
   void service();
-  void wait_idle(std::chrono::seconds limit);
+  // Services the field until nothing is queued or running; gives up when
+  // no sync (or enrollment) has succeeded for `stall`. Returns why it gave
+  // up, or an empty string when the field went idle.
+  std::string wait_idle(std::chrono::seconds stall);
+  // The events each device still holds past what the hub acknowledged
+  // (`outpost journal stats/show --json`); every device process has ended.
+  std::vector<HubEvent> read_queues();
   void start(Device& d);
   void finished(Device& d, const Finished& f);
   void judge(Device& d, const Done& done);
   void observed(Device& d, const Holding& h);
   void log(const Device& d, const std::string& what) const;
   bool busy() const;
+  std::size_t pending_devices() const;
 
   const Scenario& s_;
   const Plan& plan_;
@@ -110,6 +119,7 @@ class Field {
   std::vector<std::uint64_t> pending_kills_;
   std::int64_t start_ms_ = 0;
   std::size_t rotate_ = 0;
+  std::uint64_t syncs_ok_ = 0;  // syncs and enrollments that succeeded (progress)
   Results r_;
 };
 

@@ -6,10 +6,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "field_impl.hpp"
 #include "text.hpp"
 
 namespace outpost::sim::detail {
+
+using nlohmann::json;
 
 namespace {
 
@@ -20,6 +24,11 @@ std::string iso_utc(std::int64_t ms) {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
+}
+
+std::string first_line(const std::string& text) {
+  const std::string line = text.substr(0, text.find('\n'));
+  return line.size() > 200 ? line.substr(0, 200) : line;
 }
 
 bool reached(const Holding& h, const Change& c) {
@@ -74,6 +83,7 @@ void Field::finished(Device& d, const Finished& f) {
         return;
       }
       route_through_proxy(d.ctx.home, proxy_->sync_port(d.index), proxy_->notice_port(d.index));
+      ++syncs_ok_;
       return;
     case Step::observe:
       if (f.ok()) {
@@ -85,20 +95,30 @@ void Field::finished(Device& d, const Finished& f) {
   Done done;
   read_answer(a, f, out, done);
   done.token = d.token;
+  done.started_ms = d.started_ms;
   done.done_ms = unix_ms();
   if (d.killed) done.acknowledged = false;
   if (a.kind == ActionKind::sync) {
     proxy_->cut_after(d.index, 0);
     const bool ok = f.ok() && !d.killed;
-    if (ok) d.last_sync_ok_ms = done.done_ms;
-    if (!ok) ++r_.syncs_failed;
+    if (ok) {
+      d.last_sync_ok_ms = done.done_ms;
+      ++syncs_ok_;
+    } else {
+      ++r_.syncs_failed;
+    }
     log(d, ok ? "synced" : cat("sync failed (exit ", f.code, ", signal ", f.signal, ")"));
     Queued observe;
     observe.step = Step::observe;
     d.queue.push_front(observe);
-    if (a.text == "final") {
+    if (a.text == "final") {  // tried again until it succeeds (the final phase bounds the whole)
       d.final_synced = ok;
-      if (!ok && ++d.final_attempts < 5) d.queue.push_back(d.current);
+      if (!ok) {
+        d.final_error = d.killed ? cat("killed after ", 2 * s_.process_timeout_s, " s")
+                                 : cat("exit ", f.code, ": ", first_line(read_text(cat(d.ctx.home, ".err"))));
+        d.queue.push_back(d.current);
+        d.not_before = Clock::now() + std::chrono::seconds(1);
+      }
     }
     return;
   }
@@ -130,7 +150,9 @@ void Field::judge(Device& d, const Done& done) {
     r_.notes.push_back(cat(d.spec.name, " showed ", done.asset, "@", done.version, " after it held its revocation"));
   }
   const auto expiry = expires_ms_.find(done.asset);
-  if (expiry != expires_ms_.end() && done.done_ms > expiry->second + 2000) {
+  // Judged from when the process started: the gate decided at some moment
+  // after that, however slowly the machine then let it answer.
+  if (expiry != expires_ms_.end() && done.started_ms > expiry->second + 2000) {
     if (d.clock_offset_s < 0 && d.last_sync_ok_ms <= expiry->second) {
       ++r_.after_expiry_clock_back;
     } else {
@@ -186,7 +208,10 @@ void Field::marketing(const Action& a) {
 }
 
 void Field::finish() {
-  // The field comes back: every device online, one last sync each (retried).
+  // The field comes back: every device online, one last sync each, tried
+  // again until it succeeds, for as long as devices keep succeeding.
+  const auto t0 = Clock::now();
+  if (s_.hub_down_at_end) hub_.stop();
   for (Device& d : devices_) {
     if (!d.online) d.reconnected_ms = unix_ms();
     d.online = true;
@@ -196,16 +221,19 @@ void Field::finish() {
     q.action.text = "final";
     d.queue.push_back(q);
   }
-  wait_idle(std::chrono::seconds(60 + 4 * static_cast<int>(devices_.size())));
+  r_.final_phase_stop = wait_idle(std::chrono::seconds(o_.stall_s));
+  r_.final_phase_s = std::chrono::duration<double>(Clock::now() - t0).count();
   for (Device& d : devices_) {  // only when the wait above gave up
     if (d.pid <= 0) continue;
     children_.kill(d.pid);
     (void)children_.wait(d.pid, std::chrono::seconds(5));
     d.pid = 0;
+    if (d.final_error.empty()) d.final_error = "still running when the final phase stopped";
   }
   for (Device& d : devices_) {
-    if (!d.final_synced) r_.notes.push_back(cat(d.spec.name, ": its final sync did not succeed"));
+    if (!d.final_synced) r_.final_sync_failed[d.spec.name] = d.final_error.empty() ? "never started" : d.final_error;
   }
+  const std::vector<HubEvent> queued = read_queues();
   hub_.stop();
   if (!hub_.crash().empty()) {
     r_.hub_crashed = true;
@@ -234,12 +262,39 @@ void Field::finish() {
     r_.link_cuts += proxy_->cuts(d.index);
     truths.push_back(d.truth);
   }
-  compare_deliveries(truths, read_hub_events(cat(hub_.home(), "/hub.db")), r_);
+  compare_deliveries(truths, read_hub_events(cat(hub_.home(), "/hub.db")), queued, r_);
   try {
-    compare_lead_book(truths, hub_.lead_book(), booth_form_show, r_);
+    compare_lead_book(truths, queued, hub_.lead_book(), booth_form_show, r_);
   } catch (const std::exception& e) {
     r_.lead_book.problem = e.what();
   }
+}
+
+std::vector<HubEvent> Field::read_queues() {
+  std::vector<HubEvent> queued;
+  for (const Device& d : devices_) {
+    auto run = [&](std::vector<std::string> more) {
+      Command c;
+      c.argv = {o_.bins.outpost, "--home", d.ctx.home, "--json", "--quiet", "journal"};
+      c.argv.insert(c.argv.end(), more.begin(), more.end());
+      const Captured out = run_captured(children_, c, o_.work_dir, std::chrono::seconds(s_.process_timeout_s * 2));
+      if (!out.finished.ok()) {
+        throw std::runtime_error(cat("outpost journal ", more.front(), " exited ", out.finished.code, ": ",
+                                     first_line(out.err)));
+      }
+      return out.out;
+    };
+    try {
+      const std::string stats = run({"stats"});
+      const json doc = json::parse(stats, nullptr, false);
+      const std::string after = doc.is_object() && doc.contains("acked_seq") ? doc["acked_seq"].dump() : "0";
+      const std::vector<HubEvent> mine = read_device_queue(d.spec.name, stats, run({"show", "--after", after, "--limit", "100000"}));
+      queued.insert(queued.end(), mine.begin(), mine.end());
+    } catch (const std::exception& e) {  // its items then count as lost: say why
+      r_.notes.push_back(cat(d.spec.name, ": cannot read the events still queued on it: ", e.what()));
+    }
+  }
+  return queued;
 }
 
 }  // namespace outpost::sim::detail

@@ -30,6 +30,7 @@ extern "C" void on_signal(int) { interrupted = true; }
 
 constexpr int exit_violation = 1;
 constexpr int exit_usage = 2;
+constexpr int exit_incomplete = 3;
 
 // A sibling binary: in dir itself, or where the build tree puts it below dir.
 std::string find_binary(const fs::path& dir, const char* name, const char* build_place) {
@@ -53,18 +54,26 @@ int main(int argc, char** argv) {
   app.footer(
       "Runs the scenario (tools/sim/README.md), then compares what the simulator told each device to do,\n"
       "and what the device answered, with what the hub stored. Writes report.md, report.json and\n"
-      "timeline.svg in --out. Exit 0 when every must figure holds, 1 when one is broken, 2 on a usage or\n"
-      "scenario error, 130 when interrupted. Example:\n"
+      "timeline.svg in --out. Exit 0 when every must figure holds and every acknowledged item reached the\n"
+      "hub; 1 when a must figure is broken (an item lost: neither at the hub nor on its device, a duplicate,\n"
+      "an outdated presentation, a crash); 3 when nothing is broken but final syncs did not finish, so items\n"
+      "are still queued on their devices (undelivered, not lost; the devices and why are printed); 2 on a\n"
+      "usage or scenario error; 130 when interrupted. Example:\n"
       "  outpost-sim --scenario tools/sim/scenarios/short.json --out /tmp/sim-report");
   std::string scenario_path, out_dir, work_root, bin_dir;
   bool keep = false, verbose = false, plan_only = false;
   std::optional<std::uint64_t> seed;
+  std::int64_t stall_s = 0;
   app.add_option("--scenario", scenario_path, "Scenario file (JSON)")->required();
   app.add_option("--out", out_dir, "Directory for report.md, report.json, timeline.svg");
   app.add_option("--work-dir", work_root, "Where the temporary homes go (default $TMPDIR or /tmp)");
   app.add_flag("--keep", keep, "Keep the homes and logs of the run (their path is printed)");
   app.add_option("--bin-dir", bin_dir, "Where outpost, outpost-hub, outpost-publish are (default: next to outpost-sim)");
   app.add_option("--seed", seed, "Override the scenario's seed");
+  app.add_option("--stall", stall_s,
+                 "Seconds the setup and the final phase wait with no sync succeeding before they give up "
+                 "(default: twice the scenario's process_timeout_s, at least 60)")
+      ->check(CLI::Range(1, 86400));
   app.add_flag("--plan-only", plan_only, "Print the plan's digest and action counts, run nothing");
   app.add_flag("-v,--verbose", verbose, "One line per device action on stderr");
   try {
@@ -97,6 +106,7 @@ int main(int argc, char** argv) {
 
   RunOptions options;
   options.verbose = verbose;
+  options.stall_s = stall_s;
   fs::path work;
   try {
     const fs::path self = fs::canonical("/proc/self/exe").parent_path();
@@ -132,12 +142,17 @@ int main(int argc, char** argv) {
     const std::vector<std::string> broken = must_violations(r);
     std::cout << "usage events " << r.usage.received << "/" << r.usage.sent << ", leads " << r.leads.received << "/"
               << r.leads.sent << ", feedback and requests " << r.feedback.received << "/" << r.feedback.sent
+              << " at the hub; undelivered " << r.usage.undelivered + r.leads.undelivered + r.feedback.undelivered
+              << ", lost " << r.usage.lost() + r.leads.lost() + r.feedback.lost()
               << "; outdated shown " << r.after_newer + r.after_revocation + r.after_expiry << "; " << r.kills
               << " kill -9, " << r.link_cuts << " link drops, " << r.hub_restarts << " hub restarts; "
               << fixed(r.wall_s, 1) << " s\n";
     for (const std::string& b : broken) std::cout << "MUST BROKEN: " << b << "\n";
-    std::cout << (broken.empty() ? "PASS" : "FAIL") << ": report in " << out_dir << "/report.md\n";
-    code = broken.empty() ? 0 : exit_violation;
+    for (const std::string& line : incomplete_reasons(r)) std::cout << "UNDELIVERED: " << line << "\n";
+    const Outcome result = outcome(r);
+    std::cout << (result == Outcome::pass ? "PASS" : result == Outcome::fail ? "FAIL" : "INCOMPLETE")
+              << ": report in " << out_dir << "/report.md\n";
+    code = result == Outcome::pass ? 0 : result == Outcome::fail ? exit_violation : exit_incomplete;
     if (interrupted) code = 130;
   } catch (const std::exception& e) {
     std::cerr << "outpost-sim: " << e.what() << "\n";

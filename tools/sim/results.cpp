@@ -20,6 +20,7 @@ json distribution_json(const Distribution& d) {
 json delivery_json(const Delivery& d) {
   return {{"sent", d.sent},
           {"received", d.received},
+          {"undelivered", d.undelivered},
           {"lost", d.lost()},
           {"duplicates", d.duplicates},
           {"unacknowledged", d.unacknowledged},
@@ -35,12 +36,15 @@ std::string share(std::uint64_t part, std::uint64_t whole) {
 std::string seconds(double s) { return cat(fixed(s, 2), " s"); }
 
 std::string delivery_row(const char* what, const Delivery& d, const char* must) {
-  return cat("| ", what, " | ", d.sent, " | ", d.received, " (", share(d.received, d.sent), ") | ", d.lost(), " | ",
+  return cat("| ", what, " | ", d.sent, " | ", d.received, " (", share(d.received, d.sent), ") | ", d.undelivered,
+             " | ", d.lost(), " | ",
              d.duplicates, " | ", d.unacknowledged, " | ", d.extra, " | ", must, " |\n");
 }
 
 void delivery_violations(std::vector<std::string>& out, const char* what, const Delivery& d) {
-  if (d.lost() > 0) out.push_back(cat(what, ": ", d.lost(), " of ", d.sent, " acknowledged never reached the hub"));
+  if (d.lost() > 0) {
+    out.push_back(cat(what, ": ", d.lost(), " of ", d.sent, " acknowledged are neither at the hub nor on their device"));
+  }
   if (d.duplicates > 0) out.push_back(cat(what, ": ", d.duplicates, " held more than once at the hub"));
 }
 
@@ -95,6 +99,39 @@ std::vector<std::string> must_violations(const Results& r) {
   return out;
 }
 
+Outcome outcome(const Results& r) {
+  if (!must_violations(r).empty()) return Outcome::fail;
+  return incomplete_reasons(r).empty() ? Outcome::pass : Outcome::incomplete;
+}
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::pass: return "pass";
+    case Outcome::fail: return "fail";
+    case Outcome::incomplete: return "incomplete";
+  }
+  return "?";
+}
+
+std::vector<std::string> incomplete_reasons(const Results& r) {
+  std::vector<std::string> out;
+  auto queued = [&r](const std::string& device) {
+    const auto it = r.undelivered_by_device.find(device);
+    return it == r.undelivered_by_device.end() ? std::uint64_t{0} : it->second;
+  };
+  for (const auto& [device, why] : r.final_sync_failed) {
+    out.push_back(cat(device, ": its final sync did not succeed (", why, "); ", queued(device),
+                      " acknowledged item(s) still queued on it"));
+  }
+  for (const auto& [device, n] : r.undelivered_by_device) {
+    if (n > 0 && r.final_sync_failed.count(device) == 0) {
+      out.push_back(cat(device, ": ", n, " acknowledged item(s) still queued on it although its final sync succeeded"));
+    }
+  }
+  if (!out.empty() && !r.final_phase_stop.empty()) out.insert(out.begin(), cat("the final phase stopped: ", r.final_phase_stop));
+  return out;
+}
+
 json report_json(const Results& r) {
   json propagation = json::array();
   for (const Propagation& p : r.propagation) {
@@ -105,6 +142,8 @@ json report_json(const Results& r) {
                            {"not_reached", p.not_reached}});
   }
   const std::vector<std::string> broken = must_violations(r);
+  json unfinished = json::object();
+  for (const auto& [device, why] : r.final_sync_failed) unfinished[device] = why;
   return {{"scenario", r.scenario},
           {"seed", r.seed},
           {"plan_digest", r.plan_digest},
@@ -151,17 +190,29 @@ json report_json(const Results& r) {
             {"hub_crashed", r.hub_crashed}}},
           {"bytes_per_device", distribution_json(summarize(r.bytes_per_device))},
           {"hub", {{"cpu_s", r.hub_cpu_s}, {"peak_rss_kib", r.hub_peak_rss_kib}}},
+          {"final_phase",
+           {{"wall_s", r.final_phase_s}, {"stopped_waiting", r.final_phase_stop}, {"final_sync_failed", unfinished}}},
           {"notes", r.notes},
           {"must_violations", broken},
-          {"pass", broken.empty()}};
+          {"incomplete", incomplete_reasons(r)},
+          {"outcome", outcome_name(outcome(r))},
+          {"pass", outcome(r) == Outcome::pass}};
 }
 
 std::string report_markdown(const Results& r) {
   std::ostringstream md;
   const std::vector<std::string> broken = must_violations(r);
-  md << "# Field simulation: " << r.scenario << "\n\n"
-     << (broken.empty() ? "**PASS**: every must figure holds.\n" : "**FAIL**: a must figure is broken.\n");
+  md << "# Field simulation: " << r.scenario << "\n\n";
+  switch (outcome(r)) {
+    case Outcome::pass: md << "**PASS**: every must figure holds and every acknowledged item reached the hub.\n"; break;
+    case Outcome::fail: md << "**FAIL**: a must figure is broken.\n"; break;
+    case Outcome::incomplete:
+      md << "**INCOMPLETE**: no must figure is broken, but final syncs did not finish: items are still queued on "
+            "their devices (undelivered, not lost).\n";
+      break;
+  }
   for (const std::string& b : broken) md << "- " << b << "\n";
+  for (const std::string& b : incomplete_reasons(r)) md << "- " << b << "\n";
   md << "\nSeed " << r.seed << ", plan digest `" << r.plan_digest << "`; " << r.reps << " reps and " << r.kiosks
      << " kiosks, " << r.ticks << " ticks of " << fixed(r.tick_s, 2) << " s (" << fixed(r.field_minutes_per_tick, 0)
      << " field minutes each), " << fixed(r.wall_s, 1) << " s of wall time.\n\n";
@@ -182,9 +233,12 @@ std::string report_markdown(const Results& r) {
      << "| stale-catalog warnings or refusals | " << r.stale_catalog << " | (counted) |\n\n";
 
   md << "## Delivery to the hub\n\n"
-     << "Each item the device acknowledged, looked up in the hub's stored events (by device and id).\n\n"
-     << "| what | acknowledged | at the hub | lost | duplicates | unacknowledged (killed) | extra from killed | must |\n"
-     << "|---|---|---|---|---|---|---|---|\n"
+     << "Each item the device acknowledged, looked up in the hub's stored events (by device and id), and if not "
+        "there, among the events still queued on its device after the run (`outpost journal show --json` past "
+        "the acknowledged seq): undelivered. Lost: neither.\n\n"
+     << "| what | acknowledged | at the hub | undelivered (queued on the device) | lost | duplicates | "
+        "unacknowledged (killed) | extra from killed | must |\n"
+     << "|---|---|---|---|---|---|---|---|---|\n"
      << delivery_row("usage events", r.usage, "100%, no duplicates")
      << delivery_row("leads", r.leads, "100%, 0 duplicates, 0 lost")
      << delivery_row("feedback and content requests", r.feedback, "100%");
@@ -229,6 +283,10 @@ std::string report_markdown(const Results& r) {
      << ", set forward: " << r.clock_forward_devices << "\n"
      << "- device processes crashed: " << r.crashes << " (must be 0); commands that failed unexpectedly: " << r.errors
      << "; hub crashed: " << (r.hub_crashed ? "yes" : "no") << " (must be no)\n"
+     << "- final phase: " << fixed(r.final_phase_s, 1) << " s"
+     << (r.final_phase_stop.empty() ? std::string(", every device's final sync succeeded")
+                                    : cat("; stopped waiting: ", r.final_phase_stop))
+     << "\n"
      << "- bytes moved per device (both directions, through the proxy): p50 " << fixed(bytes.p50 / 1024, 1)
      << " KiB, p95 " << fixed(bytes.p95 / 1024, 1) << " KiB, max " << fixed(bytes.max / 1024, 1) << " KiB\n"
      << "- hub: " << fixed(r.hub_cpu_s, 2) << " s of CPU (user + system, every hub process), peak RSS "

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,10 +36,12 @@ struct Delivery {
   std::uint64_t sent = 0;        // acknowledged to the simulator by the device
   std::uint64_t unacknowledged = 0;  // the process was killed before it answered: may or may not exist
   std::uint64_t received = 0;    // of the acknowledged ones, found at the hub
+  std::uint64_t undelivered = 0;  // of the rest, still queued on their device after the run
   std::uint64_t duplicates = 0;  // found more than once
   std::uint64_t extra = 0;       // at the hub with no acknowledged send (from killed processes)
   std::vector<double> delay_s;   // from the device's answer to the hub's receipt, per item found
-  std::uint64_t lost() const { return sent > received ? sent - received : 0; }
+  // Neither at the hub nor on its device.
+  std::uint64_t lost() const { return sent > received + undelivered ? sent - received - undelivered : 0; }
 };
 
 // The hub's lead book against the visitors the kiosks captured: one lead
@@ -48,7 +51,7 @@ struct LeadBookCheck {
   std::string problem;                 // why it could not be checked
   std::uint64_t leads = 0;             // leads of the simulator's show in the book
   std::uint64_t visits = 0;            // captures the book added to them
-  std::uint64_t visitors = 0;          // distinct visitors with an acknowledged capture
+  std::uint64_t visitors = 0;          // distinct visitors with an acknowledged capture not still queued on the kiosk
   std::uint64_t visitors_possible = 0;  // ... or a capture whose process was killed
   std::uint64_t repeat_scans = 0;       // acknowledged second scans of a visitor whose first was acknowledged
   std::uint64_t repeat_recognised = 0;  // of those, the kiosk answered "repeat visit"
@@ -96,7 +99,22 @@ struct Results {
   double hub_cpu_s = 0;
   std::uint64_t hub_peak_rss_kib = 0;
   std::vector<std::string> notes;  // anything the run could not do as planned
+
+  // The final phase: every device back online, syncing until it succeeds.
+  double final_phase_s = 0;
+  std::string final_phase_stop;  // why it stopped waiting before every final sync succeeded (empty: all did)
+  std::map<std::string, std::string> final_sync_failed;  // device -> why its last final sync failed
+  std::map<std::string, std::uint64_t> undelivered_by_device;  // acknowledged items still queued on it
 };
+
+// pass: every must figure holds and every item reached the hub; fail: a must
+// figure is broken (whatever else); incomplete: nothing broken, but final
+// syncs did not finish, so items are still queued on their devices.
+enum class Outcome { pass, fail, incomplete };
+Outcome outcome(const Results& r);
+const char* outcome_name(Outcome o);
+// Why a run is incomplete, one plain line each (devices and why); empty when it is not.
+std::vector<std::string> incomplete_reasons(const Results& r);
 
 // The broken "must" figures, one line each; empty when the run passes.
 std::vector<std::string> must_violations(const Results& r);

@@ -40,6 +40,12 @@ class Section {
     return integer_value(doc_.at(key), child_path(path_, key), lo, hi);
   }
 
+  bool boolean(const std::string& key, bool fallback) const {
+    if (!has(key)) return fallback;
+    if (!doc_.at(key).is_boolean()) fail(child_path(path_, key), "must be true or false");
+    return doc_.at(key).get<bool>();
+  }
+
   double number(const std::string& key, double fallback, double lo, double hi) const {
     if (!has(key)) return fallback;
     const json& v = doc_.at(key);
@@ -178,7 +184,8 @@ Scenario parse_scenario(const json& doc) {
     }
   }
 
-  const Section faults = top.section("faults", {"kills", "hub_restarts", "clock_back", "clock_forward"});
+  const Section faults =
+      top.section("faults", {"kills", "hub_restarts", "clock_back", "clock_forward", "hub_down_at_end"});
   s.kills = faults.integer("kills", s.kills, 0, 10'000);
   s.hub_restarts.clear();
   if (faults.has("hub_restarts")) {
@@ -197,6 +204,7 @@ Scenario parse_scenario(const json& doc) {
   s.clock_forward_devices = forward.integer("devices", s.clock_forward_devices, 0, s.devices() - s.clock_back_devices);
   s.clock_forward_s = forward.integer("seconds", s.clock_forward_s, 1, 10LL * 365 * 86400);
   s.clock_forward_tick = forward.integer("tick", s.clock_forward_tick, 0, s.ticks - 1);
+  s.hub_down_at_end = faults.boolean("hub_down_at_end", s.hub_down_at_end);
   return s;
 }
 

@@ -76,6 +76,10 @@ struct Scenario {
   std::int64_t clock_forward_devices = 0;
   std::int64_t clock_forward_s = 8 * 86400;
   std::int64_t clock_forward_tick = 0;
+  // The hub is stopped before the final phase and not started again: every
+  // final sync fails, so what devices still queue stays undelivered (the
+  // run's "incomplete" outcome, tested).
+  bool hub_down_at_end = false;
 
   std::int64_t devices() const { return reps + kiosks; }
 };

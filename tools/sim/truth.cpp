@@ -1,11 +1,11 @@
 #include "truth.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
+#include "json_fields.hpp"
 #include "text.hpp"
 
 namespace outpost::sim {
@@ -13,16 +13,6 @@ namespace outpost::sim {
 namespace {
 
 using nlohmann::json;
-
-std::string text_of(const json& doc, const char* key) {
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::uint64_t number_of(const json& doc, const char* key) {
-  const auto it = doc.find(key);
-  return it != doc.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
-}
 
 bool is_lead(const std::string& type) { return type == "lead.captured" || type == "lead.repeat_visit"; }
 
@@ -62,127 +52,159 @@ Expected expected_usage(const DeviceTruth& d) {
   return e;
 }
 
+// One device's events at one place: the hub, or still queued on the device.
+struct PresentationCount {
+  std::uint64_t started = 0, ended = 0, pages = 0;
+  std::int64_t first_received_ms = 0;
+};
+
+struct Held {
+  std::map<std::string, std::vector<const HubEvent*>> usage;  // usage_key -> events, in seq order
+  std::map<std::string, PresentationCount> presentations;      // by presentation id
+  std::map<std::uint64_t, const HubEvent*> leads;              // by journal seq
+  std::map<std::string, std::vector<const HubEvent*>> texts;   // feedback and requests, by their text
+};
+
+Held index_events(const std::vector<const HubEvent*>& events) {
+  Held h;
+  for (const HubEvent* e : events) {
+    if (e->type == "asset.opened") h.usage[usage_key(e->type, e->asset, e->version)].push_back(e);
+    if (e->type == "asset.blocked") h.usage[usage_key(e->type, e->asset, 0)].push_back(e);
+    if (e->type == "search.performed") h.usage[usage_key(e->type, "", 0)].push_back(e);
+    if (e->type == "presentation.started" || e->type == "page.viewed" || e->type == "presentation.ended") {
+      PresentationCount& p = h.presentations[e->presentation];
+      if (p.started + p.ended + p.pages == 0) p.first_received_ms = e->received_ms;
+      p.started += e->type == "presentation.started";
+      p.ended += e->type == "presentation.ended";
+      p.pages += e->type == "page.viewed";
+    }
+    if (is_lead(e->type)) h.leads.emplace(e->seq, e);
+    if (e->type == "asset.feedback" || e->type == "content.request") h.texts[e->text].push_back(e);
+  }
+  return h;
+}
+
+std::map<std::string, std::vector<const HubEvent*>> by_device(const std::vector<HubEvent>& events) {
+  std::map<std::string, std::vector<const HubEvent*>> out;
+  for (const HubEvent& e : events) out[e.device].push_back(&e);
+  return out;
+}
+
+// Of `want` items, `at_hub` are at the hub and `queued` still on the device:
+// counts them as received, then undelivered; the rest are lost.
+void tally(Delivery& d, std::uint64_t want, std::uint64_t at_hub, std::uint64_t queued) {
+  const std::uint64_t received = std::min(want, at_hub);
+  d.sent += want;
+  d.received += received;
+  d.undelivered += std::min(want - received, queued);
+}
+
+template <typename Map, typename Key>
+std::uint64_t count_of(const Map& m, const Key& key) {
+  const auto it = m.find(key);
+  return it == m.end() ? 0 : it->second.size();
+}
+
 }  // namespace
 
-std::vector<HubEvent> read_hub_events(const std::string& hub_db) {
-  SQLite::Database db(hub_db, SQLite::OPEN_READONLY);
-  SQLite::Statement st(db, "SELECT device, seq, type, received_at, payload FROM events ORDER BY device, seq");
+std::vector<HubEvent> read_device_queue(const std::string& device, const std::string& stats_json,
+                                        const std::string& show_json) {
+  const json stats = json::parse(stats_json, nullptr, false);
+  const json events = json::parse(show_json, nullptr, false);
+  if (!stats.is_object() || !stats.contains("acked_seq") || !stats["acked_seq"].is_number_unsigned()) {
+    throw std::runtime_error(cat(device, ": `journal stats --json` gave no acked_seq"));
+  }
+  if (!events.is_array()) throw std::runtime_error(cat(device, ": `journal show --json` did not print a list"));
+  const std::uint64_t acked = stats["acked_seq"].get<std::uint64_t>();
   std::vector<HubEvent> out;
-  while (st.executeStep()) {
+  for (const json& j : events) {
     HubEvent e;
-    e.device = st.getColumn(0).getString();
-    e.seq = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
-    e.type = st.getColumn(2).getString();
-    e.received_ms = st.getColumn(3).getInt64();
-    const SQLite::Column payload = st.getColumn(4);
-    if (!payload.isNull() && !is_lead(e.type)) {
-      const auto* bytes = static_cast<const std::uint8_t*>(payload.getBlob());
-      const json doc = json::from_msgpack(bytes, bytes + payload.getBytes(), true, false);
-      if (doc.is_object()) {
-        e.asset = text_of(doc, "asset");
-        e.version = number_of(doc, "version");
-        e.presentation = text_of(doc, "presentation");
-        e.text = e.type == "asset.feedback" ? text_of(doc, "comment") : text_of(doc, "text");
-      }
+    e.device = device;
+    e.seq = number_of(j, "seq");
+    e.type = text_of(j, "type");
+    if (e.seq <= acked) continue;  // the hub acknowledged it: not queued any more
+    const auto payload = j.find("payload");
+    if (payload != j.end() && payload->is_object()) {
+      e.asset = text_of(*payload, "asset");
+      e.version = number_of(*payload, "version");
+      e.presentation = text_of(*payload, "presentation");
+      e.text = e.type == "asset.feedback" ? text_of(*payload, "comment") : text_of(*payload, "text");
     }
     out.push_back(std::move(e));
   }
   return out;
 }
 
-void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vector<HubEvent>& events, Results& r) {
-  std::map<std::string, std::vector<const HubEvent*>> by_device;
-  std::map<std::string, std::vector<const HubEvent*>> by_text;
-  for (const HubEvent& e : events) {
-    by_device[e.device].push_back(&e);
-    if (e.type == "asset.feedback" || e.type == "content.request") by_text[e.text].push_back(&e);
-  }
+void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vector<HubEvent>& at_hub,
+                        const std::vector<HubEvent>& queued, Results& r) {
+  auto hub_by_device = by_device(at_hub);
+  auto queued_by_device = by_device(queued);
   for (const DeviceTruth& d : devices) {
-    const std::vector<const HubEvent*>& held = by_device[d.name];
+    const std::uint64_t undelivered_before = r.usage.undelivered + r.leads.undelivered + r.feedback.undelivered;
+    const Held hub = index_events(hub_by_device[d.name]);
+    const Held queue = index_events(queued_by_device[d.name]);
 
     // Usage events without an id of their own: counted per key, in order.
     const Expected expected = expected_usage(d);
-    std::map<std::string, std::vector<const HubEvent*>> hub_keys;
-    std::map<std::string, std::vector<const HubEvent*>> hub_presentations;
-    std::set<std::uint64_t> lead_seqs;
-    for (const HubEvent* e : held) {
-      if (e->type == "asset.opened") hub_keys[usage_key(e->type, e->asset, e->version)].push_back(e);
-      if (e->type == "asset.blocked") hub_keys[usage_key(e->type, e->asset, 0)].push_back(e);
-      if (e->type == "search.performed") hub_keys[usage_key(e->type, "", 0)].push_back(e);
-      if (e->type == "presentation.started" || e->type == "page.viewed" || e->type == "presentation.ended") {
-        hub_presentations[e->presentation].push_back(e);
-      }
-      if (is_lead(e->type)) lead_seqs.insert(e->seq);
-    }
     std::uint64_t excess = 0;
-    for (const auto& [key, at_hub] : hub_keys) {
+    for (const auto& [key, events] : hub.usage) {
       const auto it = expected.by_key.find(key);
       const std::size_t want = it == expected.by_key.end() ? 0 : it->second.size();
-      if (at_hub.size() > want) excess += at_hub.size() - want;
+      if (events.size() > want) excess += events.size() - want;
     }
     for (const auto& [key, times] : expected.by_key) {
-      const auto it = hub_keys.find(key);
-      const std::size_t have = it == hub_keys.end() ? 0 : it->second.size();
-      r.usage.sent += times.size();
-      r.usage.received += std::min(have, times.size());
-      for (std::size_t i = 0; i < std::min(have, times.size()); ++i) {
-        r.usage.delay_s.push_back(delay_s(it->second[i]->received_ms, times[i]));
+      const std::uint64_t have = count_of(hub.usage, key);
+      tally(r.usage, times.size(), have, count_of(queue.usage, key));
+      for (std::size_t i = 0; i < std::min<std::size_t>(have, times.size()); ++i) {
+        r.usage.delay_s.push_back(delay_s(hub.usage.at(key)[i]->received_ms, times[i]));
       }
     }
 
     // Presentations, feedback, requests and leads: matched by their own id.
     std::set<std::string> ours;
-    std::uint64_t leads_unacked = 0;
+    std::uint64_t leads_unacked = 0, leads_acked_at_hub = 0;
     for (const Done& x : d.done) {
       if ((x.kind == ActionKind::present || x.kind == ActionKind::present_old) && x.acknowledged && x.allowed) {
         ours.insert(x.presentation);
-        const auto it = hub_presentations.find(x.presentation);
-        std::uint64_t started = 0, ended = 0, pages = 0;
-        if (it != hub_presentations.end()) {
-          for (const HubEvent* e : it->second) {
-            started += e->type == "presentation.started";
-            ended += e->type == "presentation.ended";
-            pages += e->type == "page.viewed";
-          }
-          r.usage.delay_s.push_back(delay_s(it->second.front()->received_ms, x.done_ms));
-        }
-        r.usage.sent += 2 + x.pages;
-        r.usage.received += std::min<std::uint64_t>(started, 1) + std::min<std::uint64_t>(ended, 1) +
-                            std::min(pages, x.pages);
-        r.usage.duplicates += (started > 1 ? started - 1 : 0) + (ended > 1 ? ended - 1 : 0) +
-                              (pages > x.pages ? pages - x.pages : 0);
+        const auto h = hub.presentations.find(x.presentation);
+        const auto q = queue.presentations.find(x.presentation);
+        const PresentationCount ph = h == hub.presentations.end() ? PresentationCount{} : h->second;
+        const PresentationCount pq = q == queue.presentations.end() ? PresentationCount{} : q->second;
+        tally(r.usage, 1, ph.started, pq.started);
+        tally(r.usage, 1, ph.ended, pq.ended);
+        tally(r.usage, x.pages, ph.pages, pq.pages);
+        if (h != hub.presentations.end()) r.usage.delay_s.push_back(delay_s(ph.first_received_ms, x.done_ms));
+        r.usage.duplicates += (ph.started > 1 ? ph.started - 1 : 0) + (ph.ended > 1 ? ph.ended - 1 : 0) +
+                              (ph.pages > x.pages ? ph.pages - x.pages : 0);
       }
       if (x.kind == ActionKind::feedback || x.kind == ActionKind::request) {
+        const std::uint64_t n = count_of(hub.texts, x.token);
         if (!x.acknowledged) {
           ++r.feedback.unacknowledged;
-          r.feedback.extra += by_text.count(x.token) > 0 ? 1 : 0;
+          r.feedback.extra += n > 0 ? 1 : 0;
           continue;
         }
-        const auto it = by_text.find(x.token);
-        const std::size_t n = it == by_text.end() ? 0 : it->second.size();
-        ++r.feedback.sent;
-        r.feedback.received += n > 0 ? 1 : 0;
+        tally(r.feedback, 1, n, count_of(queue.texts, x.token));
         r.feedback.duplicates += n > 1 ? n - 1 : 0;
-        if (n > 0) r.feedback.delay_s.push_back(delay_s(it->second.front()->received_ms, x.done_ms));
+        if (n > 0) r.feedback.delay_s.push_back(delay_s(hub.texts.at(x.token).front()->received_ms, x.done_ms));
       }
       if (x.kind == ActionKind::capture || x.kind == ActionKind::duplicate_scan) {
         if (!x.acknowledged) {
           ++leads_unacked;
           continue;
         }
-        ++r.leads.sent;
-        if (lead_seqs.count(x.seq) > 0) {
-          ++r.leads.received;
-          for (const HubEvent* e : held) {
-            if (e->seq == x.seq) r.leads.delay_s.push_back(delay_s(e->received_ms, x.done_ms));
-          }
+        const auto h = hub.leads.find(x.seq);
+        tally(r.leads, 1, h != hub.leads.end() ? 1 : 0, queue.leads.count(x.seq));
+        if (h != hub.leads.end()) {
+          ++leads_acked_at_hub;
+          r.leads.delay_s.push_back(delay_s(h->second->received_ms, x.done_ms));
         }
       }
     }
     // Presentation events whose id no acknowledged presentation has: from a
     // killed process (within its slack) or duplicates.
-    for (const auto& [id, list] : hub_presentations) {
-      if (ours.count(id) == 0) excess += list.size();
+    for (const auto& [id, p] : hub.presentations) {
+      if (ours.count(id) == 0) excess += p.started + p.ended + p.pages;
     }
     r.usage.unacknowledged += expected.slack;
     r.usage.extra += std::min(excess, expected.slack);
@@ -191,24 +213,24 @@ void compare_deliveries(const std::vector<DeviceTruth>& devices, const std::vect
     // Leads: every lead event beyond the acknowledged captures must come
     // from a killed capture.
     r.leads.unacknowledged += leads_unacked;
-    std::uint64_t acked_here = 0;
-    for (const Done& x : d.done) {
-      if ((x.kind == ActionKind::capture || x.kind == ActionKind::duplicate_scan) && x.acknowledged &&
-          lead_seqs.count(x.seq) > 0) {
-        ++acked_here;
-      }
-    }
-    const std::uint64_t beyond = lead_seqs.size() - acked_here;
+    const std::uint64_t beyond = hub.leads.size() - leads_acked_at_hub;
     r.leads.extra += std::min(beyond, leads_unacked);
     r.leads.duplicates += beyond > leads_unacked ? beyond - leads_unacked : 0;
+    const std::uint64_t undelivered =
+        r.usage.undelivered + r.leads.undelivered + r.feedback.undelivered - undelivered_before;
+    if (undelivered > 0) r.undelivered_by_device[d.name] = undelivered;
   }
 }
 
-void compare_lead_book(const std::vector<DeviceTruth>& devices, const std::string& leads_json, const std::string& show,
-                       Results& r) {
+void compare_lead_book(const std::vector<DeviceTruth>& devices, const std::vector<HubEvent>& queued,
+                       const std::string& leads_json, const std::string& show, Results& r) {
   LeadBookCheck& b = r.lead_book;
+  std::set<std::pair<std::string, std::uint64_t>> still_queued;
+  for (const HubEvent& e : queued) {
+    if (is_lead(e.type)) still_queued.insert({e.device, e.seq});
+  }
   for (const DeviceTruth& d : devices) {
-    std::set<std::uint64_t> acked, possible;
+    std::set<std::uint64_t> acked, delivered, possible;  // delivered: not still queued on the kiosk
     for (const Done& x : d.done) {
       if (x.kind != ActionKind::capture && x.kind != ActionKind::duplicate_scan) continue;
       if (x.kind == ActionKind::duplicate_scan && x.acknowledged && acked.count(x.visitor) > 0) {
@@ -217,8 +239,9 @@ void compare_lead_book(const std::vector<DeviceTruth>& devices, const std::strin
       }
       possible.insert(x.visitor);
       if (x.acknowledged) acked.insert(x.visitor);
+      if (x.acknowledged && still_queued.count({d.name, x.seq}) == 0) delivered.insert(x.visitor);
     }
-    b.visitors += acked.size();
+    b.visitors += delivered.size();
     b.visitors_possible += possible.size();
   }
   const json doc = json::parse(leads_json, nullptr, false);
