@@ -12,9 +12,9 @@ cd "$root"
 bash tools/setup.sh
 bash tools/build.sh "$root/build" >/dev/null
 bin="$root/build"
-outpost="$bin/platform/cli/outpost"
-hub_bin="$bin/tools/hub/outpost-hub"
-publish_bin="$bin/tools/publish/outpost-publish"
+outpost="$bin/platform/device/cli/outpost"
+hub_bin="$bin/platform/hub/cli/outpost-hub"
+publish_bin="$bin/platform/publish/cli/outpost-publish"
 
 source "$root/tools/lib/hub_env.sh"
 source "$root/tools/lib/make_pdf.sh"

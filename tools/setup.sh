@@ -14,6 +14,7 @@ packages=(
   catch2
   nlohmann-json3-dev
   libcli11-dev
+  libspdlog-dev
   libbenchmark-dev
   python3
   chromium ffmpeg

@@ -17,7 +17,7 @@
 
 #include "hub_fixture.hpp"
 #include "outpost/sync/enroll_token.hpp"
-#include "outpost/sync/hub_store.hpp"
+#include "outpost/hub/hub_store.hpp"
 #include "test_support.hpp"
 
 using namespace outpost;
@@ -283,7 +283,11 @@ TEST_CASE("Hub CLI: register a publisher, publish, list, revoke, and export a bu
   CHECK(cli.hub("publishers list").out.find("retired") != std::string::npos);
 
   CHECK(serve.stop() == 0);
-  CHECK(serve.log().find("stopping") != std::string::npos);
+  // One log line per event on stderr: the signal, the publications, the stop with its counters.
+  const std::string log = serve.log();
+  CHECK(log.find("info hub.signal signal=Terminated") != std::string::npos);
+  CHECK(log.find("info hub.published publisher=marketing seq=") != std::string::npos);
+  CHECK(log.find("info hub.stop requests=") != std::string::npos);
 }
 
 TEST_CASE("Hub CLI: the hub refuses an unregistered publisher, and a second serve on busy ports fails", "[cli][hub]") {

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "hub_fixture.hpp"
-#include "outpost/sync/lead_book.hpp"
+#include "outpost/hub/lead_book.hpp"
 #include "test_support.hpp"
 
 using namespace outpost;
@@ -56,7 +56,7 @@ struct RepCli {
     rep.home.reset();
   }
 
-  std::unique_ptr<sync::LeadBook> book() { return must(sync::LeadBook::open(f.hub_home, f.admin()->keys().lead, f.random)); }
+  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(f.hub_home, f.admin()->keys().lead, f.random)); }
 
   Output outpost(const HubFixture::Device& d, const std::string& args) const {
     Output o{};
@@ -125,7 +125,7 @@ TEST_CASE("CLI: a rep lists, shows and follows up the leads assigned to the devi
   // The follow-up reaches the hub's book at the next sync.
   REQUIRE(c.outpost(c.rep, "sync").code == 0);
   auto book = c.book();
-  sync::Lead at_hub = must(book->lead(c.lead));
+  hub::Lead at_hub = must(book->lead(c.lead));
   for (int i = 0; i < 100 && at_hub.follow_ups.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     at_hub = must(book->lead(c.lead));

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "outpost/cache/chunker.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/storage/byte_source.hpp"
 #include "test_support.hpp"

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/storage/database.hpp"
 #include "test_support.hpp"
 

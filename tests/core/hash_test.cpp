@@ -1,5 +1,5 @@
 // BLAKE2b-256 (one-shot, streaming, keyed), Digest hex, and the hex helpers
-// of outpost/core/bytes.hpp.
+// of outpost/base/bytes.hpp.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -9,7 +9,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "test_support.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "outpost/core/random.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/keys/key_store.hpp"
 #include "test_support.hpp"
 

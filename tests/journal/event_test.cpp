@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/journal/event.hpp"
 #include "test_support.hpp"

@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "outpost/core/clock.hpp"
+#include "outpost/base/clock.hpp"
 #include "outpost/journal/hlc.hpp"
 
 using namespace outpost;

@@ -19,7 +19,7 @@
 #include <set>
 #include <vector>
 
-#include "outpost/core/clock.hpp"
+#include "outpost/base/clock.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "outpost/journal/event.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "outpost/core/clock.hpp"
+#include "outpost/base/clock.hpp"
 #include "outpost/crypto/sealed_box.hpp"
 #include "outpost/crypto/secret_stream.hpp"
 #include "outpost/crypto/secret_key.hpp"

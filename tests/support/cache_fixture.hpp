@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "outpost/cache/asset_cache.hpp"
-#include "outpost/core/clock.hpp"
+#include "outpost/base/clock.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "outpost/storage/byte_source.hpp"

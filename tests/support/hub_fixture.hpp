@@ -14,8 +14,8 @@
 
 #include "outpost/device/home.hpp"
 #include "outpost/sync/device_sync.hpp"
-#include "outpost/sync/hub.hpp"
-#include "outpost/sync/hub_admin.hpp"
+#include "outpost/hub/hub.hpp"
+#include "outpost/hub/hub_admin.hpp"
 #include "outpost/sync/publisher.hpp"
 #include "test_support.hpp"
 
@@ -67,17 +67,17 @@ struct HubFixture {
   fs::path hub_home = dir / "hub";
   sync::HubAddress address{"127.0.0.1", pick_ports()};
   crypto::SigningKey publisher_key = crypto::SigningKey::generate(random);
-  std::unique_ptr<sync::Hub> hub;
+  std::unique_ptr<hub::Hub> hub;
 
   explicit HubFixture(bool start_hub = true) {
-    must(sync::HubAdmin::init(hub_home, random, clock, address));
+    must(hub::HubAdmin::init(hub_home, random, clock, address));
     must(admin()->add_publisher("marketing", publisher_key.public_key()));
     if (start_hub) start();
   }
 
-  std::unique_ptr<sync::HubAdmin> admin() { return must(sync::HubAdmin::open(hub_home, random, clock)); }
+  std::unique_ptr<hub::HubAdmin> admin() { return must(hub::HubAdmin::open(hub_home, random, clock)); }
 
-  void start(sync::HubOptions options = {}) { hub = must(sync::Hub::start(hub_home, clock, random, options)); }
+  void start(hub::HubOptions options = {}) { hub = must(hub::Hub::start(hub_home, clock, random, options)); }
   void stop() { hub.reset(); }
 
   sync::ParsedHubAddress hub_address() {

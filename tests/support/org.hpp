@@ -12,7 +12,7 @@
 
 #include "outpost/cache/content_digest.hpp"
 #include "outpost/catalog/catalog_authority.hpp"
-#include "outpost/core/clock.hpp"
+#include "outpost/base/clock.hpp"
 #include "outpost/crypto/sealed_box.hpp"
 #include "test_support.hpp"
 

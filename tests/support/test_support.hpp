@@ -10,8 +10,8 @@
 #include <functional>
 #include <string>
 
-#include "outpost/core/bytes.hpp"
-#include "outpost/core/random.hpp"
+#include "outpost/base/bytes.hpp"
+#include "outpost/base/random.hpp"
 
 namespace outpost::test {
 

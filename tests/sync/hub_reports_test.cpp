@@ -3,7 +3,7 @@
 // feedback and capture leads through their DeviceHome, then sync. Each
 // report's counts are checked exactly; and session.done's holdings, which
 // the adoption report reads, are refused whole when malformed or oversized.
-#include "outpost/sync/hub_reports.hpp"
+#include "outpost/hub/hub_reports.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -18,7 +18,7 @@
 
 using namespace outpost;
 using namespace outpost::test;
-namespace rep = outpost::sync::reports;
+namespace rep = outpost::hub::reports;
 using Catch::Matchers::Contains;
 using sync::Envelope;
 
@@ -371,7 +371,7 @@ TEST_CASE("Reports: malformed and dropped payloads are skipped and counted, neve
   f.stop();
   {
     // Rows the hub would never store, written behind its back.
-    SQLite::Database db(sync::HubStore::db_path(f.hub_home).string(), SQLite::OPEN_READWRITE);
+    SQLite::Database db(hub::HubStore::db_path(f.hub_home).string(), SQLite::OPEN_READWRITE);
     SQLite::Statement put(
         db,
         "INSERT INTO events(journal_id, seq, time, type, payload, payload_hash, hash, device, "

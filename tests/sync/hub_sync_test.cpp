@@ -6,11 +6,12 @@
 
 #include <thread>
 
-#include "hub_fixture.hpp"
 #include <SQLiteCpp/Database.h>
 
+#include "hub_fixture.hpp"
 #include "outpost/cache/content_digest.hpp"
 #include "outpost/catalog/statement.hpp"
+#include "outpost/hub/bundle_export.hpp"
 #include "outpost/storage/database.hpp"
 #include "outpost/sync/bundle.hpp"
 #include "outpost/sync/messages.hpp"
@@ -150,6 +151,42 @@ TEST_CASE("an unregistered key and a revoked device cannot sync", "[sync][hub]")
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().code() == Errc::permission);
     CHECK(rep.home->catalog().status().seq == 1);
+  }
+}
+
+TEST_CASE("a store error in the ZAP lookup refuses that client and is logged; the hub keeps serving",
+          "[sync][hub]") {
+  HubFixture f(false);
+  MemoryLogger log;
+  hub::HubOptions options;
+  options.logger = &log;
+  f.start(options);
+  CHECK(log.count("info hub.start sync=tcp://127.0.0.1:") == 1);
+  f.publish("deck", 1, random_bytes(50'000, 4));
+  auto rep = f.device("rep-1");
+  auto other = f.device("rep-2");
+  must(f.sync(rep));
+  CHECK(log.count("info hub.hello device=rep-1 role=rep") == 1);
+  CHECK(log.count("info hub.session device=rep-1 catalog_seq=1") == 1);
+
+  // The admission lookup now fails inside SQLite (no such table): before
+  // the fix the exception escaped the ZAP thread and ended the process.
+  SQLite::Database db(hub::HubStore::db_path(f.hub_home).string(), SQLite::OPEN_READWRITE);
+  db.exec("ALTER TABLE devices RENAME TO devices_away");
+  sync::SyncOptions quick;
+  quick.request_timeout = 1500ms;
+  CHECK_FALSE(f.sync(other, quick).is_ok());
+  CHECK(log.count("error zap.error domain=sync") >= 1);
+  CHECK(other.home->catalog().status().seq == 0);
+
+  db.exec("ALTER TABLE devices_away RENAME TO devices");
+  must(f.sync(other));  // the same hub process, still serving
+  CHECK(other.home->catalog().status().seq == 1);
+  must(f.sync(rep));
+  f.stop();
+  CHECK(log.count("info hub.stop requests=") == 1);
+  for (const std::string& line : log.lines()) {  // public-key fingerprints at most, never a secret
+    CHECK(line.find(to_hex(f.admin()->keys().curve.public_key())) == std::string::npos);
   }
 }
 
@@ -362,7 +399,7 @@ TEST_CASE("the hub killed mid-transfer: after a restart the device resumes witho
     return fork_child([&]() -> int {
       SystemClock clock;
       SeededRandom random(5);
-      auto hub = sync::Hub::start(f.hub_home, clock, random);
+      auto hub = hub::Hub::start(f.hub_home, clock, random);
       if (!hub) return 3;
       std::this_thread::sleep_for(60s);
       return 0;
@@ -448,7 +485,7 @@ TEST_CASE("an offline bundle brings an air-gapped kiosk the catalog and content,
   auto admin = f.admin();
   const fs::path bundle = f.dir / "kiosk.opb";
   const sync::BundleSummary exported =
-      must(sync::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h * 7, bundle));
+      must(hub::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h * 7, bundle));
   CHECK(exported.catalog_seq == 5);
   CHECK(exported.versions == 2);  // deck@2 and form@1: not the superseded or the revoked
   CHECK(sync::is_bundle(bundle));
@@ -488,7 +525,7 @@ TEST_CASE("an offline bundle brings an air-gapped kiosk the catalog and content,
     CHECK(refused.status().code() == Errc::integrity);
   }
   SECTION("exporting over an existing file is refused") {
-    CHECK(sync::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h, bundle).status().code() ==
+    CHECK(hub::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h, bundle).status().code() ==
           Errc::already_exists);
   }
 }

@@ -3,7 +3,7 @@
 // the hub's writer does, on an injected clock. Covers merging, encryption
 // at rest, routing, deliveries sealed to the rep, follow-up, SLA, export,
 // erase, bad events and idempotence.
-#include "outpost/sync/lead_book.hpp"
+#include "outpost/hub/lead_book.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -22,7 +22,7 @@
 #include "outpost/journal/journal.hpp"
 #include "outpost/leads/lead_capture.hpp"
 #include "outpost/leads/lead_form.hpp"
-#include "outpost/sync/hub_admin.hpp"
+#include "outpost/hub/hub_admin.hpp"
 
 using namespace outpost;
 using namespace outpost::test;
@@ -52,7 +52,7 @@ struct LeadWorld {
   SeededRandom random{91};
   ManualClock clock{from_unix_ms(1'800'000'000'000)};
   fs::path home = dir / "hub";
-  std::unique_ptr<sync::HubAdmin> admin;
+  std::unique_ptr<hub::HubAdmin> admin;
   leads::LeadForm form = must(leads::LeadForm::parse(as_bytes(form_json)));
 
   struct DeviceJournal {
@@ -66,11 +66,11 @@ struct LeadWorld {
   crypto::SigningKey publisher = crypto::SigningKey::generate(random);
 
   LeadWorld() {
-    must(sync::HubAdmin::init(home, random, clock, {"127.0.0.1", 7400}));
-    admin = must(sync::HubAdmin::open(home, random, clock));
+    must(hub::HubAdmin::init(home, random, clock, {"127.0.0.1", 7400}));
+    admin = must(hub::HubAdmin::open(home, random, clock));
   }
 
-  std::unique_ptr<sync::LeadBook> book() { return must(sync::LeadBook::open(home, admin->keys().lead, random)); }
+  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(home, admin->keys().lead, random)); }
 
   void enroll(const std::string& name, const std::string& role = "rep") {
     const sync::EnrollToken token = must(admin->enroll_token(name, role));
@@ -181,11 +181,11 @@ struct LeadWorld {
     j.sent = result.acked_seq;
   }
 
-  void set_box(sync::LeadBook& book, const std::string& rep) {
+  void set_box(hub::LeadBook& book, const std::string& rep) {
     must(book.set_lead_box(rep, boxes.at(rep).public_key(), clock.now()));
   }
 
-  std::string lead_of(sync::LeadBook& book, const std::string& email) {
+  std::string lead_of(hub::LeadBook& book, const std::string& email) {
     for (const auto& s : must(book.list())) {
       if (must(book.lead(s.id)).fields.at("email") == email) return s.id;
     }
@@ -193,15 +193,15 @@ struct LeadWorld {
     return {};
   }
 
-  json open_delivery(const std::string& rep, const sync::Delivery& d) {
+  json open_delivery(const std::string& rep, const hub::Delivery& d) {
     REQUIRE(d.sealed);
     const auto plain = crypto::open_sealed(boxes.at(rep), *d.sealed);
     REQUIRE(plain);
     return json::parse(plain->begin(), plain->end());
   }
 
-  std::vector<sync::Alert> alerts_of(const std::string& kind) {
-    std::vector<sync::Alert> out;
+  std::vector<hub::Alert> alerts_of(const std::string& kind) {
+    std::vector<hub::Alert> out;
     for (auto& a : admin->store().alerts()) {
       if (a.kind == kind) out.push_back(a);
     }
@@ -233,7 +233,7 @@ TEST_CASE("Lead book: absorb opens sealed leads and merges one person across kio
   w.push("kiosk-1");
 
   auto book = w.book();
-  const sync::AbsorbReport r = must(book->absorb(w.clock.now()));
+  const hub::AbsorbReport r = must(book->absorb(w.clock.now()));
   CHECK(r.scanned == 4);
   CHECK(r.new_leads == 2);
   CHECK(r.visits == 4);
@@ -241,7 +241,7 @@ TEST_CASE("Lead book: absorb opens sealed leads and merges one person across kio
 
   const auto leads = must(book->list());
   REQUIRE(leads.size() == 2);
-  const sync::Lead lead = must(book->lead(w.lead_of(*book, "ann@example.com")));
+  const hub::Lead lead = must(book->lead(w.lead_of(*book, "ann@example.com")));
   CHECK(lead.id.size() == 12);
   CHECK(lead.id.starts_with("L-"));
   CHECK(lead.history.size() == 3);
@@ -258,7 +258,7 @@ TEST_CASE("Lead book: absorb opens sealed leads and merges one person across kio
   CHECK(lead.consents[0].version == "2027-01");
 
   SECTION("re-running absorb changes nothing") {
-    const sync::AbsorbReport again = must(book->absorb(w.clock.now()));
+    const hub::AbsorbReport again = must(book->absorb(w.clock.now()));
     CHECK(again.scanned == 0);
     CHECK(must(book->list()).size() == 2);
     CHECK(must(book->lead(lead.id)).history.size() == 3);
@@ -269,7 +269,7 @@ TEST_CASE("Lead book: absorb opens sealed leads and merges one person across kio
   SECTION("hub.db holds no personal data in plain") {
     book.reset();
     for (const char* suffix : {"", "-wal"}) {
-      const fs::path db = sync::HubStore::db_path(w.home).string() + suffix;
+      const fs::path db = hub::HubStore::db_path(w.home).string() + suffix;
       CHECK_FALSE(file_contains(db, "ann@example.com"));
       CHECK_FALSE(file_contains(db, "Ann Smith"));
       CHECK_FALSE(file_contains(db, "bob@example.com"));
@@ -282,7 +282,7 @@ TEST_CASE("Lead book: routing leads by region, interest and score with round rob
   for (const char* rep : {"rep-1", "rep-2", "rep-3", "rep-4"}) w.enroll(rep);
   w.enroll("kiosk-1", "kiosk");
   must(w.admin->store().revoke_device("rep-4", w.clock.now()));
-  const auto rules = must(sync::RoutingRules::parse(R"({
+  const auto rules = must(hub::RoutingRules::parse(R"({
     "teams": {"emea": ["rep-1", "rep-4", "rep-2"], "us": ["rep-3"], "nurture": ["rep-2"]},
     "rules": [{"name": "hot-emea", "match": {"interest": "cloud", "region": ["emea", "apac"]}, "min_score": 10, "team": "emea"},
               {"name": "us", "match": {"region": "us"}, "team": "us"}],
@@ -325,12 +325,12 @@ TEST_CASE("Lead book: routing leads by region, interest and score with round rob
   CHECK(next[0].rep == "rep-2");
 
   SECTION("bad rules are refused naming the entry") {
-    auto bad = sync::RoutingRules::parse(R"({"teams": {"a": ["r"]}, "rules": [{"name": "x", "team": "b"}]})");
+    auto bad = hub::RoutingRules::parse(R"({"teams": {"a": ["r"]}, "rules": [{"name": "x", "team": "b"}]})");
     REQUIRE_FALSE(bad);
     CHECK_THAT(bad.status().message(), Contains("rule 'x'") && Contains("team 'b'"));
-    CHECK_FALSE(sync::RoutingRules::parse("{not json"));
-    CHECK_FALSE(sync::RoutingRules::parse(R"({"teams": {"a": ["r"]}, "sla_hours": 0})"));
-    CHECK_FALSE(sync::RoutingRules::parse(R"({"teams": {"a": ["r"]}, "default": "a"})"));
+    CHECK_FALSE(hub::RoutingRules::parse("{not json"));
+    CHECK_FALSE(hub::RoutingRules::parse(R"({"teams": {"a": ["r"]}, "sla_hours": 0})"));
+    CHECK_FALSE(hub::RoutingRules::parse(R"({"teams": {"a": ["r"]}, "default": "a"})"));
   }
 }
 
@@ -406,7 +406,7 @@ TEST_CASE("Lead book: an assignment waits for the lead_box of the rep and delive
 
   // The device reports its key (the hello of the device side sets the column).
   {
-    SQLite::Database db(sync::HubStore::db_path(w.home).string(), SQLite::OPEN_READWRITE, 5000);
+    SQLite::Database db(hub::HubStore::db_path(w.home).string(), SQLite::OPEN_READWRITE, 5000);
     SQLite::Statement st(db, "UPDATE devices SET lead_box = ? WHERE name = 'rep-1'");
     st.bind(1, w.boxes.at("rep-1").public_key().bytes.data(), 32);
     st.exec();
@@ -457,15 +457,15 @@ TEST_CASE("Lead book: a follow-up from a device the lead is not assigned to is r
   w.follow_up("rep-1", id, "meeting", "Tuesday 10:00");
   w.push("rep-2");
   w.push("rep-1");
-  const sync::AbsorbReport r = must(book->absorb(w.clock.now()));
+  const hub::AbsorbReport r = must(book->absorb(w.clock.now()));
   CHECK(r.follow_ups == 1);
   CHECK(r.refused == 3);
   const auto alerts = w.alerts_of("lead.follow_up");
   REQUIRE(alerts.size() == 3);
-  const auto wrong = std::find_if(alerts.begin(), alerts.end(), [](const sync::Alert& a) { return a.device == "rep-2"; });
+  const auto wrong = std::find_if(alerts.begin(), alerts.end(), [](const hub::Alert& a) { return a.device == "rep-2"; });
   REQUIRE(wrong != alerts.end());
   CHECK_THAT(wrong->detail, Contains("assigned to 'rep-1'"));
-  const sync::Lead lead = must(book->lead(id));
+  const hub::Lead lead = must(book->lead(id));
   REQUIRE(lead.follow_ups.size() == 1);
   CHECK(lead.follow_ups[0].device == "rep-1");
   CHECK(lead.follow_ups[0].outcome == "meeting");
@@ -496,12 +496,12 @@ TEST_CASE("Lead book: SLA counts leads within, late and overdue on an injected c
   (void)must(book->absorb(w.clock.now()));
   must(book->escalate(c, t0 + hours(70)));
 
-  const sync::SlaReport r = must(book->sla(t0 + hours(72)));
+  const hub::SlaReport r = must(book->sla(t0 + hours(72)));
   REQUIRE(r.by_show.size() == 2);
   CHECK(r.by_show[0].key == "blackhat-2027");
   CHECK(r.by_show[0].captured == 1);
   CHECK(r.by_show[0].assigned == 0);
-  const sync::SlaRow& rsa = r.by_show[1];
+  const hub::SlaRow& rsa = r.by_show[1];
   CHECK(rsa.key == "rsa-2027");
   CHECK(rsa.captured == 3);
   CHECK(rsa.assigned == 3);
@@ -549,11 +549,11 @@ TEST_CASE("Lead book: the export has only leads with consent not withdrawn", "[s
   const std::string rsa = must(book->export_csv(std::string("rsa-2027")));
   CHECK_THAT(rsa, Contains("bob@example.com"));
   CHECK_THAT(rsa, !Contains("ann@example.com"));
-  const sync::Lead lead = must(book->lead(w.lead_of(*book, "ann@example.com")));
+  const hub::Lead lead = must(book->lead(w.lead_of(*book, "ann@example.com")));
   REQUIRE(lead.consents.size() == 2);
   // Nobody is sent to a person who withdrew every consent they gave.
   w.enroll("rep-1");
-  const auto routed = must(book->route(must(sync::RoutingRules::parse(
+  const auto routed = must(book->route(must(hub::RoutingRules::parse(
                                            R"({"teams": {"all": ["rep-1"]}, "default_team": "all"})")),
                                        w.clock.now()));
   REQUIRE(routed.size() == 3);
@@ -582,7 +582,7 @@ TEST_CASE("Lead book: erase removes the lead of a person from the book and the e
   (void)must(book->absorb(w.clock.now()));
   w.clock.advance(hours(1));
 
-  const sync::EraseReport r = must(book->erase("Ann@Example.com", w.clock.now()));
+  const hub::EraseReport r = must(book->erase("Ann@Example.com", w.clock.now()));
   CHECK(r.found);
   CHECK(r.lead == id);
   CHECK(r.events_cleared == 4);  // two captures, the withdrawal, the follow-up
@@ -594,7 +594,7 @@ TEST_CASE("Lead book: erase removes the lead of a person from the book and the e
   CHECK(d[1].kind == "withdraw");
   CHECK(d[1].lead == id);
 
-  SQLite::Database db(sync::HubStore::db_path(w.home).string(), SQLite::OPEN_READONLY);
+  SQLite::Database db(hub::HubStore::db_path(w.home).string(), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT count(*) FROM events WHERE payload IS NULL").getInt() == 4);
   CHECK(db.execAndGet("SELECT count(*) FROM events WHERE length(payload_hash) = 32").getInt() ==
         db.execAndGet("SELECT count(*) FROM events").getInt());
@@ -606,7 +606,7 @@ TEST_CASE("Lead book: erase removes the lead of a person from the book and the e
   w.push("kiosk-1");
   // An old capture arriving late is not taken in; a capture after the erase is a new lead.
   w.push("kiosk-2");
-  const sync::AbsorbReport later = must(book->absorb(w.clock.now()));
+  const hub::AbsorbReport later = must(book->absorb(w.clock.now()));
   CHECK(later.erased == 1);
   CHECK(later.new_leads == 1);
   CHECK(must(book->list()).size() == 2);
@@ -644,7 +644,7 @@ TEST_CASE("Lead book: a malformed or tampered sealed lead is counted and alerted
   w.capture("kiosk-1", ann);
   w.push("kiosk-1");
   auto book = w.book();
-  const sync::AbsorbReport r = must(book->absorb(w.clock.now()));
+  const hub::AbsorbReport r = must(book->absorb(w.clock.now()));
   CHECK(r.scanned == 7);
   CHECK(r.refused == 5);
   CHECK(r.new_leads == 2);
@@ -707,7 +707,7 @@ TEST_CASE("Lead book: a badge-only lead is completed from the hub's newest atten
   // The show's list without the badge, and another show's list with it: not found.
   w.attendees("rsa-list", 1, "rsa-2027", {{"B-2002", {{"email", "cy@example.com"}}}});
   w.attendees("other-list", 1, "blackhat-2027", {{"B-1001", {{"email", "zed@example.com"}}}});
-  sync::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+  hub::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
   CHECK(r.looked_up == 1);
   CHECK(r.not_found == 1);
   CHECK(r.completed == 0);
@@ -730,7 +730,7 @@ TEST_CASE("Lead book: a badge-only lead is completed from the hub's newest atten
 
   const auto leads = must(book->list());
   REQUIRE(leads.size() == 1);
-  const sync::Lead lead = must(book->lead(leads[0].id));
+  const hub::Lead lead = must(book->lead(leads[0].id));
   CHECK(lead.fields.at("email") == "ann@example.com");
   CHECK(lead.fields.at("name") == "Ann");  // typed at a kiosk beats the registration data
   CHECK(lead.fields.at("company") == "Acme");
@@ -740,7 +740,7 @@ TEST_CASE("Lead book: a badge-only lead is completed from the hub's newest atten
   CHECK(must(book->complete_badges(w.admin->store(), w.clock.now())).looked_up == 0);
 
   SECTION("erase by email now reaches the badge scans too") {
-    const sync::EraseReport erased = must(book->erase("ann@example.com", w.clock.now()));
+    const hub::EraseReport erased = must(book->erase("ann@example.com", w.clock.now()));
     CHECK(erased.found);
     CHECK(erased.events_cleared == 3);
     CHECK(must(book->list()).empty());
@@ -761,7 +761,7 @@ TEST_CASE("Lead book: a completed badge lead keeps its assignment, and its rep g
   CHECK(w.open_delivery("rep-1", must(book->deliveries("rep-1", 0, 10)).at(0))["fields"].count("email") == 0);
 
   w.attendees("list", 1, "rsa-2027", {{"B-7", {{"email", "dee@example.com"}, {"name", "Dee"}}}});
-  const sync::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+  const hub::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
   CHECK(r.completed == 1);
   CHECK(r.merged == 0);
   const auto d = must(book->deliveries("rep-1", 1, 10));
@@ -776,7 +776,7 @@ TEST_CASE("Lead book: a completed badge lead keeps its assignment, and its rep g
   SECTION("the person's next capture by email is the same lead") {
     w.capture("kiosk-2", {"DEE@example.com", "", "us", "edge"});
     w.push("kiosk-2");
-    const sync::AbsorbReport a = must(book->absorb(w.clock.now()));
+    const hub::AbsorbReport a = must(book->absorb(w.clock.now()));
     CHECK(a.new_leads == 0);
     CHECK(must(book->list()).size() == 1);
   }
@@ -830,21 +830,21 @@ TEST_CASE("Lead book: a badge lead of a person erased since, or on a damaged lis
 
   SECTION("erased after the scan: the completed lead is removed with its events") {
     w.clock.advance(hours(1));
-    const sync::EraseReport e = must(book->erase("fay@example.com", w.clock.now()));
+    const hub::EraseReport e = must(book->erase("fay@example.com", w.clock.now()));
     CHECK_FALSE(e.found);
     w.attendees("list", 1, "rsa-2027", {{"B-5", {{"email", "fay@example.com"}}}});
-    const sync::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+    const hub::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
     CHECK(r.erased == 1);
     CHECK(r.completed == 0);
     CHECK(must(book->list()).empty());
-    SQLite::Database db(sync::HubStore::db_path(w.home).string(), SQLite::OPEN_READONLY);
+    SQLite::Database db(hub::HubStore::db_path(w.home).string(), SQLite::OPEN_READONLY);
     CHECK(db.execAndGet("SELECT count(*) FROM events WHERE type = 'lead.captured' AND payload IS NOT NULL").getInt() ==
           0);
   }
   SECTION("a list that is not an attendee list is alerted once and the lead waits") {
     const std::string junk = "not an attendee list";
     w.release("list", 1, "attendees", as_bytes(junk));
-    sync::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
+    hub::BadgeReport r = must(book->complete_badges(w.admin->store(), w.clock.now()));
     CHECK(r.bad_lists == 1);
     CHECK(r.not_found == 1);
     REQUIRE(w.alerts_of("lead.attendees").size() == 1);
@@ -872,10 +872,10 @@ TEST_CASE("Lead book: a follow-up recorded before a reassignment reached the dev
   w.clock.advance(hours(1));
   must(book->assign(id, "rep-2", w.clock.now()));
   w.push("rep-1");
-  const sync::AbsorbReport r = must(book->absorb(w.clock.now()));
+  const hub::AbsorbReport r = must(book->absorb(w.clock.now()));
   CHECK(r.follow_ups == 1);
   CHECK(r.refused == 0);
-  const sync::Lead lead = must(book->lead(id));
+  const hub::Lead lead = must(book->lead(id));
   REQUIRE(lead.follow_ups.size() == 1);
   CHECK(lead.follow_ups[0].device == "rep-1");
   CHECK(lead.outcome == "no-answer");
@@ -906,7 +906,7 @@ TEST_CASE("Lead book: consent withdrawn for every show takes the lead back from 
   w.withdraw("kiosk-1", "ann@example.com", "blackhat-2027");
   w.push("kiosk-1");
   (void)must(book->absorb(w.clock.now()));
-  const sync::Lead lead = must(book->lead(id));
+  const hub::Lead lead = must(book->lead(id));
   CHECK(lead.rep.empty());
   CHECK(lead.state(w.clock.now()) == "unassigned");
   const auto d = must(book->deliveries("rep-1", 1, 10));

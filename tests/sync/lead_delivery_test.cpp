@@ -16,8 +16,8 @@
 
 #include "hub_fixture.hpp"
 #include "outpost/leads/attendees.hpp"
-#include "outpost/sync/hub_store.hpp"
-#include "outpost/sync/lead_book.hpp"
+#include "outpost/hub/hub_store.hpp"
+#include "outpost/hub/lead_book.hpp"
 #include "outpost/sync/messages.hpp"
 
 using namespace outpost;
@@ -50,7 +50,7 @@ struct LeadLoop : HubFixture {
     (void)must(client.publish(content, r, publisher_key));
   }
 
-  std::unique_ptr<sync::LeadBook> book() { return must(sync::LeadBook::open(hub_home, admin()->keys().lead, random)); }
+  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(hub_home, admin()->keys().lead, random)); }
 
   void capture(const std::string& email, const std::string& name) {
     leads::CaptureRequest r;
@@ -66,8 +66,8 @@ struct LeadLoop : HubFixture {
   std::string lead_of(const std::string& email) {
     auto b = book();
     for (int attempt = 0; attempt < 100; ++attempt) {
-      for (const sync::LeadSummary& s : must(b->list())) {
-        const sync::Lead l = must(b->lead(s.id));
+      for (const hub::LeadSummary& s : must(b->list())) {
+        const hub::Lead l = must(b->lead(s.id));
         if (l.fields.count("email") != 0 && l.fields.at("email") == email) return s.id;
       }
       std::this_thread::sleep_for(50ms);
@@ -77,9 +77,9 @@ struct LeadLoop : HubFixture {
   }
 
   // The lead as the hub's book holds it once it has absorbed n follow-ups (bounded wait).
-  sync::Lead with_follow_ups(const std::string& id, std::size_t n) {
+  hub::Lead with_follow_ups(const std::string& id, std::size_t n) {
     auto b = book();
-    sync::Lead l = must(b->lead(id));
+    hub::Lead l = must(b->lead(id));
     for (int attempt = 0; attempt < 100 && l.follow_ups.size() < n; ++attempt) {
       std::this_thread::sleep_for(50ms);
       l = must(b->lead(id));
@@ -110,7 +110,7 @@ struct RawClient {
 // for tests that need many of them.
 void write_deliveries(const fs::path& hub_home, const std::string& device, const crypto::BoxPublicKey& box,
                       std::uint64_t first, std::uint64_t count) {
-  SQLite::Database db(sync::HubStore::db_path(hub_home).string(), SQLite::OPEN_READWRITE, 5000);
+  SQLite::Database db(hub::HubStore::db_path(hub_home).string(), SQLite::OPEN_READWRITE, 5000);
   SQLite::Transaction tx(db);
   for (std::uint64_t seq = first; seq < first + count; ++seq) {
     const std::string lead = "L-T" + std::to_string(seq);
@@ -217,7 +217,7 @@ TEST_CASE("leads: a badge the kiosk's list lacked is completed by the hub when m
   // The hub's writer completes it once the list that has the badge is accepted.
   f.publish_as(list("B-2", "two@example.com"), f.release("rsa-attendees", 2, "attendees"));
   const std::string id = f.lead_of("two@example.com");
-  const sync::Lead lead = must(f.book()->lead(id));
+  const hub::Lead lead = must(f.book()->lead(id));
   CHECK(lead.fields.at("name") == "Listed");
   CHECK(lead.fields.at("badge") == "B-2");
   CHECK(must(f.book()->erase("two@example.com", f.clock.now())).found);
@@ -291,7 +291,7 @@ TEST_CASE("leads: the rep's follow-up reaches the hub, and reassignment and eras
   CHECK(must(f.rep1.home->assigned_leads().get(ana)).follow_up->outcome == "meeting");
   const sync::SyncReport pushed = must(f.sync(f.rep1));
   CHECK(pushed.events_pushed >= 1);
-  const sync::Lead at_hub = f.with_follow_ups(ana, 1);
+  const hub::Lead at_hub = f.with_follow_ups(ana, 1);
   REQUIRE(at_hub.follow_ups.size() == 1);
   CHECK(at_hub.follow_ups[0].outcome == "meeting");
   CHECK(at_hub.follow_ups[0].device == "rep-1");
@@ -307,7 +307,7 @@ TEST_CASE("leads: the rep's follow-up reaches the hub, and reassignment and eras
   CHECK(f.rep2.home->assigned_leads().holds(ana));
 
   // Erased on request: removed from the rep's device at its next sync.
-  const sync::EraseReport erased = must(f.book()->erase("bo@example.com", f.clock.now()));
+  const hub::EraseReport erased = must(f.book()->erase("bo@example.com", f.clock.now()));
   CHECK(erased.withdrawn_from == "rep-1");
   CHECK(must(f.sync(f.rep1)).leads_withdrawn == 1);
   CHECK(f.rep1.home->assigned_leads().count() == 0);

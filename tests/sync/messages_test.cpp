@@ -15,7 +15,7 @@
 
 #include "outpost/cache/chunker.hpp"
 #include "outpost/cache/content_digest.hpp"
-#include "outpost/core/clock.hpp"
+#include "outpost/base/clock.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "outpost/journal/event.hpp"
 #include "outpost/journal/event_row.hpp"

@@ -428,8 +428,8 @@ TEST_CASE("Dashboard: serve --http refuses a non-loopback address, and on port 0
 TEST_CASE("Dashboard: the leads section shows follow-up against the SLA from the lead book, with its CSV", "[web][dashboard]") {
   Seeded s;
   SeededRandom book_random(5);
-  auto admin = must(sync::HubAdmin::open(s.hub_home, book_random, s.clock));
-  auto book = must(sync::LeadBook::open(s.hub_home, admin->keys().lead, book_random));
+  auto admin = must(hub::HubAdmin::open(s.hub_home, book_random, s.clock));
+  auto book = must(hub::LeadBook::open(s.hub_home, admin->keys().lead, book_random));
   (void)must(book->absorb(s.clock.now()));
   const auto leads = must(book->list());
   REQUIRE(leads.size() == 2);
@@ -440,7 +440,7 @@ TEST_CASE("Dashboard: the leads section shows follow-up against the SLA from the
   web::DashboardOptions o;
   o.hub_home = s.hub_home;
   o.admin_token = s.token;
-  o.lead_sla = [&](TimePoint now, const sync::SlaWindow& w) { return book->sla(now, w); };
+  o.lead_sla = [&](TimePoint now, const hub::SlaWindow& w) { return book->sla(now, w); };
   s.dashboard->stop();
   s.thread.join();
   s.dashboard = must(web::Dashboard::create(o, s.clock, s.dashboard_random));

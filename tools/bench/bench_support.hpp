@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 
 namespace outpost::bench {
 

@@ -74,8 +74,8 @@
 #include <vector>
 
 #include "bench_support.hpp"
-#include "outpost/core/clock.hpp"
-#include "outpost/core/random.hpp"
+#include "outpost/base/clock.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/sealed_box.hpp"
@@ -219,13 +219,6 @@ struct RawRow {
   crypto::Digest hash;
 };
 
-void put_be64(std::uint8_t* out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<std::uint8_t>(v);
-    v >>= 8;
-  }
-}
-
 // What the journal does to seal a payload (Journal::Impl::seal_payload):
 // a blob of random nonce + ciphertext + tag, encrypted under the journal
 // key with "OPJP" || be64(seq) || be16(type code) as associated data.
@@ -235,7 +228,7 @@ Bytes seal_like_journal(const crypto::SecretKey& key, Random& random, std::uint6
   const crypto::AeadNonce nonce = crypto::random_nonce(random);
   std::memcpy(blob.data(), nonce.data(), nonce.size());
   std::array<std::uint8_t, 14> ad{'O', 'P', 'J', 'P'};
-  put_be64(ad.data() + 4, seq);
+  store_be64(ad.data() + 4, seq);
   ad[12] = static_cast<std::uint8_t>(code >> 8);
   ad[13] = static_cast<std::uint8_t>(code);
   const crypto::AeadTag tag =
@@ -401,11 +394,11 @@ RunTimes run_pipelined(AppendEnv& e, bool random_nonce) {
       nonce = crypto::random_nonce(e.random);
     } else {
       std::memcpy(nonce.data(), salt.data(), salt.size());
-      put_be64(nonce.data() + 16, ++counter);
+      store_be64(nonce.data() + 16, ++counter);
     }
     std::memcpy(blob.data(), nonce.data(), nonce.size());
     std::array<std::uint8_t, 14> ad{'O', 'P', 'J', 'P'};
-    put_be64(ad.data() + 4, seq);
+    store_be64(ad.data() + 4, seq);
     ad[12] = static_cast<std::uint8_t>(ev->type().code >> 8);
     ad[13] = static_cast<std::uint8_t>(ev->type().code);
     const crypto::AeadTag tag =

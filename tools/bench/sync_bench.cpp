@@ -98,8 +98,8 @@
 #include <zmq.hpp>
 
 #include "bench_support.hpp"
-#include "outpost/core/clock.hpp"
-#include "outpost/core/random.hpp"
+#include "outpost/base/clock.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
@@ -108,8 +108,8 @@
 #include "outpost/journal/event.hpp"
 #include "outpost/sync/device_sync.hpp"
 #include "outpost/sync/envelope.hpp"
-#include "outpost/sync/hub.hpp"
-#include "outpost/sync/hub_admin.hpp"
+#include "outpost/hub/hub.hpp"
+#include "outpost/hub/hub_admin.hpp"
 #include "outpost/sync/messages.hpp"
 #include "outpost/sync/publisher.hpp"
 #include "outpost/sync/transport.hpp"
@@ -297,16 +297,16 @@ struct HubEnv {
   fs::path home = root.path / "hub";
   sync::HubAddress address{"127.0.0.1", pick_ports(4)};
   crypto::SigningKey publisher_key = crypto::SigningKey::generate(random);
-  std::unique_ptr<sync::HubAdmin> admin;
-  std::unique_ptr<sync::Hub> hub;
+  std::unique_ptr<hub::HubAdmin> admin;
+  std::unique_ptr<hub::Hub> hub;
 
   HubEnv() {
-    must(sync::HubAdmin::init(home, random, clock, address), "init the hub");
-    admin = must(sync::HubAdmin::open(home, random, clock), "open the hub admin");
+    must(hub::HubAdmin::init(home, random, clock, address), "init the hub");
+    admin = must(hub::HubAdmin::open(home, random, clock), "open the hub admin");
     must(admin->add_publisher("marketing", publisher_key.public_key()), "add the publisher");
   }
 
-  void start() { hub = must(sync::Hub::start(home, clock, random), "start the hub"); }
+  void start() { hub = must(hub::Hub::start(home, clock, random), "start the hub"); }
 
   sync::ParsedHubAddress hub_address() const { return {address, admin->keys().curve.public_key()}; }
 
@@ -729,7 +729,7 @@ EditResults run_edit(double mb) {
 
 // ------------------------------------------------------------ hub in a child
 
-std::string counters_line(const sync::HubCounters& k) {
+std::string counters_line(const hub::HubCounters& k) {
   char buf[256];
   std::snprintf(
       buf, sizeof buf,
@@ -745,7 +745,7 @@ std::string counters_line(const sync::HubCounters& k) {
 int serve_hub(const fs::path& home) {
   SystemClock clock;
   SystemRandom random;
-  auto hub = sync::Hub::start(home, clock, random);
+  auto hub = hub::Hub::start(home, clock, random);
   if (!hub) {
     std::fprintf(stderr, "serve-hub: %s\n", hub.status().to_string().c_str());
     return 2;
@@ -859,7 +859,7 @@ constexpr const char* hub_events_schema =
 
 // The hub's rows, ordered as concurrent pushes of 512 bring them.
 std::vector<HubRow> read_hub_rows(const fs::path& home) {
-  SQLite::Database db(sync::HubStore::db_path(home).string(), SQLite::OPEN_READONLY);
+  SQLite::Database db(hub::HubStore::db_path(home).string(), SQLite::OPEN_READONLY);
   SQLite::Statement st(db,
                        "SELECT journal_id, seq, time, type, payload, payload_hash, hash, device, received_at "
                        "FROM events ORDER BY journal_id, seq");
@@ -1146,7 +1146,7 @@ DevicesResults run_devices(std::size_t max_devices, double step_timeout) {
       keys.push_back(sync::CurveKeyPair::from_secret(s).public_key());
     }
     const auto start = Steady::now();
-    sync::HubStore& store = env.admin->store();
+    hub::HubStore& store = env.admin->store();
     must(store.in_transaction([&]() -> Status {
       for (std::size_t i = 0; i < max_devices; ++i) {
         const sync::EnrollToken token = must(env.admin->enroll_token("held-" + std::to_string(i), "rep"), "token");

@@ -111,8 +111,8 @@ int main(int argc, char** argv) {
   try {
     const fs::path self = fs::canonical("/proc/self/exe").parent_path();
     const fs::path bins = bin_dir.empty() ? self : fs::path(bin_dir);
-    options.bins = {find_binary(bins, "outpost", "platform/cli"), find_binary(bins, "outpost-hub", "tools/hub"),
-                    find_binary(bins, "outpost-publish", "tools/publish")};
+    options.bins = {find_binary(bins, "outpost", "platform/device/cli"), find_binary(bins, "outpost-hub", "platform/hub/cli"),
+                    find_binary(bins, "outpost-publish", "platform/publish/cli")};
     const char* tmp = std::getenv("TMPDIR");
     const fs::path root = !work_root.empty() ? fs::path(work_root) : fs::path(tmp != nullptr ? tmp : "/tmp");
     fs::create_directories(root);

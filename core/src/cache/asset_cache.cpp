@@ -10,7 +10,7 @@
 
 #include "cache_index.hpp"
 #include "outpost/cache/content_digest.hpp"
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/crypto/kdf.hpp"
 
 namespace outpost::cache {

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <set>
 
-#include "outpost/core/guard.hpp"
-#include "outpost/core/random.hpp"
+#include "outpost/base/guard.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/crypto/kdf.hpp"
 #include "outpost/storage/durability.hpp"

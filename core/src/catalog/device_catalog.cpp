@@ -6,7 +6,7 @@
 #include <map>
 
 #include "outpost/catalog/catalog_state.hpp"
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/storage/database.hpp"
 
 namespace outpost::catalog {

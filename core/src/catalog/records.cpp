@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "outpost/cache/version_ref.hpp"
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 
 namespace outpost::catalog {
 

@@ -6,7 +6,7 @@
 #include <new>
 #include <utility>
 
-#include "outpost/core/random.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/crypto/sodium.hpp"
 
 namespace outpost::crypto {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "outpost/core/random.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/crypto/sodium.hpp"
 
 namespace outpost::crypto {

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "outpost/core/random.hpp"
+#include "outpost/base/random.hpp"
 
 namespace outpost::crypto {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/crypto/kdf.hpp"
 #include "outpost/leads/attendees.hpp"
 #include "outpost/storage/file_io.hpp"

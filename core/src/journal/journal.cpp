@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/storage/database.hpp"
 
@@ -45,17 +45,10 @@ constexpr storage::Schema schema{"journal", 0x4f504a4e /* "OPJN" */, migrations}
 constexpr std::uint64_t row_overhead = 100;
 constexpr std::size_t blob_overhead = 24 + crypto::aead_tag_size;
 
-void put_be64(std::uint8_t* out, std::uint64_t v) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<std::uint8_t>(v);
-    v >>= 8;
-  }
-}
-
 // Associated data of a payload: it cannot be moved to another seq or type.
 std::array<std::uint8_t, 14> payload_ad(std::uint64_t seq, std::uint16_t code) {
   std::array<std::uint8_t, 14> ad{'O', 'P', 'J', 'P'};
-  put_be64(ad.data() + 4, seq);
+  store_be64(ad.data() + 4, seq);
   ad[12] = static_cast<std::uint8_t>(code >> 8);
   ad[13] = static_cast<std::uint8_t>(code);
   return ad;
@@ -85,8 +78,8 @@ crypto::Digest chain_hash(const crypto::Digest& previous, std::uint64_t seq, Hlc
                           const crypto::Digest& payload_hash) {
   std::array<std::uint8_t, 4 + 32 + 8 + 8 + 1> head{'O', 'P', 'J', '1'};
   std::memcpy(head.data() + 4, previous.bytes.data(), 32);
-  put_be64(head.data() + 36, seq);
-  put_be64(head.data() + 44, time.value);
+  store_be64(head.data() + 36, seq);
+  store_be64(head.data() + 44, time.value);
   head[52] = static_cast<std::uint8_t>(type.size());
   crypto::Blake2b h;
   h.update(head);
@@ -179,7 +172,7 @@ struct Journal::Impl {
     // no system call per event.
     crypto::AeadNonce nonce;
     std::memcpy(nonce.data(), nonce_salt.data(), nonce_salt.size());
-    put_be64(nonce.data() + nonce_salt.size(), ++nonce_counter);
+    store_be64(nonce.data() + nonce_salt.size(), ++nonce_counter);
     std::memcpy(blob.data(), nonce.data(), nonce.size());
     const auto ad = payload_ad(seq, type.code);
     const crypto::AeadTag tag =

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/crypto/secret_stream.hpp"
 #include "outpost/journal/event_row.hpp"
 #include "outpost/storage/file_io.hpp"
@@ -25,10 +25,7 @@ void append_message(Bytes& file, crypto::StreamSealer& sealer, const json& messa
   Bytes plain = json::to_msgpack(message);
   const Bytes sealed = sealer.seal(plain, final);
   crypto::wipe(plain);
-  const auto n = static_cast<std::uint32_t>(sealed.size());
-  const std::uint8_t len[] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                              static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-  file.insert(file.end(), std::begin(len), std::end(len));
+  append_be32(file, static_cast<std::uint32_t>(sealed.size()));
   file.insert(file.end(), sealed.begin(), sealed.end());
 }
 
@@ -119,8 +116,7 @@ Result<ExportedJournal> read_export(const std::filesystem::path& path, const cry
     std::size_t at = header_at + header.size();
     auto next = [&]() -> crypto::StreamOpener::Message {
       if (file.size() - at < 4) bad("truncated");
-      const std::uint32_t n = (std::uint32_t{file[at]} << 24) | (std::uint32_t{file[at + 1]} << 16) |
-                              (std::uint32_t{file[at + 2]} << 8) | file[at + 3];
+      const std::uint32_t n = load_be32(file.data() + at);
       at += 4;
       if (n > max_message || file.size() - at < n) bad("truncated");
       auto m = opener.open(ByteView(file).subspan(at, n));

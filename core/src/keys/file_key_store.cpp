@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "outpost/core/guard.hpp"
-#include "outpost/core/random.hpp"
+#include "outpost/base/guard.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/crypto/kdf.hpp"
 #include "outpost/keys/key_store.hpp"

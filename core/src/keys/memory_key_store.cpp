@@ -1,4 +1,4 @@
-#include "outpost/core/random.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/crypto/kdf.hpp"
 #include "outpost/keys/key_store.hpp"
 

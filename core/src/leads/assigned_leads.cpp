@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/storage/database.hpp"
 
 namespace outpost::leads {

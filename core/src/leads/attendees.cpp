@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <set>
 
-#include "outpost/core/guard.hpp"
-#include "outpost/core/random.hpp"
+#include "outpost/base/guard.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"

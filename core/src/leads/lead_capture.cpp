@@ -6,8 +6,9 @@
 #include <charconv>
 #include <variant>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/leads/attendees.hpp"
+#include "outpost/leads/email.hpp"
 
 namespace outpost::leads {
 
@@ -94,7 +95,7 @@ std::variant<std::string, std::string> check_field(const FormField& f, const std
       }
       return value(raw);
     case FieldType::email: {
-      std::string email = lower_ascii(raw);
+      std::string email = normal_email(raw);
       if (!valid_email(email)) return problem("is not a valid email address");
       return value(std::move(email));
     }
@@ -260,7 +261,7 @@ Result<Captured> capture(journal::Journal& journal, const LeadForm& form, const 
 Result<journal::Appended> withdraw_consent(journal::Journal& journal, const std::string& show,
                                            const std::string& email, const LeadKeys& keys, TimePoint now) {
   return guarded([&]() -> Result<journal::Appended> {
-    const std::string normal = lower_ascii(trim(email));
+    const std::string normal = normal_email(email);
     if (!valid_email(normal)) return Status(Errc::invalid_argument, "consent withdrawal: not a valid email address");
     if (trim(show).empty()) return Status(Errc::invalid_argument, "consent withdrawal: no trade show named");
     const json sealed = {{"email", normal}, {"show", trim(show)}, {"withdrawn_at", to_unix_ms(now)}};

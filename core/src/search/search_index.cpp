@@ -7,7 +7,7 @@
 #include <cmath>
 #include <unordered_map>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/storage/database.hpp"
 
 namespace outpost::search {

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 
 namespace outpost::storage {
 

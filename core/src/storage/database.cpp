@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 
 namespace outpost::storage {
 

@@ -3,7 +3,7 @@
 
 #include <cerrno>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 #include "outpost/storage/durability.hpp"
 #include "outpost/storage/file_io.hpp"
 

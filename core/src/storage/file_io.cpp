@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <utility>
 
-#include "outpost/core/guard.hpp"
+#include "outpost/base/guard.hpp"
 
 namespace outpost::storage {
 

@@ -23,8 +23,8 @@
 #include "outpost/cache/asset_reader.hpp"
 #include "outpost/cache/chunk_store.hpp"
 #include "outpost/cache/chunker.hpp"
-#include "outpost/core/clock.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/clock.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/storage/byte_source.hpp"
 
 namespace outpost::cache {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "outpost/core/bytes.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/bytes.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/cache/version_ref.hpp"
 #include "outpost/crypto/hash.hpp"
 

@@ -12,8 +12,8 @@
 #include <set>
 #include <vector>
 
-#include "outpost/core/bytes.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/bytes.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "outpost/storage/file_io.hpp"

@@ -8,7 +8,7 @@
 
 #include <cstddef>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 #include "outpost/storage/byte_source.hpp"
 
 namespace outpost::cache {

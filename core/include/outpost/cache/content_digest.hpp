@@ -13,7 +13,7 @@
 
 #include "outpost/cache/asset_reader.hpp"
 #include "outpost/cache/chunker.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/storage/byte_source.hpp"
 

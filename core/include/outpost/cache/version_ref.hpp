@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 
 namespace outpost::cache {
 

@@ -16,7 +16,7 @@
 #include "outpost/cache/version_ref.hpp"
 #include "outpost/catalog/delta.hpp"
 #include "outpost/catalog/records.hpp"
-#include "outpost/core/clock.hpp"
+#include "outpost/base/clock.hpp"
 
 namespace outpost::catalog {
 

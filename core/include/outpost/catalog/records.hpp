@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "outpost/core/bytes.hpp"
-#include "outpost/core/clock.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/bytes.hpp"
+#include "outpost/base/clock.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/sealed_box.hpp"
 #include "outpost/crypto/sign.hpp"

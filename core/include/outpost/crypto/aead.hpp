@@ -7,7 +7,7 @@
 #include <array>
 #include <cstdint>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 
 namespace outpost {
 class Random;

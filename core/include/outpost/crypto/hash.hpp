@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 
 namespace outpost::crypto {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 #include "outpost/crypto/secret_key.hpp"
 
 namespace outpost {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 
 namespace outpost {
 class Random;

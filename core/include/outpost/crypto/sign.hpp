@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 #include "outpost/crypto/secret_key.hpp"
 
 namespace outpost {

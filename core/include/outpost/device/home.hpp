@@ -24,8 +24,8 @@
 #include "outpost/leads/assigned_leads.hpp"
 #include "outpost/leads/lead_capture.hpp"
 #include "outpost/search/search_index.hpp"
-#include "outpost/core/clock.hpp"
-#include "outpost/core/random.hpp"
+#include "outpost/base/clock.hpp"
+#include "outpost/base/random.hpp"
 #include "outpost/keys/key_store.hpp"
 
 namespace outpost::device {

@@ -21,9 +21,9 @@
 #include <string>
 
 #include "outpost/cache/asset_reader.hpp"
-#include "outpost/core/clock.hpp"
-#include "outpost/core/random.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/clock.hpp"
+#include "outpost/base/random.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/gate/gate.hpp"
 
 namespace outpost::device {

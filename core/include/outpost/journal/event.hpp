@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "outpost/core/bytes.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/bytes.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/crypto/hash.hpp"
 
 namespace outpost::journal {

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "outpost/core/clock.hpp"
+#include "outpost/base/clock.hpp"
 
 namespace outpost::journal {
 

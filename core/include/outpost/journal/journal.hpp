@@ -36,9 +36,9 @@
 #include <string>
 #include <vector>
 
-#include "outpost/core/clock.hpp"
-#include "outpost/core/random.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/clock.hpp"
+#include "outpost/base/random.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "outpost/journal/event.hpp"

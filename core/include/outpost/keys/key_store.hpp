@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 #include "outpost/crypto/secret_key.hpp"
 
 namespace outpost {

@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "outpost/core/bytes.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/bytes.hpp"
+#include "outpost/base/status.hpp"
 
 namespace outpost {
 class Random;

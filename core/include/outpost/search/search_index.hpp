@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "outpost/catalog/records.hpp"
-#include "outpost/core/status.hpp"
+#include "outpost/base/status.hpp"
 
 namespace outpost::search {
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <optional>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 #include "outpost/storage/file_io.hpp"
 
 namespace outpost::storage {

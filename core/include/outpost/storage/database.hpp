@@ -14,7 +14,7 @@
 #include <span>
 #include <string_view>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 
 namespace outpost::storage {
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "outpost/core/bytes.hpp"
+#include "outpost/base/bytes.hpp"
 
 namespace outpost::storage {
 

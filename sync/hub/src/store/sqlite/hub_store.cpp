@@ -1,0 +1,851 @@
+#include "outpost/hub/hub_store.hpp"
+
+#include <sodium.h>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+
+#include "outpost/cache/content_digest.hpp"
+#include "outpost/catalog/records.hpp"
+#include "outpost/base/guard.hpp"
+#include "outpost/base/random.hpp"
+#include "outpost/journal/event_row.hpp"
+#include "outpost/storage/database.hpp"
+#include "outpost/storage/file_io.hpp"
+
+namespace outpost::hub {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view migrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE tokens(
+  secret_hash BLOB PRIMARY KEY,
+  device TEXT NOT NULL,
+  role TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER
+) WITHOUT ROWID;
+CREATE TABLE devices(
+  name TEXT PRIMARY KEY,
+  role TEXT NOT NULL,
+  curve_key BLOB NOT NULL UNIQUE,
+  enrolled_at INTEGER NOT NULL,
+  last_seen INTEGER,
+  catalog_seq INTEGER NOT NULL DEFAULT 0,
+  revoked_at INTEGER,
+  wipe_requested_at INTEGER,
+  wiped_at INTEGER
+);
+CREATE TABLE statements(
+  seq INTEGER PRIMARY KEY,
+  statement BLOB NOT NULL,      -- SignedStatement::encode(), the exact signed bytes
+  asset TEXT,                   -- a release: its version; a revocation: the version revoked
+  version INTEGER,
+  kind TEXT NOT NULL            -- release | revocation
+);
+CREATE TABLE trust_lists(version INTEGER PRIMARY KEY, statement BLOB NOT NULL);
+CREATE TABLE releases(
+  asset TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(asset, version)
+) WITHOUT ROWID;
+CREATE TABLE recipes(
+  asset TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  chunk BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY(asset, version, idx)
+) WITHOUT ROWID;
+CREATE INDEX recipes_by_chunk ON recipes(chunk);
+CREATE TABLE chunks(id BLOB PRIMARY KEY, size INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE journals(
+  journal_id BLOB PRIMARY KEY,
+  device TEXT NOT NULL,
+  acked_seq INTEGER NOT NULL DEFAULT 0,
+  head_hash BLOB NOT NULL,
+  head_time INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE events(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  time INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  payload BLOB,
+  payload_hash BLOB NOT NULL,
+  hash BLOB NOT NULL,
+  device TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX events_by_type ON events(type, time);
+CREATE TABLE alerts(
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  device TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+)sql",
+    // The complete versions each device last said it holds (session.done),
+    // replaced as a whole each time; holdings_at says when, and that the
+    // device reports at all (an empty list is not the same as never told).
+    R"sql(
+CREATE TABLE holdings(
+  device TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  reported_at INTEGER NOT NULL,
+  PRIMARY KEY(device, asset, version)
+) WITHOUT ROWID;
+ALTER TABLE devices ADD COLUMN holdings_at INTEGER;
+)sql",
+    // The lead book (lead_book.hpp): personal data only inside the *box
+    // columns (XChaCha20-Poly1305 under a key derived from the lead key);
+    // person = keyed BLAKE2b of the normalised email. lead_box: the rep
+    // device's X25519 key its assignments are sealed to (NULL until told).
+    R"sql(
+ALTER TABLE devices ADD COLUMN lead_box BLOB;
+CREATE TABLE lead_deliveries(
+  device TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  kind TEXT NOT NULL,          -- assign | withdraw
+  sealed BLOB,                 -- assign: crypto_box_seal to devices.lead_box; withdraw: NULL
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(device, seq)
+) WITHOUT ROWID;
+CREATE TABLE lead_pending(
+  device TEXT NOT NULL,
+  lead TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(device, lead)
+) WITHOUT ROWID;
+CREATE TABLE leads(
+  id TEXT PRIMARY KEY,
+  person BLOB NOT NULL UNIQUE,
+  box BLOB NOT NULL,           -- fields, each with the time of its value
+  score INTEGER NOT NULL,
+  show TEXT NOT NULL,
+  first_captured_at INTEGER NOT NULL,
+  last_captured_at INTEGER NOT NULL,
+  team TEXT,
+  rep TEXT,
+  assigned_at INTEGER,
+  due_at INTEGER,
+  escalated_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX leads_by_rep ON leads(rep);
+CREATE TABLE lead_visits(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  show TEXT NOT NULL,
+  kiosk TEXT NOT NULL,
+  captured_at INTEGER NOT NULL,
+  score INTEGER NOT NULL,
+  box BLOB NOT NULL,           -- answers and consent
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_visits_by_lead ON lead_visits(lead);
+CREATE TABLE lead_withdrawals(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  person BLOB NOT NULL,
+  show TEXT NOT NULL,
+  withdrawn_at INTEGER NOT NULL,
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_withdrawals_by_person ON lead_withdrawals(person);
+CREATE TABLE lead_follow_ups(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  device TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  box BLOB NOT NULL,           -- the note
+  at INTEGER NOT NULL,
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_follow_ups_by_lead ON lead_follow_ups(lead);
+CREATE TABLE lead_tombstones(person BLOB PRIMARY KEY, erased_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE lead_round_robin(team TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE lead_cursors(journal_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
+    // Badge-only leads waiting to be completed from an attendee list (tried:
+    // the lists last looked in), and the ids of leads merged into another
+    // (a rep's follow-up of the old id still reaches the lead).
+    R"sql(
+CREATE TABLE lead_badges(lead TEXT PRIMARY KEY, show TEXT NOT NULL, tried TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+CREATE TABLE lead_merged(old TEXT PRIMARY KEY, into_lead TEXT NOT NULL) WITHOUT ROWID;
+)sql",
+};
+
+constexpr storage::Schema schema{"hub store", 0x4f504842 /* "OPHB" */, migrations};
+
+json bin(ByteView b) { return json::binary(std::vector<std::uint8_t>(b.begin(), b.end())); }
+
+void bind_blob(SQLite::Statement& st, int index, ByteView bytes) {
+  st.bind(index, bytes.data(), static_cast<int>(bytes.size()));
+}
+
+ByteView blob(const SQLite::Column& c) {
+  return {static_cast<const std::uint8_t*>(c.getBlob()), static_cast<std::size_t>(c.getBytes())};
+}
+
+std::optional<TimePoint> opt_time(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return from_unix_ms(c.getInt64());
+}
+
+crypto::Digest digest_col(const SQLite::Column& c) {
+  auto d = crypto::Digest::from_bytes(blob(c));
+  if (!d) throw Error(Errc::corrupt, "hub store holds a malformed hash");
+  return *d;
+}
+
+constexpr const char* device_columns =
+    "SELECT name, role, curve_key, enrolled_at, last_seen, catalog_seq, revoked_at, wipe_requested_at, wiped_at "
+    "FROM devices ";
+
+DeviceRecord device_from(SQLite::Statement& st) {
+  DeviceRecord d;
+  d.name = st.getColumn(0).getString();
+  d.role = st.getColumn(1).getString();
+  const ByteView key = blob(st.getColumn(2));
+  if (key.size() != d.key.size()) throw Error(Errc::corrupt, "hub store holds a malformed device key");
+  std::memcpy(d.key.data(), key.data(), key.size());
+  d.enrolled_at = from_unix_ms(st.getColumn(3).getInt64());
+  d.last_seen = opt_time(st.getColumn(4));
+  d.catalog_seq = static_cast<std::uint64_t>(st.getColumn(5).getInt64());
+  d.revoked_at = opt_time(st.getColumn(6));
+  d.wipe_requested_at = opt_time(st.getColumn(7));
+  d.wiped_at = opt_time(st.getColumn(8));
+  return d;
+}
+
+std::string chunk_hex(const cache::ChunkId& id) { return id.hex(); }
+
+}  // namespace
+
+// ---- addresses
+
+Result<catalog::CatalogAuthority> load_authority(HubStore& store) {
+  return guarded([&]() -> Result<catalog::CatalogAuthority> {
+    auto root = store.root_key();
+    if (!root) return root.status();
+    auto trust = store.trust_list();
+    if (!trust) return Status(Errc::corrupt, "the hub store has no trust list (was init interrupted?)");
+    auto authority = catalog::CatalogAuthority::create(*trust, *root);
+    if (!authority) return authority.status();
+    std::vector<catalog::SignedStatement> statements;
+    for (auto& s : store.statements()) statements.push_back(std::move(s.statement));
+    if (Status s = authority->restore(statements); !s) return s;
+    return authority;
+  });
+}
+
+// ---- keys
+
+HubKeys generate_hub_keys(Random& random, bool with_root) {
+  HubKeys keys{sync::CurveKeyPair::generate(random), crypto::SigningKey::generate(random),
+               crypto::BoxKeyPair::generate(random), std::nullopt};
+  if (with_root) keys.root = crypto::SigningKey::generate(random);
+  return keys;
+}
+
+Status save_hub_keys(const fs::path& path, const HubKeys& keys) {
+  return guarded([&]() -> Status {
+    json doc{{"format", "outpost-hub-keys/1"},
+             {"curve", bin(keys.curve.secret_key().view())},
+             {"signing", bin(keys.signing.seed().view())},
+             {"lead", bin(keys.lead.secret_key().view())}};
+    if (keys.root) doc["root"] = bin(keys.root->seed().view());
+    Bytes bytes = json::to_msgpack(doc);
+    storage::create_file_durably(path, bytes, 0600);
+    crypto::wipe(bytes);
+    for (auto& [name, value] : doc.items()) {
+      if (value.is_binary()) crypto::wipe(value.get_binary());
+    }
+    return {};
+  });
+}
+
+Result<HubKeys> load_hub_keys(const fs::path& path) {
+  return guarded([&]() -> Result<HubKeys> {
+    Bytes bytes = storage::read_file(path);
+    json doc;
+    try {
+      doc = json::from_msgpack(bytes.begin(), bytes.end());
+    } catch (const json::exception&) {
+      doc = nullptr;
+    }
+    crypto::wipe(bytes);
+    auto key = [&](const char* name) -> std::optional<crypto::SecretKey> {
+      if (!doc.is_object() || !doc.contains(name) || !doc[name].is_binary() || doc[name].get_binary().size() != 32) {
+        return std::nullopt;
+      }
+      crypto::SecretKey k = crypto::SecretKey::from_bytes(doc[name].get_binary());
+      crypto::wipe(doc[name].get_binary());
+      return k;
+    };
+    auto curve = key("curve");
+    auto signing = key("signing");
+    auto lead = key("lead");
+    auto root = key("root");
+    if (!doc.is_object() || doc.value("format", "") != "outpost-hub-keys/1" || !curve || !signing || !lead) {
+      return Status(Errc::corrupt, path.string() + " is not a readable hub key file");
+    }
+    HubKeys keys{sync::CurveKeyPair::from_secret(curve->view()), crypto::SigningKey::from_seed(signing->view()),
+                 crypto::BoxKeyPair::from_secret(lead->view()), std::nullopt};
+    if (root) keys.root = crypto::SigningKey::from_seed(root->view());
+    return keys;
+  });
+}
+
+// ---- the store
+
+struct HubStore::Impl {
+  explicit Impl(const fs::path& home, bool create)
+      : dir(home),
+        // FULL: an acked journal event or an accepted statement must survive a power cut.
+        db(storage::open_database(db_path(home), schema, create, storage::Durability::full)) {}
+
+  fs::path dir;
+  SQLite::Database db;
+  int depth = 0;  // nesting of write scopes
+
+  fs::path chunk_path(const cache::ChunkId& id) const {
+    const std::string hex = chunk_hex(id);
+    return chunk_dir(dir) / hex.substr(0, 2) / hex;
+  }
+
+  // A write scope: a savepoint, so it nests inside in_transaction's batch.
+  class Write {
+   public:
+    explicit Write(Impl& impl) : impl_(impl), name_("w" + std::to_string(impl.depth++)) {
+      impl_.db.exec("SAVEPOINT " + name_);
+    }
+    ~Write() {
+      --impl_.depth;
+      if (done_) return;
+      try {
+        impl_.db.exec("ROLLBACK TO " + name_);
+        impl_.db.exec("RELEASE " + name_);
+      } catch (...) {  // NOLINT(bugprone-empty-catch): the outer transaction rolls back
+      }
+    }
+    void commit() {
+      impl_.db.exec("RELEASE " + name_);
+      done_ = true;
+    }
+
+   private:
+    Impl& impl_;
+    std::string name_;
+    bool done_ = false;
+  };
+
+  std::optional<DeviceRecord> find_device(const std::string& where, const std::function<void(SQLite::Statement&)>& bind) {
+    SQLite::Statement st(db, std::string(device_columns) + where);
+    bind(st);
+    if (!st.executeStep()) return std::nullopt;
+    return device_from(st);
+  }
+
+  Status set_device_time(const std::string& name, const char* column, TimePoint now) {
+    SQLite::Statement st(db, std::string("UPDATE devices SET ") + column + " = ? WHERE name = ?");
+    st.bind(1, to_unix_ms(now));
+    st.bind(2, name);
+    if (st.exec() == 0) return {Errc::not_found, "no device named '" + name + "' (see `outpost-hub devices`)"};
+    return {};
+  }
+};
+
+HubStore::HubStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HubStore::~HubStore() = default;
+
+Result<std::unique_ptr<HubStore>> HubStore::open(const fs::path& home, bool create) {
+  return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
+    if (!create && !fs::exists(db_path(home))) {
+      return Status(Errc::not_found, "no hub in " + home.string() + " (run `outpost-hub --home " + home.string() +
+                                         " init` first)");
+    }
+    fs::create_directories(chunk_dir(home));
+    return std::unique_ptr<HubStore>(new HubStore(std::make_unique<Impl>(home, create)));
+  });
+}
+
+Result<sync::HubAddress> HubStore::address() {
+  return guarded([&]() -> Result<sync::HubAddress> {
+    sync::HubAddress a;
+    if (auto host = storage::meta_blob(impl_->db, "host")) a.host.assign(host->begin(), host->end());
+    if (auto port = storage::meta_int(impl_->db, "port")) a.port = static_cast<std::uint16_t>(*port);
+    return a;
+  });
+}
+
+Status HubStore::set_address(const sync::HubAddress& a) {
+  return guarded([&]() -> Status {
+    storage::set_meta(impl_->db, "host", as_bytes(a.host));
+    storage::set_meta(impl_->db, "port", std::int64_t{a.port});
+    return {};
+  });
+}
+
+Result<crypto::PublicKey> HubStore::root_key() {
+  return guarded([&]() -> Result<crypto::PublicKey> {
+    const auto bytes = storage::meta_blob(impl_->db, "root_key");
+    crypto::PublicKey key;
+    if (!bytes || bytes->size() != key.bytes.size()) return Status(Errc::corrupt, "the hub store has no root key");
+    std::memcpy(key.bytes.data(), bytes->data(), key.bytes.size());
+    return key;
+  });
+}
+
+Status HubStore::set_root_key(const crypto::PublicKey& root) {
+  return guarded([&]() -> Status {
+    storage::set_meta(impl_->db, "root_key", root.bytes);
+    return {};
+  });
+}
+
+// ---- enrollment
+
+Result<sync::EnrollToken> HubStore::create_token(const std::string& device, const std::string& role, const HubKeys& keys,
+                                           const crypto::PublicKey& root, Random& random, TimePoint now,
+                                           std::chrono::seconds lifetime) {
+  return guarded([&]() -> Result<sync::EnrollToken> {
+    if (role != "rep" && role != "kiosk") return Status(Errc::invalid_argument, "role must be rep or kiosk");
+    if (auto existing = this->device(device); existing && !existing->revoked_at) {
+      return Status(Errc::already_exists, "device '" + device + "' is enrolled already (revoke it first)");
+    }
+    auto address = this->address();
+    if (!address) return address.status();
+    sync::EnrollToken token;
+    token.device = device;
+    token.role = role;
+    token.endpoint = address->enroll();
+    token.hub_curve_key = keys.curve.public_key();
+    token.root_key = root;
+    random.fill(token.secret);
+    token.expires_at = now + lifetime;
+    // Validates the name (and the rest) exactly as a device will.
+    std::string text = token.encode();
+    if (auto parsed = sync::EnrollToken::parse(text); !parsed) return parsed.status();
+    crypto::wipe(MutableByteView(reinterpret_cast<std::uint8_t*>(text.data()), text.size()));
+    SQLite::Statement st(impl_->db,
+                         "INSERT INTO tokens(secret_hash, device, role, expires_at) VALUES(?, ?, ?, ?)");
+    bind_blob(st, 1, crypto::blake2b(token.secret).view());
+    st.bind(2, device);
+    st.bind(3, role);
+    st.bind(4, to_unix_ms(token.expires_at));
+    st.exec();
+    return token;
+  });
+}
+
+Result<DeviceRecord> HubStore::redeem_token(ByteView secret, const sync::CurvePublicKey& device_key, TimePoint now) {
+  return guarded([&]() -> Result<DeviceRecord> {
+    Impl::Write w(*impl_);
+    SQLite::Statement st(impl_->db, "SELECT device, role, expires_at, used_at FROM tokens WHERE secret_hash = ?");
+    bind_blob(st, 1, crypto::blake2b(secret).view());
+    const Status refused(Errc::permission, "enrollment refused: the token is unknown, used or expired");
+    if (!st.executeStep() || !st.getColumn(3).isNull() || from_unix_ms(st.getColumn(2).getInt64()) <= now) {
+      return refused;
+    }
+    const std::string name = st.getColumn(0).getString();
+    const std::string role = st.getColumn(1).getString();
+    st.reset();
+    if (device_by_key(device_key)) return Status(Errc::already_exists, "this device key is enrolled already");
+    if (auto existing = device(name); existing && !existing->revoked_at) {
+      return Status(Errc::already_exists, "device '" + name + "' is enrolled already");
+    }
+    SQLite::Statement burn(impl_->db, "UPDATE tokens SET used_at = ? WHERE secret_hash = ?");
+    burn.bind(1, to_unix_ms(now));
+    bind_blob(burn, 2, crypto::blake2b(secret).view());
+    burn.exec();
+    // A revoked device of the same name is replaced (re-enrollment).
+    SQLite::Statement put(impl_->db,
+                          "INSERT OR REPLACE INTO devices(name, role, curve_key, enrolled_at) VALUES(?, ?, ?, ?)");
+    put.bind(1, name);
+    put.bind(2, role);
+    bind_blob(put, 3, device_key);
+    put.bind(4, to_unix_ms(now));
+    put.exec();
+    w.commit();
+    return *device(name);
+  });
+}
+
+// ---- devices
+
+std::vector<DeviceRecord> HubStore::devices() {
+  std::vector<DeviceRecord> out;
+  SQLite::Statement st(impl_->db, std::string(device_columns) + "ORDER BY name");
+  while (st.executeStep()) out.push_back(device_from(st));
+  return out;
+}
+
+std::optional<DeviceRecord> HubStore::device(const std::string& name) {
+  return impl_->find_device("WHERE name = ?", [&](SQLite::Statement& st) { st.bind(1, name); });
+}
+
+std::optional<DeviceRecord> HubStore::device_by_key(const sync::CurvePublicKey& key) {
+  return impl_->find_device("WHERE curve_key = ?", [&](SQLite::Statement& st) { bind_blob(st, 1, key); });
+}
+
+Status HubStore::revoke_device(const std::string& name, TimePoint now) {
+  return guarded([&] { return impl_->set_device_time(name, "revoked_at", now); });
+}
+
+Status HubStore::request_wipe(const std::string& name, TimePoint now) {
+  return guarded([&] { return impl_->set_device_time(name, "wipe_requested_at", now); });
+}
+
+Status HubStore::mark_wiped(const std::string& name, TimePoint now) {
+  return guarded([&] { return impl_->set_device_time(name, "wiped_at", now); });
+}
+
+Status HubStore::touch_device(const std::string& name, TimePoint now, std::uint64_t catalog_seq) {
+  return guarded([&]() -> Status {
+    SQLite::Statement st(impl_->db, "UPDATE devices SET last_seen = ?, catalog_seq = ? WHERE name = ?");
+    st.bind(1, to_unix_ms(now));
+    st.bind(2, static_cast<std::int64_t>(catalog_seq));
+    st.bind(3, name);
+    st.exec();
+    return {};
+  });
+}
+
+Status HubStore::set_holdings(const std::string& device, const std::vector<cache::VersionRef>& holdings,
+                              TimePoint now) {
+  return guarded([&]() -> Status {
+    Impl::Write w(*impl_);
+    SQLite::Statement mark(impl_->db, "UPDATE devices SET holdings_at = ? WHERE name = ?");
+    mark.bind(1, to_unix_ms(now));
+    mark.bind(2, device);
+    if (mark.exec() == 0) return {Errc::not_found, "no device named '" + device + "'"};
+    SQLite::Statement clear(impl_->db, "DELETE FROM holdings WHERE device = ?");
+    clear.bind(1, device);
+    clear.exec();
+    SQLite::Statement put(impl_->db,
+                          "INSERT OR IGNORE INTO holdings(device, asset, version, reported_at) VALUES(?, ?, ?, ?)");
+    for (const cache::VersionRef& ref : holdings) {
+      put.reset();
+      put.bind(1, device);
+      put.bind(2, ref.asset);
+      put.bind(3, static_cast<std::int64_t>(ref.version));
+      put.bind(4, to_unix_ms(now));
+      put.exec();
+    }
+    w.commit();
+    return {};
+  });
+}
+
+std::optional<std::vector<cache::VersionRef>> HubStore::holdings(const std::string& device) {
+  SQLite::Statement known(impl_->db, "SELECT holdings_at FROM devices WHERE name = ?");
+  known.bind(1, device);
+  if (!known.executeStep() || known.getColumn(0).isNull()) return std::nullopt;
+  std::vector<cache::VersionRef> out;
+  SQLite::Statement st(impl_->db, "SELECT asset, version FROM holdings WHERE device = ? ORDER BY asset, version");
+  st.bind(1, device);
+  while (st.executeStep()) {
+    out.push_back({st.getColumn(0).getString(), static_cast<std::uint64_t>(st.getColumn(1).getInt64())});
+  }
+  return out;
+}
+
+// ---- catalog
+
+std::optional<catalog::SignedStatement> HubStore::trust_list() {
+  SQLite::Statement st(impl_->db, "SELECT statement FROM trust_lists ORDER BY version DESC LIMIT 1");
+  if (!st.executeStep()) return std::nullopt;
+  auto statement = catalog::SignedStatement::decode(blob(st.getColumn(0)));
+  if (!statement) throw Error(Errc::corrupt, "hub store: the trust list is unreadable");
+  return *statement;
+}
+
+Status HubStore::save_trust_list(const catalog::SignedStatement& statement, std::uint64_t version) {
+  return guarded([&]() -> Status {
+    SQLite::Statement st(impl_->db, "INSERT INTO trust_lists(version, statement) VALUES(?, ?)");
+    st.bind(1, static_cast<std::int64_t>(version));
+    const Bytes encoded = statement.encode();
+    bind_blob(st, 2, encoded);
+    st.exec();
+    return {};
+  });
+}
+
+std::vector<StoredStatement> HubStore::statements() {
+  std::vector<StoredStatement> out;
+  SQLite::Statement st(impl_->db, "SELECT seq, statement FROM statements ORDER BY seq");
+  while (st.executeStep()) {
+    auto statement = catalog::SignedStatement::decode(blob(st.getColumn(1)));
+    if (!statement) throw Error(Errc::corrupt, "hub store: statement " + st.getColumn(0).getString() + " is unreadable");
+    out.push_back({static_cast<std::uint64_t>(st.getColumn(0).getInt64()), std::move(*statement)});
+  }
+  return out;
+}
+
+Status HubStore::add_statement(std::uint64_t seq, const catalog::SignedStatement& statement,
+                               const std::optional<cache::VersionRef>& release,
+                               const std::vector<cache::RecipeEntry>& recipe,
+                               const std::optional<cache::VersionRef>& revoked) {
+  return guarded([&]() -> Status {
+    Impl::Write w(*impl_);
+    const cache::VersionRef* ref = release ? &*release : revoked ? &*revoked : nullptr;
+    SQLite::Statement st(impl_->db, "INSERT INTO statements(seq, statement, asset, version, kind) VALUES(?, ?, ?, ?, ?)");
+    st.bind(1, static_cast<std::int64_t>(seq));
+    const Bytes encoded = statement.encode();
+    bind_blob(st, 2, encoded);
+    if (ref != nullptr) {
+      st.bind(3, ref->asset);
+      st.bind(4, static_cast<std::int64_t>(ref->version));
+    }
+    st.bind(5, release ? "release" : "revocation");
+    st.exec();
+    if (release) {
+      SQLite::Statement rel(impl_->db, "INSERT INTO releases(asset, version, seq) VALUES(?, ?, ?)");
+      rel.bind(1, release->asset);
+      rel.bind(2, static_cast<std::int64_t>(release->version));
+      rel.bind(3, static_cast<std::int64_t>(seq));
+      rel.exec();
+      SQLite::Statement link(impl_->db, "INSERT INTO recipes(asset, version, idx, chunk, size) VALUES(?, ?, ?, ?, ?)");
+      for (std::size_t i = 0; i < recipe.size(); ++i) {
+        if (!has_chunk(recipe[i].id)) {
+          return Status(Errc::integrity, release->to_string() + ": the hub lacks chunk " +
+                                             chunk_hex(recipe[i].id).substr(0, 16) + " (upload it first)");
+        }
+        link.reset();
+        link.bind(1, release->asset);
+        link.bind(2, static_cast<std::int64_t>(release->version));
+        link.bind(3, static_cast<std::int64_t>(i));
+        bind_blob(link, 4, recipe[i].id.view());
+        link.bind(5, static_cast<std::int64_t>(recipe[i].size));
+        link.exec();
+      }
+    }
+    if (revoked) {
+      SQLite::Statement rev(impl_->db, "UPDATE releases SET revoked = 1 WHERE asset = ? AND version = ?");
+      rev.bind(1, revoked->asset);
+      rev.bind(2, static_cast<std::int64_t>(revoked->version));
+      rev.exec();
+    }
+    w.commit();
+    return {};
+  });
+}
+
+Result<std::vector<cache::RecipeEntry>> HubStore::recipe(const cache::VersionRef& ref, bool include_revoked) {
+  return guarded([&]() -> Result<std::vector<cache::RecipeEntry>> {
+    SQLite::Statement rel(impl_->db, "SELECT revoked FROM releases WHERE asset = ? AND version = ?");
+    rel.bind(1, ref.asset);
+    rel.bind(2, static_cast<std::int64_t>(ref.version));
+    if (!rel.executeStep()) return Status(Errc::not_found, "the hub has no release " + ref.to_string());
+    if (rel.getColumn(0).getInt() != 0 && !include_revoked) {
+      return Status(Errc::permission, ref.to_string() + " is revoked");
+    }
+    std::vector<cache::RecipeEntry> out;
+    SQLite::Statement st(impl_->db, "SELECT chunk, size FROM recipes WHERE asset = ? AND version = ? ORDER BY idx");
+    st.bind(1, ref.asset);
+    st.bind(2, static_cast<std::int64_t>(ref.version));
+    std::uint64_t offset = 0;
+    while (st.executeStep()) {
+      cache::RecipeEntry e{digest_col(st.getColumn(0)), offset, static_cast<std::uint32_t>(st.getColumn(1).getInt())};
+      offset += e.size;
+      out.push_back(e);
+    }
+    return out;
+  });
+}
+
+bool HubStore::chunk_entitled(const cache::ChunkId& id) {
+  SQLite::Statement st(impl_->db,
+                       "SELECT 1 FROM recipes r JOIN releases v ON v.asset = r.asset AND v.version = r.version "
+                       "WHERE r.chunk = ? AND v.revoked = 0 LIMIT 1");
+  bind_blob(st, 1, id.view());
+  return st.executeStep();
+}
+
+// ---- chunks
+
+bool HubStore::has_chunk(const cache::ChunkId& id) {
+  SQLite::Statement st(impl_->db, "SELECT 1 FROM chunks WHERE id = ?");
+  bind_blob(st, 1, id.view());
+  return st.executeStep();
+}
+
+Result<std::size_t> HubStore::store_chunks(const std::vector<cache::ChunkId>& ids, const std::vector<Bytes>& data) {
+  return guarded([&]() -> Result<std::size_t> {
+    if (ids.size() != data.size()) return Status(Errc::invalid_argument, "chunk ids and contents do not pair up");
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (data[i].empty() || data[i].size() > cache::ChunkerParams{}.max_size) {
+        return Status(Errc::invalid_argument, "chunk " + chunk_hex(ids[i]).substr(0, 16) + " has an impossible size");
+      }
+      if (crypto::blake2b(data[i]) != ids[i]) {
+        return Status(Errc::integrity, "chunk " + chunk_hex(ids[i]).substr(0, 16) + " does not match its id");
+      }
+    }
+    std::vector<std::size_t> fresh;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (has_chunk(ids[i])) continue;
+      const fs::path path = impl_->chunk_path(ids[i]);
+      fs::create_directories(path.parent_path());
+      // Content-addressed: an existing file with this name already holds these bytes
+      // (checked on read), e.g. written before a crash and never recorded.
+      if (!fs::exists(path)) storage::create_file_durably(path, data[i], 0600);
+      fresh.push_back(i);
+    }
+    Impl::Write w(*impl_);
+    SQLite::Statement st(impl_->db, "INSERT OR IGNORE INTO chunks(id, size) VALUES(?, ?)");
+    for (std::size_t i : fresh) {
+      st.reset();
+      bind_blob(st, 1, ids[i].view());
+      st.bind(2, static_cast<std::int64_t>(data[i].size()));
+      st.exec();
+    }
+    w.commit();
+    return fresh.size();
+  });
+}
+
+Result<Bytes> HubStore::read_chunk(const cache::ChunkId& id, bool verify) {
+  return guarded([&]() -> Result<Bytes> {
+    const fs::path path = impl_->chunk_path(id);
+    if (!fs::exists(path)) return Status(Errc::not_found, "the hub lacks chunk " + chunk_hex(id).substr(0, 16));
+    Bytes bytes = storage::read_file(path);
+    if (verify && crypto::blake2b(bytes) != id) {
+      return Status(Errc::integrity, "hub chunk file " + path.string() + " is damaged (its hash does not match)");
+    }
+    return bytes;
+  });
+}
+
+// ---- journals
+
+std::optional<JournalState> HubStore::journal(ByteView journal_id) {
+  SQLite::Statement st(impl_->db, "SELECT device, acked_seq, head_hash, head_time FROM journals WHERE journal_id = ?");
+  bind_blob(st, 1, journal_id);
+  if (!st.executeStep()) return std::nullopt;
+  JournalState s;
+  s.device = st.getColumn(0).getString();
+  s.acked_seq = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
+  s.head = {s.acked_seq, digest_col(st.getColumn(2)), journal::HlcTime{static_cast<std::uint64_t>(st.getColumn(3).getInt64())}};
+  return s;
+}
+
+Result<IngestResult> HubStore::ingest(const std::string& device, ByteView journal_id,
+                                      const std::vector<journal::StoredEvent>& events, TimePoint now) {
+  return guarded([&]() -> Result<IngestResult> {
+    Impl::Write w(*impl_);
+    JournalState state;
+    if (auto held = journal(journal_id)) {
+      if (held->device != device) {
+        return Status(Errc::permission, "journal belongs to another device");
+      }
+      state = *held;
+    } else {
+      state.device = device;
+      SQLite::Statement st(impl_->db, "INSERT INTO journals(journal_id, device, head_hash) VALUES(?, ?, ?)");
+      bind_blob(st, 1, journal_id);
+      st.bind(2, device);
+      bind_blob(st, 3, crypto::Digest{}.view());
+      st.exec();
+    }
+    IngestResult result;
+    SQLite::Statement put(impl_->db,
+                          "INSERT INTO events(journal_id, seq, time, type, payload, payload_hash, hash, device, "
+                          "received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    for (const journal::StoredEvent& e : events) {
+      if (e.seq <= state.acked_seq) {
+        ++result.duplicates;  // held already: the device resent after a lost ack
+        continue;
+      }
+      if (!journal::links_to(state.head, e)) {
+        result.broken_at = e.seq;
+        result.problem = e.seq != state.acked_seq + 1
+                             ? "gap: expected event " + std::to_string(state.acked_seq + 1) + ", got " +
+                                   std::to_string(e.seq)
+                             : "event " + std::to_string(e.seq) + " does not chain from event " +
+                                   std::to_string(state.acked_seq);
+        break;
+      }
+      put.reset();
+      bind_blob(put, 1, journal_id);
+      put.bind(2, static_cast<std::int64_t>(e.seq));
+      put.bind(3, static_cast<std::int64_t>(e.time.value));
+      put.bind(4, std::string(e.type->name));
+      if (e.payload) bind_blob(put, 5, *e.payload);
+      bind_blob(put, 6, e.payload_hash.view());
+      bind_blob(put, 7, e.hash.view());
+      put.bind(8, device);
+      put.bind(9, to_unix_ms(now));
+      put.exec();
+      state.head = journal::link_of(e);
+      state.acked_seq = e.seq;
+      ++result.stored;
+    }
+    SQLite::Statement upd(impl_->db,
+                          "UPDATE journals SET acked_seq = ?, head_hash = ?, head_time = ? WHERE journal_id = ?");
+    upd.bind(1, static_cast<std::int64_t>(state.acked_seq));
+    bind_blob(upd, 2, state.head.hash.view());
+    upd.bind(3, static_cast<std::int64_t>(state.head.time.value));
+    bind_blob(upd, 4, journal_id);
+    upd.exec();
+    if (result.broken_at) {
+      if (Status s = add_alert(device, "journal.chain", result.problem, now); !s) return s;
+    }
+    w.commit();
+    result.acked_seq = state.acked_seq;
+    return result;
+  });
+}
+
+std::uint64_t HubStore::event_count() {
+  return static_cast<std::uint64_t>(impl_->db.execAndGet("SELECT count(*) FROM events").getInt64());
+}
+
+Status HubStore::add_alert(const std::string& device, const std::string& kind, const std::string& detail,
+                           TimePoint now) {
+  return guarded([&]() -> Status {
+    SQLite::Statement st(impl_->db, "INSERT INTO alerts(at, device, kind, detail) VALUES(?, ?, ?, ?)");
+    st.bind(1, to_unix_ms(now));
+    st.bind(2, device);
+    st.bind(3, kind);
+    st.bind(4, detail);
+    st.exec();
+    return {};
+  });
+}
+
+std::vector<Alert> HubStore::alerts() {
+  std::vector<Alert> out;
+  SQLite::Statement st(impl_->db, "SELECT id, at, device, kind, detail FROM alerts ORDER BY id");
+  while (st.executeStep()) {
+    out.push_back({st.getColumn(0).getInt64(), from_unix_ms(st.getColumn(1).getInt64()), st.getColumn(2).getString(),
+                   st.getColumn(3).getString(), st.getColumn(4).getString()});
+  }
+  return out;
+}
+
+Status HubStore::in_transaction(const std::function<Status()>& f) {
+  return guarded([&]() -> Status {
+    storage::Transaction tx(impl_->db);
+    Status s = f();
+    tx.commit();  // each request's own savepoint already undid a failed request
+    return s;
+  });
+}
+
+}  // namespace outpost::hub

@@ -1,0 +1,59 @@
+// The core's small shared helpers: big-endian coding, ISO-8601 time text,
+// the email normal form kiosk and hub both key on, and log lines.
+#include <catch2/catch.hpp>
+
+#include "outpost/base/bytes.hpp"
+#include "outpost/base/log.hpp"
+#include "outpost/base/time_text.hpp"
+#include "outpost/leads/email.hpp"
+
+using namespace outpost;
+
+TEST_CASE("Base: big-endian integers round-trip and lay out most significant byte first", "[base]") {
+  std::uint8_t b[8];
+  store_be32(b, 0x01020304u);
+  CHECK((b[0] == 1 && b[1] == 2 && b[2] == 3 && b[3] == 4));
+  CHECK(load_be32(b) == 0x01020304u);
+  store_be64(b, 0x0102030405060708ull);
+  CHECK((b[0] == 1 && b[7] == 8));
+  CHECK(load_be64(b) == 0x0102030405060708ull);
+  Bytes out{9};
+  append_be32(out, 0xfffffffeu);
+  CHECK(out == Bytes{9, 0xff, 0xff, 0xff, 0xfe});
+}
+
+TEST_CASE("Base: ISO-8601 time text reads what it writes and refuses what it cannot read", "[base]") {
+  const TimePoint t = *parse_time("2026-03-01T09:30:15Z");
+  CHECK(iso_time(t) == "2026-03-01T09:30:15Z");
+  CHECK(parse_time("2026-03-01T09:30:15+00:00") == t);
+  CHECK(iso_time(*parse_time("2026-03-31", true)) == "2026-04-01T00:00:00Z");  // the end of that day
+  for (const char* bad : {"", "2026-02-30", "2026-03-01T24:00Z", "yesterday", "2026-03-01T09:30:15+01:00"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_time(bad).has_value());
+  }
+}
+
+TEST_CASE("Leads: one email normal form for kiosk and hub", "[base][leads]") {
+  CHECK(leads::normal_email("  Maria.Garcia@Example.COM\t\n") == "maria.garcia@example.com");
+  CHECK(leads::normal_email("MARÍA@example.com") == "marÍa@example.com");  // non-ASCII bytes kept as they are
+  CHECK(leads::normal_email(" \t ").empty());
+}
+
+TEST_CASE("Base: log lines split back into their fields, in text and in JSON", "[base][log]") {
+  const std::string text =
+      format_log_line(LogLevel::warn, "hub.refused",
+                      {{"device", "tab-17"}, {"reason", "send hello first"}, {"n", 3}, {"ok", false}}, false);
+  CHECK(text == R"(warn hub.refused device=tab-17 reason="send hello first" n=3 ok=false)");
+  const std::string json =
+      format_log_line(LogLevel::error, "zap.error", {{"what", "quote \" and\nnewline"}, {"n", 7}}, true);
+  CHECK(json == R"({"level":"error","event":"zap.error","what":"quote \" and\nnewline","n":7})");
+  CHECK(format_log_line(LogLevel::info, "e", {{"empty", ""}}, false) == R"(info e empty="")");
+
+  MemoryLogger log;
+  log.info("hub.start", {{"workers", 2}});
+  log.debug("hub.detail");
+  CHECK(log.lines() == std::vector<std::string>{"info hub.start workers=2", "debug hub.detail"});
+  CHECK(log.count("hub.start") == 1);
+  null_logger().error("ignored");  // discards, never throws
+  CHECK_FALSE(null_logger().enabled(LogLevel::error));
+}
