@@ -6,5 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="${1:-$root/build}"
 shift || true
+# ccache keys on paths relative to the checkout and ignores the build
+# directory's own path, so a fresh clone elsewhere (CI) reuses the objects
+# an earlier build of the same sources made.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
+export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 cmake -S "$root" -B "$dir" -G Ninja -DOUTPOST_BUILD_BENCH=OFF "$@" >/dev/null
 ninja -C "$dir"
