@@ -68,7 +68,7 @@ struct LeadsCli {
 TEST_CASE("CLI: the hub absorbs synced leads into the lead book on its own", "[cli][hub][leads]") {
   LeadsCli c;
   auto admin = c.f.admin();
-  auto book = must(hub::LeadBook::open(c.f.hub_home, admin->keys().lead, c.f.random));
+  auto book = must(hub::LeadBook::open(admin->backend(), admin->keys().lead, c.f.random));
   // The writer absorbs right after the commit it replied to: allow it a moment.
   std::size_t seen = 0;
   for (int i = 0; i < 100 && seen < 2; ++i) {
@@ -150,7 +150,7 @@ TEST_CASE("CLI: outpost-hub leads route, list, show, sla, export and erase", "[c
   const crypto::BoxKeyPair rep2_box = crypto::BoxKeyPair::generate(c.f.random);
   {
     auto admin = c.f.admin();
-    auto book = must(hub::LeadBook::open(c.f.hub_home, admin->keys().lead, c.f.random));
+    auto book = must(hub::LeadBook::open(admin->backend(), admin->keys().lead, c.f.random));
     must(book->set_lead_box("rep-2", rep2_box.public_key(), c.f.clock.now()));
   }
   const Output moved = c.hub("leads assign " + ann + " --rep rep-2");
@@ -184,7 +184,7 @@ TEST_CASE("CLI: outpost-hub leads route, list, show, sla, export and erase", "[c
   CHECK(json::parse(c.hub("leads list --json").out).size() == 1);
   {
     auto admin = c.f.admin();
-    auto book = must(hub::LeadBook::open(c.f.hub_home, admin->keys().lead, c.f.random));
+    auto book = must(hub::LeadBook::open(admin->backend(), admin->keys().lead, c.f.random));
     const auto sent = must(book->deliveries("rep-2", 0, 100));
     REQUIRE(sent.size() == 3);  // bob (routed, waited for the key), ann, ann withdrawn
     CHECK(sent[2].kind == "withdraw");

@@ -56,7 +56,7 @@ struct RepCli {
     rep.home.reset();
   }
 
-  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(f.hub_home, f.admin()->keys().lead, f.random)); }
+  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(f.admin()->backend(), f.admin()->keys().lead, f.random)); }
 
   Output outpost(const HubFixture::Device& d, const std::string& args) const {
     Output o{};

@@ -56,7 +56,7 @@ struct Field : HubFixture {
     return d;
   }
 
-  std::unique_ptr<rep::HubReports> reports() { return must(rep::HubReports::open(hub_home)); }
+  std::unique_ptr<rep::HubReports> reports() { return must(rep::HubReports::open(admin()->backend())); }
 };
 
 void open(Field::Device& d, const std::string& asset, std::optional<std::uint64_t> version = std::nullopt) {

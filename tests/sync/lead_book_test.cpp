@@ -70,7 +70,7 @@ struct LeadWorld {
     admin = must(hub::HubAdmin::open(home, random, clock));
   }
 
-  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(home, admin->keys().lead, random)); }
+  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(admin->backend(), admin->keys().lead, random)); }
 
   void enroll(const std::string& name, const std::string& role = "rep") {
     const sync::EnrollToken token = must(admin->enroll_token(name, role));
@@ -138,9 +138,8 @@ struct LeadWorld {
     r.size = recipe.size;
     r.valid_from = clock.now();
     r.published_at = clock.now();
-    must(admin->store().add_statement(admin->store().statements().size() + 1,
-                                      catalog::sign_statement(r.to_body(), publisher), cache::VersionRef{asset, version},
-                                      recipe.entries, std::nullopt));
+    (void)must(admin->store().add_statement(catalog::sign_statement(r.to_body(), publisher),
+                                            cache::VersionRef{asset, version}, recipe.entries, std::nullopt));
   }
 
   void attendees(const std::string& asset, std::uint64_t version, const std::string& show,
@@ -150,9 +149,8 @@ struct LeadWorld {
 
   void revoke(const std::string& asset, std::uint64_t version) {
     const catalog::Revocation v{asset, version, "wrong list", clock.now()};
-    must(admin->store().add_statement(admin->store().statements().size() + 1,
-                                      catalog::sign_statement(v.to_body(), publisher), std::nullopt, {},
-                                      cache::VersionRef{asset, version}));
+    (void)must(admin->store().add_statement(catalog::sign_statement(v.to_body(), publisher), std::nullopt, {},
+                                            cache::VersionRef{asset, version}));
   }
 
   void withdraw(const std::string& kiosk, const std::string& email, const std::string& show) {

@@ -50,7 +50,7 @@ struct LeadLoop : HubFixture {
     (void)must(client.publish(content, r, publisher_key));
   }
 
-  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(hub_home, admin()->keys().lead, random)); }
+  std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(admin()->backend(), admin()->keys().lead, random)); }
 
   void capture(const std::string& email, const std::string& name) {
     leads::CaptureRequest r;

@@ -429,7 +429,7 @@ TEST_CASE("Dashboard: the leads section shows follow-up against the SLA from the
   Seeded s;
   SeededRandom book_random(5);
   auto admin = must(hub::HubAdmin::open(s.hub_home, book_random, s.clock));
-  auto book = must(hub::LeadBook::open(s.hub_home, admin->keys().lead, book_random));
+  auto book = must(hub::LeadBook::open(admin->backend(), admin->keys().lead, book_random));
   (void)must(book->absorb(s.clock.now()));
   const auto leads = must(book->list());
   REQUIRE(leads.size() == 2);

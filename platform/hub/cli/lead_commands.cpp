@@ -28,7 +28,7 @@ struct Book {
 Book open_book(Context& ctx) {
   Book b;
   b.admin = ctx.open_admin();
-  b.book = ctx.take(hub::LeadBook::open(ctx.home, b.admin->keys().lead, ctx.random));
+  b.book = ctx.take(hub::LeadBook::open(b.admin->backend(), b.admin->keys().lead, ctx.random));
   const hub::AbsorbReport r = ctx.take(b.book->absorb(ctx.clock.now()));
   if (r.refused > 0) {
     std::cerr << "outpost-hub: note: " << r.refused

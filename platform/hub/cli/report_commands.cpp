@@ -9,6 +9,7 @@
 #include "outpost/report_tables/hub_tables.hpp"
 #include "outpost/hub/hub_reports.hpp"
 #include "outpost/hub/lead_book.hpp"
+#include "outpost/hub/store/backend.hpp"
 
 namespace outpost::hub_cli {
 
@@ -50,6 +51,7 @@ std::string footer(const std::string& what, const ReportTable& csv_table, const 
 // A report being run: its window (checked) and the store.
 struct Run {
   rep::Window window;
+  std::unique_ptr<hub::Backend> backend;
   std::unique_ptr<rep::HubReports> reports;
 
   std::string window_text() const {
@@ -71,7 +73,8 @@ Run start(Context& ctx, const ReportOptions& o, bool takes_window = true) {
   const TimeWindow window = parse_window(ctx, o.since, o.until);
   run.window.since = window.since;
   run.window.until = window.until;
-  run.reports = ctx.take(rep::HubReports::open(ctx.home));
+  run.backend = ctx.take(hub::open_backend(ctx.home));
+  run.reports = ctx.take(rep::HubReports::open(*run.backend));
   return run;
 }
 
@@ -321,7 +324,7 @@ void add_leads(CLI::App& parent, Context& ctx) {
         // The follow-up comes from the lead book, which the hub's lead key
         // opens (this command runs where the hub home is).
         const auto admin = ctx.open_admin();
-        const auto book = ctx.take(hub::LeadBook::open(ctx.home, admin->keys().lead, ctx.random));
+        const auto book = ctx.take(hub::LeadBook::open(admin->backend(), admin->keys().lead, ctx.random));
         const SlaTables sla = sla_tables(ctx.take(book->sla(ctx.clock.now(), {run.window.since, run.window.until})));
         out.append(section("Follow-up against the SLA, by show", sla.by_show, "no leads in the lead book"));
         if (!sla.by_rep.empty()) out.append(section("By rep", sla.by_rep, ""));

@@ -52,7 +52,7 @@ void add_serve_command(CLI::App& app, Context& ctx) {
       const sync::HubAddress saved = ctx.take(admin->address());
       hub_address = sync::format_hub_address(saved, admin->keys().curve.public_key());
       options.bind = bind->apply(saved);
-      if (!http->empty()) dashboard_leads = ctx.take(hub::LeadBook::open(ctx.home, admin->keys().lead, lead_random));
+      if (!http->empty()) dashboard_leads = ctx.take(hub::LeadBook::open(admin->backend(), admin->keys().lead, lead_random));
     }
     options.workers = *workers;
 

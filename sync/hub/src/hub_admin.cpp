@@ -4,6 +4,7 @@
 
 #include "outpost/catalog/statement.hpp"
 #include "outpost/base/guard.hpp"
+#include "outpost/hub/store/backend.hpp"
 
 namespace outpost::hub {
 
@@ -14,11 +15,13 @@ Status HubAdmin::init(const fs::path& home, Random& random, const Clock& clock, 
     }
     fs::create_directories(home);
     HubKeys keys = generate_hub_keys(random, true);
-    auto store = HubStore::open(home, true);
+    auto backend = open_backend(home, true);
+    if (!backend) return backend.status();
+    auto store = (*backend)->store();
     if (!store) return store.status();
     if (Status s = (*store)->set_address(address); !s) return s;
     if (Status s = (*store)->set_root_key(keys.root->public_key()); !s) return s;
-    HubAdmin admin(std::move(*store), std::move(keys), random, clock);
+    HubAdmin admin(std::move(*backend), std::move(*store), std::move(keys), random, clock);
     catalog::TrustList trust;
     trust.version = 0;  // save_trust moves it to 1
     trust.hub_key = admin.keys_.signing.public_key();
@@ -31,14 +34,17 @@ Status HubAdmin::init(const fs::path& home, Random& random, const Clock& clock, 
 }
 
 Result<std::unique_ptr<HubAdmin>> HubAdmin::open(const fs::path& home, Random& random, const Clock& clock) {
-  auto store = HubStore::open(home);
+  auto backend = open_backend(home);
+  if (!backend) return backend.status();
+  auto store = (*backend)->store();
   if (!store) return store.status();
   if (!fs::exists(HubStore::keys_path(home))) {
     return Status(Errc::not_found, "no hub keys in " + home.string() + " (init did not finish: remove it and init again)");
   }
   auto keys = load_hub_keys(HubStore::keys_path(home));
   if (!keys) return keys.status();
-  return std::unique_ptr<HubAdmin>(new HubAdmin(std::move(*store), std::move(*keys), random, clock));
+  return std::unique_ptr<HubAdmin>(
+      new HubAdmin(std::move(*backend), std::move(*store), std::move(*keys), random, clock));
 }
 
 Result<sync::EnrollToken> HubAdmin::enroll_token(const std::string& device, const std::string& role,
@@ -86,7 +92,7 @@ Status HubAdmin::remove_publisher(const std::string& name) {
   const auto it = std::find_if(current->publishers.begin(), current->publishers.end(),
                                [&](const catalog::Publisher& p) { return p.name == name; });
   if (it == current->publishers.end()) return {Errc::not_found, "no publisher named '" + name + "'"};
-  const std::uint64_t seq = store_->statements().size();
+  const std::uint64_t seq = store_->catalog_seq();
   current->retired.push_back({it->name, it->key, seq});
   current->publishers.erase(it);
   return save_trust(std::move(*current));

@@ -15,6 +15,7 @@
 #include "dashboard_page.hpp"
 #include "outpost/cli/text.hpp"
 #include "outpost/crypto/hash.hpp"
+#include "outpost/hub/store/backend.hpp"
 #include "outpost/report_tables/hub_tables.hpp"
 #include "outpost/web/http.hpp"
 #include "outpost/web/http_util.hpp"
@@ -26,6 +27,13 @@ namespace rep = hub::reports;
 namespace rt = report_tables;
 
 namespace {
+
+// The reports of the hub home, on a connection of their own to its backend.
+Result<std::unique_ptr<hub::reports::HubReports>> open_reports(const std::filesystem::path& hub_home) {
+  auto backend = hub::open_backend(hub_home);
+  if (!backend) return backend.status();
+  return hub::reports::HubReports::open(**backend);
+}
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -249,7 +257,7 @@ Response Dashboard::Impl::dashboard(const Pairs& params, const Session& session)
   const TimePoint now = clock.now();
   auto parsed = parse_window(params, now);
   if (!parsed) return error("/", 400, parsed.status().message());
-  auto reports = rep::HubReports::open(options.hub_home);
+  auto reports = open_reports(options.hub_home);
   if (!reports) return error("/", 500, "cannot read the hub store: " + reports.status().message());
   DashboardView v;
   const rep::Window& w = parsed->window;
@@ -287,7 +295,7 @@ Response Dashboard::Impl::csv(const std::string& name, const Pairs& params) {
   const TimePoint now = clock.now();
   auto parsed = parse_window(params, now);
   if (!parsed) return error(target, 400, parsed.status().message());
-  auto opened = rep::HubReports::open(options.hub_home);
+  auto opened = open_reports(options.hub_home);
   if (!opened) return error(target, 500, "cannot read the hub store: " + opened.status().message());
   rep::HubReports& r = **opened;
   const rep::Window& w = parsed->window;

@@ -9,7 +9,6 @@
 #include "outpost/catalog/records.hpp"
 #include "outpost/base/guard.hpp"
 #include "outpost/leads/attendees.hpp"
-#include "outpost/storage/database.hpp"
 #include "outpost/hub/hub_store.hpp"
 
 namespace outpost::hub {
@@ -82,12 +81,6 @@ Result<leads::AttendeeList> read_list(HubStore& store, const catalog::Release& r
   return leads::AttendeeList::parse(content);
 }
 
-struct BadgeLead {
-  std::string id;
-  std::string show;
-  std::string tried;
-};
-
 }  // namespace
 
 // ---- Impl
@@ -95,81 +88,34 @@ struct BadgeLead {
 std::string LeadBook::Impl::current_lead(const std::string& id) {
   std::string at = id;
   for (int hop = 0; hop < 64; ++hop) {  // merges are kept flat; the bound only guards a damaged table
-    SQLite::Statement lead(db, "SELECT 1 FROM leads WHERE id = ?");
-    lead.bind(1, at);
-    if (lead.executeStep()) return at;
-    SQLite::Statement merged(db, "SELECT into_lead FROM lead_merged WHERE old = ?");
-    merged.bind(1, at);
-    if (!merged.executeStep()) return {};
-    at = merged.getColumn(0).getString();
+    if (db.lead_exists(at)) return at;
+    std::optional<std::string> into = db.merged_into(at);
+    if (!into) return {};
+    at = std::move(*into);
   }
   return {};
 }
 
 void LeadBook::Impl::merge_lead(const std::string& from, const std::string& into, TimePoint now) {
   if (from == into) return;
-  struct Row {
-    json box;
-    std::int64_t score = 0;
-    std::string show;
-    std::int64_t first = 0;
-    std::int64_t last = 0;
-    std::string rep;
-  };
   auto read = [&](const std::string& id) {
-    SQLite::Statement st(db, "SELECT box, score, show, first_captured_at, last_captured_at, rep FROM leads WHERE id = ?");
-    st.bind(1, id);
-    if (!st.executeStep()) throw Error(Errc::not_found, "lead book: no lead " + id + " to merge");
-    return Row{open_box(blob(st.getColumn(0)), "lead:" + id), st.getColumn(1).getInt64(), st.getColumn(2).getString(),
-               st.getColumn(3).getInt64(), st.getColumn(4).getInt64(), opt_text(st.getColumn(5))};
+    std::optional<LeadRow> row = db.lead(id);
+    if (!row) throw Error(Errc::not_found, "lead book: no lead " + id + " to merge");
+    return std::move(*row);
   };
-  const Row a = read(from);
-  Row b = read(into);
-  merge_fields(b.box, a.box["fields"]);
-  SQLite::Statement upd(db,
-                        "UPDATE leads SET box = ?, score = max(score, ?), "
-                        "show = CASE WHEN ? < first_captured_at THEN ? ELSE show END, "
-                        "first_captured_at = min(first_captured_at, ?), last_captured_at = max(last_captured_at, ?) "
-                        "WHERE id = ?");
-  const Bytes sealed = seal_box(b.box, "lead:" + into);
-  bind_blob(upd, 1, sealed);
-  upd.bind(2, a.score);
-  upd.bind(3, a.first);
-  upd.bind(4, a.show);
-  upd.bind(5, a.first);
-  upd.bind(6, a.last);
-  upd.bind(7, into);
-  upd.exec();
-  if (b.rep.empty() && !a.rep.empty()) {  // the assignment goes with the lead
-    SQLite::Statement take(db,
-                           "UPDATE leads SET (team, rep, assigned_at, due_at, escalated_at) = "
-                           "(SELECT team, rep, assigned_at, due_at, escalated_at FROM leads WHERE id = ?) WHERE id = ?");
-    take.bind(1, from);
-    take.bind(2, into);
-    take.exec();
-    b.rep = a.rep;
-  }
-  for (const char* table : {"lead_visits", "lead_follow_ups"}) {
-    SQLite::Statement move(db, std::string("UPDATE ") + table + " SET lead = ? WHERE lead = ?");
-    move.bind(1, into);
-    move.bind(2, from);
-    move.exec();
+  const LeadRow a = read(from);
+  const LeadRow b = read(into);
+  json box = open_box(b.box, "lead:" + into);
+  merge_fields(box, open_box(a.box, "lead:" + from)["fields"]);
+  db.fold_into_lead(into, seal_box(box, "lead:" + into), a.score, a.show, a.first_captured_at, a.last_captured_at);
+  std::string rep = b.rep;
+  if (rep.empty() && !a.rep.empty()) {  // the assignment goes with the lead
+    db.copy_assignment(from, into);
+    rep = a.rep;
   }
   if (!a.rep.empty()) (void)queue_withdraw(a.rep, from, now);
-  for (const char* row : {"lead_pending WHERE lead", "lead_badges WHERE lead", "leads WHERE id"}) {
-    SQLite::Statement del(db, std::string("DELETE FROM ") + row + " = ?");
-    del.bind(1, from);
-    del.exec();
-  }
-  SQLite::Statement flat(db, "UPDATE lead_merged SET into_lead = ? WHERE into_lead = ?");
-  flat.bind(1, into);
-  flat.bind(2, from);
-  flat.exec();
-  SQLite::Statement note(db, "INSERT OR REPLACE INTO lead_merged(old, into_lead) VALUES(?, ?)");
-  note.bind(1, from);
-  note.bind(2, into);
-  note.exec();
-  if (!b.rep.empty()) queue_assign(b.rep, into, now);  // the rep's copy gets the merged history
+  db.merge_rows(from, into);
+  if (!rep.empty()) queue_assign(rep, into, now);  // the rep's copy gets the merged history
   take_back_if_withdrawn(into, now);
 }
 
@@ -179,11 +125,7 @@ void LeadBook::Impl::take_back_if_withdrawn(const std::string& id, TimePoint now
   if (std::any_of(lead->consents.begin(), lead->consents.end(), [](const LeadConsent& c) { return !c.withdrawn_at; })) {
     return;
   }
-  SQLite::Statement unassign(db,
-                             "UPDATE leads SET team = NULL, rep = NULL, assigned_at = NULL, due_at = NULL, "
-                             "escalated_at = NULL WHERE id = ?");
-  unassign.bind(1, id);
-  unassign.exec();
+  db.clear_assignment(id);
   (void)queue_withdraw(lead->rep, id, now);
 }
 
@@ -192,17 +134,11 @@ void LeadBook::Impl::take_back_if_withdrawn(const std::string& id, TimePoint now
 Result<BadgeReport> LeadBook::complete_badges(HubStore& store, TimePoint now) {
   return guarded([&]() -> Result<BadgeReport> {
     BadgeReport report;
-    std::vector<BadgeLead> waiting;
-    {
-      SQLite::Statement st(impl_->db, "SELECT lead, show, tried FROM lead_badges ORDER BY lead");
-      while (st.executeStep()) {
-        waiting.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString()});
-      }
-    }
+    std::vector<BadgeWait> waiting = impl_->db.badge_waits();
     if (waiting.empty()) return report;
     std::vector<HeldList> lists = attendee_lists(store);
     const std::string tried = fingerprint(lists);
-    std::erase_if(waiting, [&](const BadgeLead& b) { return b.tried == tried; });
+    std::erase_if(waiting, [&](const BadgeWait& b) { return b.tried == tried; });
     if (waiting.empty()) return report;
 
     auto list_at = [&](HeldList& l) -> const leads::AttendeeList* {
@@ -222,24 +158,17 @@ Result<BadgeReport> LeadBook::complete_badges(HubStore& store, TimePoint now) {
     };
 
     auto redeliver = [&](const std::string& id) {  // the rep's copy gets the completed fields
-      SQLite::Statement st(impl_->db, "SELECT rep FROM leads WHERE id = ?");
-      st.bind(1, id);
-      if (!st.executeStep() || st.getColumn(0).isNull()) return;
-      const std::string rep = st.getColumn(0).getString();
-      st.reset();
-      impl_->queue_assign(rep, id, now);
+      const std::optional<LeadRow> row = impl_->db.lead(id);
+      if (row && !row->rep.empty()) impl_->queue_assign(row->rep, id, now);
     };
 
-    storage::Transaction tx(impl_->db);
-    SQLite::Statement mark(impl_->db, "UPDATE lead_badges SET tried = ? WHERE lead = ?");
-    for (const BadgeLead& b : waiting) {
+    const UnitPtr tx = impl_->db.write();
+    for (const BadgeWait& b : waiting) {
       ++report.looked_up;
-      SQLite::Statement row(impl_->db, "SELECT box, last_captured_at FROM leads WHERE id = ?");
-      row.bind(1, b.id);
-      if (!row.executeStep()) continue;
-      json box = impl_->open_box(blob(row.getColumn(0)), "lead:" + b.id);
-      const std::int64_t last_ms = row.getColumn(1).getInt64();
-      row.reset();
+      const std::optional<LeadRow> row = impl_->db.lead(b.lead);
+      if (!row) continue;
+      json box = impl_->open_box(row->box, "lead:" + b.lead);
+      const TimePoint last = row->last_captured_at;
       const std::string badge = box["fields"].value("badge", json::object()).value("v", std::string());
 
       std::optional<std::map<std::string, std::string>> found;
@@ -252,10 +181,7 @@ Result<BadgeReport> LeadBook::complete_badges(HubStore& store, TimePoint now) {
           break;
         }
       }
-      mark.reset();
-      mark.bind(1, tried);
-      mark.bind(2, b.id);
-      mark.exec();
+      impl_->db.set_badge_tried(b.lead, tried);
       if (!found) {
         ++report.not_found;
         continue;
@@ -273,48 +199,31 @@ Result<BadgeReport> LeadBook::complete_badges(HubStore& store, TimePoint now) {
       const std::string email = email_of(held);
       for (auto& [name, value] : held) crypto::wipe(MutableByteView(reinterpret_cast<std::uint8_t*>(value.data()), value.size()));
 
-      SQLite::Statement upd(impl_->db, "UPDATE leads SET box = ? WHERE id = ?");
-      const Bytes sealed = impl_->seal_box(box, "lead:" + b.id);
-      bind_blob(upd, 1, sealed);
-      upd.bind(2, b.id);
-      upd.exec();
+      impl_->db.set_lead_box(b.lead, impl_->seal_box(box, "lead:" + b.lead));
       if (email.empty()) {  // on the list, but with no email: still the badge's lead
         ++report.filled;
-        redeliver(b.id);
+        redeliver(b.lead);
         continue;
       }
       const crypto::Digest person = impl_->person_of(email);
-      SQLite::Statement tomb(impl_->db, "SELECT erased_at FROM lead_tombstones WHERE person = ?");
-      bind_blob(tomb, 1, person.view());
-      if (tomb.executeStep() && last_ms <= tomb.getColumn(0).getInt64()) {
+      if (const auto erased_at = impl_->db.erased_at(person.view()); erased_at && last <= *erased_at) {
         EraseReport erased;
-        impl_->remove_lead(b.id, now, erased);
+        impl_->remove_lead(b.lead, now, erased);
         ++report.erased;
         continue;
       }
-      tomb.reset();
       ++report.completed;
-      SQLite::Statement other(impl_->db, "SELECT id FROM leads WHERE person = ?");
-      bind_blob(other, 1, person.view());
-      if (other.executeStep()) {
-        const std::string into = other.getColumn(0).getString();
-        other.reset();
-        impl_->merge_lead(b.id, into, now);
+      if (const auto other = impl_->db.lead_by_person(person.view())) {
+        impl_->merge_lead(b.lead, other->id, now);
         ++report.merged;
         continue;
       }
-      other.reset();
-      SQLite::Statement own(impl_->db, "UPDATE leads SET person = ? WHERE id = ?");
-      bind_blob(own, 1, person.view());
-      own.bind(2, b.id);
-      own.exec();
-      SQLite::Statement done(impl_->db, "DELETE FROM lead_badges WHERE lead = ?");
-      done.bind(1, b.id);
-      done.exec();
-      redeliver(b.id);
-      impl_->take_back_if_withdrawn(b.id, now);
+      impl_->db.set_person(b.lead, person.view());
+      impl_->db.remove_badge_wait(b.lead);
+      redeliver(b.lead);
+      impl_->take_back_if_withdrawn(b.lead, now);
     }
-    tx.commit();
+    tx->commit();
     return report;
   });
 }

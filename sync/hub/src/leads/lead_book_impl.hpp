@@ -1,10 +1,9 @@
-// The lead book's private parts, shared by its three source files:
-// lead_book.cpp (open, absorb, reading), lead_routing.cpp (rules, route,
-// assign, deliveries) and lead_reports.cpp (SLA, export, erase).
+// The lead book's private parts, shared by its source files: lead_book.cpp
+// (open, keys and boxes, reading), lead_absorb.cpp, lead_badges.cpp,
+// lead_routing.cpp (rules, route, assign, deliveries) and lead_reports.cpp
+// (SLA, export, erase). The records are in a LeadRepository (no SQL here).
 #pragma once
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -16,27 +15,13 @@
 #include "outpost/leads/email.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "outpost/hub/lead_book.hpp"
+#include "outpost/hub/store/lead_repository.hpp"
 
 namespace outpost::hub {
 
 using json = nlohmann::json;
 
 namespace lead_detail {
-
-inline void bind_blob(SQLite::Statement& st, int index, ByteView bytes) {
-  st.bind(index, bytes.data(), static_cast<int>(bytes.size()));
-}
-
-inline ByteView blob(const SQLite::Column& c) {
-  return {static_cast<const std::uint8_t*>(c.getBlob()), static_cast<std::size_t>(c.getBytes())};
-}
-
-inline std::optional<TimePoint> opt_time(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return from_unix_ms(c.getInt64());
-}
-
-inline std::string opt_text(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
 
 using leads::normal_email;
 
@@ -51,27 +36,13 @@ std::string badge_identity(const std::string& show, const std::string& badge);
 // box's: the newest non-empty value of each field wins, whatever the order.
 void merge_fields(json& box, const json& fields);
 
-// A savepoint: nests inside absorb's transaction, rolls back unless released.
-class Savepoint {
- public:
-  Savepoint(SQLite::Database& db, const char* name);
-  ~Savepoint();
-  Savepoint(const Savepoint&) = delete;
-  Savepoint& operator=(const Savepoint&) = delete;
-  void release();
-
- private:
-  SQLite::Database& db_;
-  std::string name_;
-  bool done_ = false;
-};
-
 }  // namespace lead_detail
 
 struct LeadBook::Impl {
-  Impl(const std::filesystem::path& db_path, const crypto::BoxKeyPair& lead, Random& r);
+  Impl(std::unique_ptr<LeadRepository> repo, const crypto::BoxKeyPair& lead, Random& r);
 
-  SQLite::Database db;
+  std::unique_ptr<LeadRepository> repo;
+  LeadRepository& db;  // *repo
   crypto::BoxKeyPair lead_key;  // opens what kiosks sealed
   crypto::SecretKey box_key;    // XChaCha20-Poly1305 for the *box columns
   crypto::SecretKey person_key;  // keyed BLAKE2b of the normalised email

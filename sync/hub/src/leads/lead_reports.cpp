@@ -5,7 +5,6 @@
 
 #include "leads/lead_book_impl.hpp"
 #include "outpost/base/guard.hpp"
-#include "outpost/storage/database.hpp"
 
 namespace outpost::hub {
 
@@ -144,28 +143,12 @@ Result<std::string> LeadBook::export_csv(const std::optional<std::string>& show)
 }
 
 void LeadBook::Impl::remove_lead(const std::string& id, TimePoint now, EraseReport& report) {
-  SQLite::Statement find(db, "SELECT rep FROM leads WHERE id = ?");
-  find.bind(1, id);
-  if (!find.executeStep()) return;
-  const std::string rep = opt_text(find.getColumn(0));
-  find.reset();
+  const std::optional<LeadRow> row = db.lead(id);
+  if (!row) return;
   report.found = true;
   report.lead = id;
-  for (const char* table : {"lead_visits", "lead_follow_ups"}) {
-    SQLite::Statement clear(db, std::string("UPDATE events SET payload = NULL WHERE payload IS NOT NULL AND "
-                                            "(journal_id, seq) IN (SELECT journal_id, seq FROM ") +
-                                    table + " WHERE lead = ?)");
-    clear.bind(1, id);
-    report.events_cleared += static_cast<std::uint64_t>(clear.exec());
-  }
-  const char* const rows[] = {"lead_visits WHERE lead", "lead_follow_ups WHERE lead", "lead_pending WHERE lead",
-                               "lead_badges WHERE lead", "leads WHERE id"};
-  for (const char* row : rows) {
-    SQLite::Statement del(db, std::string("DELETE FROM ") + row + " = ?");
-    del.bind(1, id);
-    del.exec();
-  }
-  if (!rep.empty() && queue_withdraw(rep, id, now)) report.withdrawn_from = rep;
+  report.events_cleared += db.remove_lead(id);
+  if (!row->rep.empty() && queue_withdraw(row->rep, id, now)) report.withdrawn_from = row->rep;
 }
 
 Result<EraseReport> LeadBook::erase(const std::string& email, TimePoint now) {
@@ -175,30 +158,14 @@ Result<EraseReport> LeadBook::erase(const std::string& email, TimePoint now) {
       return Status(Errc::invalid_argument, "erase: --email must be an email address");
     }
     const crypto::Digest person = impl_->person_of(normal);
-    storage::Transaction tx(impl_->db);
+    const UnitPtr tx = impl_->db.write();
     EraseReport report;
-    SQLite::Statement find(impl_->db, "SELECT id FROM leads WHERE person = ?");
-    bind_blob(find, 1, person.view());
-    if (find.executeStep()) {
-      const std::string id = find.getColumn(0).getString();
-      find.reset();
-      impl_->remove_lead(id, now, report);
-    } else {
-      find.reset();
-    }
-    SQLite::Statement clear(impl_->db,
-                            "UPDATE events SET payload = NULL WHERE payload IS NOT NULL AND (journal_id, seq) IN "
-                            "(SELECT journal_id, seq FROM lead_withdrawals WHERE person = ?)");
-    bind_blob(clear, 1, person.view());
-    report.events_cleared += static_cast<std::uint64_t>(clear.exec());
-    SQLite::Statement w(impl_->db, "DELETE FROM lead_withdrawals WHERE person = ?");
-    bind_blob(w, 1, person.view());
-    if (w.exec() > 0) report.found = true;
-    SQLite::Statement tomb(impl_->db, "INSERT OR REPLACE INTO lead_tombstones(person, erased_at) VALUES(?, ?)");
-    bind_blob(tomb, 1, person.view());
-    tomb.bind(2, to_unix_ms(now));
-    tomb.exec();
-    tx.commit();
+    if (const auto lead = impl_->db.lead_by_person(person.view())) impl_->remove_lead(lead->id, now, report);
+    const auto [cleared, withdrawals] = impl_->db.remove_withdrawals(person.view());
+    report.events_cleared += cleared;
+    if (withdrawals > 0) report.found = true;
+    impl_->db.set_erased(person.view(), now);
+    tx->commit();
     return report;
   });
 }

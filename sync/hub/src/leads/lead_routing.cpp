@@ -4,7 +4,6 @@
 
 #include "leads/lead_book_impl.hpp"
 #include "outpost/base/guard.hpp"
-#include "outpost/storage/database.hpp"
 
 namespace outpost::hub {
 
@@ -123,53 +122,28 @@ Result<RoutingRules> RoutingRules::parse(std::string_view json_text) {
 // ---- Impl: assignments and deliveries
 
 std::string LeadBook::Impl::rep_problem(const std::string& device) {
-  SQLite::Statement st(db, "SELECT role, revoked_at FROM devices WHERE name = ?");
-  st.bind(1, device);
-  if (!st.executeStep()) return "no device named '" + device + "' (see `outpost-hub devices`)";
-  if (!st.getColumn(1).isNull()) return "device '" + device + "' is revoked";
-  if (st.getColumn(0).getString() != "rep") return "device '" + device + "' is not a rep device";
+  const std::optional<LeadDevice> d = db.device(device);
+  if (!d) return "no device named '" + device + "' (see `outpost-hub devices`)";
+  if (d->revoked) return "device '" + device + "' is revoked";
+  if (d->role != "rep") return "device '" + device + "' is not a rep device";
   return {};
 }
 
 void LeadBook::Impl::write_delivery(const std::string& device, const std::string& lead, const char* kind,
                                     const std::optional<Bytes>& sealed, TimePoint now) {
-  SQLite::Statement put(db,
-                        "INSERT INTO lead_deliveries(device, seq, lead, kind, sealed, created_at) "
-                        "VALUES(?1, (SELECT coalesce(max(seq), 0) + 1 FROM lead_deliveries WHERE device = ?1), "
-                        "?2, ?3, ?4, ?5)");
-  put.bind(1, device);
-  put.bind(2, lead);
-  put.bind(3, kind);
-  if (sealed) bind_blob(put, 4, *sealed);
-  put.bind(5, to_unix_ms(now));
-  put.exec();
+  db.append_delivery(device, lead, kind, sealed, now);
 }
 
 void LeadBook::Impl::queue_assign(const std::string& device, const std::string& lead, TimePoint now) {
-  SQLite::Statement st(db, "INSERT OR IGNORE INTO lead_pending(device, lead, created_at) VALUES(?, ?, ?)");
-  st.bind(1, device);
-  st.bind(2, lead);
-  st.bind(3, to_unix_ms(now));
-  st.exec();
+  db.add_pending(device, lead, now);
   deliver_pending(device, now);
 }
 
 bool LeadBook::Impl::queue_withdraw(const std::string& device, const std::string& lead, TimePoint now) {
-  SQLite::Statement drop(db, "DELETE FROM lead_pending WHERE device = ? AND lead = ?");
-  drop.bind(1, device);
-  drop.bind(2, lead);
-  drop.exec();
+  db.remove_pending(device, lead);
   // Only what the device could have received needs taking back.
-  SQLite::Statement sent(db, "SELECT 1 FROM lead_deliveries WHERE device = ? AND lead = ? AND kind = 'assign'");
-  sent.bind(1, device);
-  sent.bind(2, lead);
-  if (!sent.executeStep()) return false;
-  sent.reset();
-  SQLite::Statement last(db, "SELECT kind FROM lead_deliveries WHERE device = ? AND lead = ? ORDER BY seq DESC LIMIT 1");
-  last.bind(1, device);
-  last.bind(2, lead);
-  if (last.executeStep() && last.getColumn(0).getString() == "withdraw") return true;
-  last.reset();
+  if (!db.ever_assigned(device, lead)) return false;
+  if (db.last_delivery_kind(device, lead) == "withdraw") return true;
   write_delivery(device, lead, "withdraw", std::nullopt, now);
   return true;
 }
@@ -200,54 +174,28 @@ Bytes LeadBook::Impl::assignment_document(const Lead& lead) {
 }
 
 void LeadBook::Impl::deliver_pending(const std::string& device, TimePoint now) {
-  SQLite::Statement key(db, "SELECT lead_box FROM devices WHERE name = ?");
-  key.bind(1, device);
-  if (!key.executeStep() || key.getColumn(0).isNull()) return;
-  const ByteView k = blob(key.getColumn(0));
-  if (k.size() != 32) throw Error(Errc::corrupt, "device '" + device + "' has a malformed lead_box key");
+  const std::optional<LeadDevice> d = db.device(device);
+  if (!d || !d->lead_box) return;
+  if (d->lead_box->size() != 32) throw Error(Errc::corrupt, "device '" + device + "' has a malformed lead_box key");
   crypto::BoxPublicKey box;
-  std::copy(k.begin(), k.end(), box.bytes.begin());
-  key.reset();
-  std::vector<std::string> leads;
-  SQLite::Statement pending(db, "SELECT lead FROM lead_pending WHERE device = ? ORDER BY created_at, lead");
-  pending.bind(1, device);
-  while (pending.executeStep()) leads.push_back(pending.getColumn(0).getString());
-  pending.reset();
-  for (const std::string& id : leads) {
+  std::copy(d->lead_box->begin(), d->lead_box->end(), box.bytes.begin());
+  for (const std::string& id : db.pending(device)) {
     std::optional<Lead> lead = read_lead(id, true);
     if (lead && lead->rep == device) {
       Bytes doc = assignment_document(*lead);
       write_delivery(device, id, "assign", crypto::seal(box, doc), now);
       crypto::wipe(doc);
     }
-    SQLite::Statement done(db, "DELETE FROM lead_pending WHERE device = ? AND lead = ?");
-    done.bind(1, device);
-    done.bind(2, id);
-    done.exec();
+    db.remove_pending(device, id);
   }
 }
 
 void LeadBook::Impl::set_assignment(const std::string& lead, const std::string& team, const std::string& rep,
                                     TimePoint now, std::chrono::hours sla) {
-  SQLite::Statement prev(db, "SELECT rep FROM leads WHERE id = ?");
-  prev.bind(1, lead);
-  if (!prev.executeStep()) throw Error(Errc::not_found, "no lead '" + lead + "' (see `outpost-hub leads list`)");
-  const std::string before = opt_text(prev.getColumn(0));
-  prev.reset();
-  SQLite::Statement st(db,
-                       "UPDATE leads SET team = ?, rep = ?, assigned_at = ?, due_at = ?, escalated_at = NULL "
-                       "WHERE id = ?");
-  if (team.empty()) {
-    st.bind(1);
-  } else {
-    st.bind(1, team);
-  }
-  st.bind(2, rep);
-  st.bind(3, to_unix_ms(now));
-  st.bind(4, to_unix_ms(now + sla));
-  st.bind(5, lead);
-  st.exec();
-  if (!before.empty() && before != rep) (void)queue_withdraw(before, lead, now);
+  const std::optional<LeadRow> row = db.lead(lead);
+  if (!row) throw Error(Errc::not_found, "no lead '" + lead + "' (see `outpost-hub leads list`)");
+  db.set_assignment(lead, team, rep, now, now + sla);
+  if (!row->rep.empty() && row->rep != rep) (void)queue_withdraw(row->rep, lead, now);
   queue_assign(rep, lead, now);
 }
 
@@ -255,7 +203,7 @@ void LeadBook::Impl::set_assignment(const std::string& lead, const std::string& 
 
 Result<std::vector<RouteDecision>> LeadBook::route(const RoutingRules& rules, TimePoint now) {
   return guarded([&]() -> Result<std::vector<RouteDecision>> {
-    storage::Transaction tx(impl_->db);
+    const UnitPtr tx = impl_->db.write();
     std::vector<RouteDecision> out;
     for (const LeadSummary& s : impl_->summaries()) {
       if (!s.rep.empty()) continue;
@@ -287,10 +235,7 @@ Result<std::vector<RouteDecision>> LeadBook::route(const RoutingRules& rules, Ti
       // Round robin over the team's reps that can take leads now, from
       // where the last run stopped.
       const std::vector<std::string>& members = rules.teams.at(d.team);
-      SQLite::Statement get(impl_->db, "SELECT next FROM lead_round_robin WHERE team = ?");
-      get.bind(1, d.team);
-      std::size_t next = get.executeStep() ? static_cast<std::size_t>(get.getColumn(0).getInt64()) : 0;
-      get.reset();
+      std::size_t next = impl_->db.round_robin_next(d.team);
       for (std::size_t tried = 0; tried < members.size(); ++tried) {
         const std::string& candidate = members[(next + tried) % members.size()];
         if (impl_->rep_problem(candidate).empty()) {
@@ -304,44 +249,35 @@ Result<std::vector<RouteDecision>> LeadBook::route(const RoutingRules& rules, Ti
         out.push_back(std::move(d));
         continue;
       }
-      SQLite::Statement put(impl_->db, "INSERT OR REPLACE INTO lead_round_robin(team, next) VALUES(?, ?)");
-      put.bind(1, d.team);
-      put.bind(2, static_cast<std::int64_t>(next));
-      put.exec();
+      impl_->db.set_round_robin_next(d.team, next);
       impl_->set_assignment(d.lead, d.team, d.rep, now, rules.sla);
       out.push_back(std::move(d));
     }
-    tx.commit();
+    tx->commit();
     return out;
   });
 }
 
 Status LeadBook::assign(const std::string& lead, const std::string& rep, TimePoint now, std::chrono::hours sla) {
   return guarded([&]() -> Status {
-    storage::Transaction tx(impl_->db);
+    const UnitPtr tx = impl_->db.write();
     if (const std::string problem = impl_->rep_problem(rep); !problem.empty()) {
       return Status(Errc::invalid_argument, "cannot assign to " + problem);
     }
-    SQLite::Statement team(impl_->db, "SELECT team FROM leads WHERE id = ?");
-    team.bind(1, lead);
-    if (!team.executeStep()) return Status(Errc::not_found, "no lead '" + lead + "' (see `outpost-hub leads list`)");
-    const std::string t = opt_text(team.getColumn(0));
-    team.reset();
-    impl_->set_assignment(lead, t, rep, now, sla);
-    tx.commit();
+    const std::optional<LeadRow> row = impl_->db.lead(lead);
+    if (!row) return Status(Errc::not_found, "no lead '" + lead + "' (see `outpost-hub leads list`)");
+    impl_->set_assignment(lead, row->team, rep, now, sla);
+    tx->commit();
     return {};
   });
 }
 
 Status LeadBook::escalate(const std::string& lead, TimePoint now) {
   return guarded([&]() -> Status {
-    SQLite::Statement st(impl_->db, "UPDATE leads SET escalated_at = ? WHERE id = ? AND rep IS NOT NULL");
-    st.bind(1, to_unix_ms(now));
-    st.bind(2, lead);
-    if (st.exec() == 0) {
-      SQLite::Statement known(impl_->db, "SELECT 1 FROM leads WHERE id = ?");
-      known.bind(1, lead);
-      if (!known.executeStep()) return Status(Errc::not_found, "no lead '" + lead + "' (see `outpost-hub leads list`)");
+    if (!impl_->db.escalate(lead, now)) {
+      if (!impl_->db.lead_exists(lead)) {
+        return Status(Errc::not_found, "no lead '" + lead + "' (see `outpost-hub leads list`)");
+      }
       return Status(Errc::invalid_argument, "lead " + lead + " is not assigned yet (route or assign it first)");
     }
     return {};
@@ -351,90 +287,43 @@ Status LeadBook::escalate(const std::string& lead, TimePoint now) {
 Status LeadBook::set_lead_box(const std::string& device, const crypto::BoxPublicKey& key, TimePoint now) {
   return guarded([&]() -> Status {
     // Every rep hello reports its key: the same key again writes nothing.
-    SQLite::Statement current(impl_->db, "SELECT lead_box FROM devices WHERE name = ?");
-    current.bind(1, device);
-    if (!current.executeStep()) return Status(Errc::not_found, "no device named '" + device + "'");
-    const bool had_key = !current.getColumn(0).isNull();
-    if (had_key) {
-      const ByteView old = blob(current.getColumn(0));
-      if (old.size() == key.bytes.size() && std::equal(old.begin(), old.end(), key.bytes.begin())) return {};
+    const std::optional<LeadDevice> current = impl_->db.device(device);
+    if (!current) return Status(Errc::not_found, "no device named '" + device + "'");
+    const bool had_key = current->lead_box.has_value();
+    if (had_key && std::equal(current->lead_box->begin(), current->lead_box->end(), key.bytes.begin(),
+                              key.bytes.end())) {
+      return {};
     }
-    current.reset();
-    storage::Transaction tx(impl_->db);
-    SQLite::Statement st(impl_->db, "UPDATE devices SET lead_box = ? WHERE name = ?");
-    bind_blob(st, 1, key.bytes);
-    st.bind(2, device);
-    st.exec();
+    const UnitPtr tx = impl_->db.write();
+    impl_->db.set_device_lead_box(device, key.bytes);
     // A new key (the device was re-initialised or re-enrolled under its
     // name): what it was sent before no longer opens, so its current leads
     // go to it again, sealed to the new key.
     if (had_key) {
-      SQLite::Statement held(impl_->db, "SELECT id FROM leads WHERE rep = ?");
-      held.bind(1, device);
-      std::vector<std::string> leads;
-      while (held.executeStep()) leads.push_back(held.getColumn(0).getString());
-      held.reset();
-      for (const std::string& lead : leads) impl_->queue_assign(device, lead, now);
+      for (const std::string& lead : impl_->db.leads_of_rep(device)) impl_->queue_assign(device, lead, now);
     }
     impl_->deliver_pending(device, now);
-    tx.commit();
+    tx->commit();
     return {};
   });
 }
 
 Status LeadBook::deliver_pending(const std::string& device, TimePoint now) {
   return guarded([&]() -> Status {
-    storage::Transaction tx(impl_->db);
+    const UnitPtr tx = impl_->db.write();
     impl_->deliver_pending(device, now);
-    tx.commit();
+    tx->commit();
     return {};
   });
 }
 
 Result<std::vector<LeadBook::DeliveryHead>> LeadBook::delivery_heads() {
-  return guarded([&]() -> Result<std::vector<DeliveryHead>> {
-    SQLite::Statement st(impl_->db,
-                         "SELECT d.device, max(d.seq), v.lead_box FROM lead_deliveries d JOIN devices v "
-                         "ON v.name = d.device WHERE v.lead_box IS NOT NULL GROUP BY d.device");
-    std::vector<DeliveryHead> out;
-    while (st.executeStep()) {
-      const ByteView box = blob(st.getColumn(2));
-      if (box.size() != 32) continue;
-      DeliveryHead h;
-      h.device = st.getColumn(0).getString();
-      h.seq = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
-      std::copy(box.begin(), box.end(), h.lead_box.bytes.begin());
-      out.push_back(std::move(h));
-    }
-    return out;
-  });
+  return guarded([&]() -> Result<std::vector<DeliveryHead>> { return impl_->db.delivery_heads(); });
 }
 
 Result<std::vector<Delivery>> LeadBook::deliveries(const std::string& device, std::uint64_t after_seq,
                                                    std::size_t limit) {
-  return guarded([&]() -> Result<std::vector<Delivery>> {
-    SQLite::Statement st(impl_->db,
-                         "SELECT seq, lead, kind, sealed, created_at FROM lead_deliveries WHERE device = ? AND seq > ? "
-                         "ORDER BY seq LIMIT ?");
-    st.bind(1, device);
-    st.bind(2, static_cast<std::int64_t>(after_seq));
-    st.bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, 1'000'000)));
-    std::vector<Delivery> out;
-    while (st.executeStep()) {
-      Delivery d;
-      d.device = device;
-      d.seq = static_cast<std::uint64_t>(st.getColumn(0).getInt64());
-      d.lead = st.getColumn(1).getString();
-      d.kind = st.getColumn(2).getString();
-      if (!st.getColumn(3).isNull()) {
-        const ByteView b = blob(st.getColumn(3));
-        d.sealed = Bytes(b.begin(), b.end());
-      }
-      d.created_at = from_unix_ms(st.getColumn(4).getInt64());
-      out.push_back(std::move(d));
-    }
-    return out;
-  });
+  return guarded([&]() -> Result<std::vector<Delivery>> { return impl_->db.deliveries(device, after_seq, limit); });
 }
 
 }  // namespace outpost::hub

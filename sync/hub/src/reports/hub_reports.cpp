@@ -1,9 +1,8 @@
 #include "outpost/hub/hub_reports.hpp"
 
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <regex>
 #include <set>
 #include <tuple>
@@ -11,8 +10,8 @@
 #include <unordered_set>
 
 #include "outpost/base/guard.hpp"
-#include "outpost/hub/hub_store.hpp"
-#include "store/sqlite/report_store.hpp"
+#include "outpost/hub/store/backend.hpp"
+#include "store/report_source.hpp"
 
 namespace outpost::hub::reports {
 
@@ -37,34 +36,52 @@ std::string normalise_query(const std::string& text) {
 
 }  // namespace
 
-struct HubReports::Impl {
-  explicit Impl(const fs::path& path) : db(path, SQLite::OPEN_READONLY, 5000) {
-    db.exec("PRAGMA query_only = ON");
-    // A report reads much of the events table once: map it rather than
-    // copy it page by page through a small cache.
-    db.exec("PRAGMA mmap_size = 1073741824");
-    db.exec("PRAGMA cache_size = -65536");
+std::string store::Catalog::title(const std::string& asset, std::optional<std::uint64_t> version) const {
+  auto it = releases.upper_bound({asset, version.value_or(std::numeric_limits<std::uint64_t>::max())});
+  if (it == releases.begin()) return {};
+  --it;
+  const bool match = it->first.first == asset && (!version || it->first.second == *version);
+  return match ? it->second.title : std::string();
+}
+
+void store::Catalog::settle(TimePoint now) {
+  current.clear();
+  for (const auto& [key, r] : releases) {
+    const bool in_force = !r.revoked && r.valid_from <= now && (!r.expires_at || *r.expires_at > now);
+    if (in_force) current[key.first] = key.second;  // ordered by version: the newest wins
   }
-  SQLite::Database db;
+}
+
+namespace {
+
+Catalog load_catalog(ReportSource& source, TimePoint now, Skipped& skipped) {
+  Catalog c = source.catalog(skipped);
+  c.settle(now);
+  return c;
+}
+
+}  // namespace
+
+struct HubReports::Impl {
+  std::unique_ptr<ReportSource> source;
 };
 
 HubReports::HubReports(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HubReports::~HubReports() = default;
 
-Result<std::unique_ptr<HubReports>> HubReports::open(const fs::path& home) {
+Result<std::unique_ptr<HubReports>> HubReports::open(Backend& backend) {
   return guarded([&]() -> Result<std::unique_ptr<HubReports>> {
-    // Opening the store the usual way checks it is a hub's and brings its
-    // schema up to date (so a report never meets a missing table).
-    if (auto store = HubStore::open(home); !store) return store.status();
-    return std::unique_ptr<HubReports>(new HubReports(std::make_unique<Impl>(HubStore::db_path(home))));
+    auto source = backend.reports();
+    if (!source) return source.status();
+    return std::unique_ptr<HubReports>(new HubReports(std::make_unique<Impl>(Impl{std::move(*source)})));
   });
 }
 
 Result<UsageReport> HubReports::usage(const Window& window) {
   return guarded([&]() -> Result<UsageReport> {
-    ReadScope read(impl_->db);
+    const UnitPtr read = impl_->source->read();
     UsageReport report;
-    const Catalog cat = load_catalog(impl_->db, TimePoint::max(), report.skipped);
+    const Catalog cat = load_catalog(*impl_->source, TimePoint::max(), report.skipped);
     struct Tally {
       UsageRow row;
       DeviceSet devices;
@@ -83,7 +100,7 @@ Result<UsageReport> HubReports::usage(const Window& window) {
       key.append(id);
       return presented[key];
     };
-    scan(impl_->db, {"asset.opened", "presentation.started", "page.viewed", "presentation.ended"}, window,
+    impl_->source->scan({"asset.opened", "presentation.started", "page.viewed", "presentation.ended"}, window,
          report.skipped, [&](const Event& e, Payload& p) {
            if (e.type == "page.viewed" || e.type == "presentation.ended") {
              const std::string id = p.text("presentation");
@@ -139,13 +156,13 @@ Result<UsageReport> HubReports::usage(const Window& window) {
 
 Result<UnusedReport> HubReports::unused(const Window& window, std::uint64_t days, TimePoint now) {
   return guarded([&]() -> Result<UnusedReport> {
-    ReadScope read(impl_->db);
+    const UnitPtr read = impl_->source->read();
     UnusedReport report;
     report.days = std::min<std::uint64_t>(days, 1'000'000);  // keeps now - days representable
-    const Catalog cat = load_catalog(impl_->db, now, report.skipped);
+    const Catalog cat = load_catalog(*impl_->source, now, report.skipped);
     // A lead form is used by capturing leads with it, not by opening it.
     std::unordered_set<Key, KeyHash> versions_opened;
-    scan(impl_->db, {"asset.opened", "lead.captured", "lead.repeat_visit"}, window, report.skipped,
+    impl_->source->scan({"asset.opened", "lead.captured", "lead.repeat_visit"}, window, report.skipped,
          [&](const Event& e, Payload& p) {
       const bool opened = e.type == "asset.opened";
       std::string asset = p.text(opened ? "asset" : "form");
@@ -178,32 +195,27 @@ Result<UnusedReport> HubReports::unused(const Window& window, std::uint64_t days
 
 Result<AdoptionReport> HubReports::adoption(TimePoint now) {
   return guarded([&]() -> Result<AdoptionReport> {
-    ReadScope read(impl_->db);
+    const UnitPtr read = impl_->source->read();
     AdoptionReport report;
     Skipped ignored;
-    const Catalog cat = load_catalog(impl_->db, now, ignored);
+    const Catalog cat = load_catalog(*impl_->source, now, ignored);
     report.hub_seq = cat.seq;
-    SQLite::Statement devices(impl_->db,
-                              "SELECT name, role, catalog_seq, last_seen, holdings_at FROM devices "
-                              "WHERE revoked_at IS NULL AND wiped_at IS NULL ORDER BY name");
     std::map<std::string, std::size_t> index;
-    while (devices.executeStep()) {
+    for (const DeviceRow& row : impl_->source->active_devices()) {
       DeviceAdoption d;
-      d.device = devices.getColumn(0).getString();
-      d.role = devices.getColumn(1).getString();
-      d.catalog_seq = static_cast<std::uint64_t>(devices.getColumn(2).getInt64());
-      if (!devices.getColumn(3).isNull()) d.last_seen = from_unix_ms(devices.getColumn(3).getInt64());
-      if (!devices.getColumn(4).isNull()) d.holdings_at = from_unix_ms(devices.getColumn(4).getInt64());
+      d.device = row.name;
+      d.role = row.role;
+      d.catalog_seq = row.catalog_seq;
+      d.last_seen = row.last_seen;
+      d.holdings_at = row.holdings_at;
       d.catalog_behind = d.catalog_seq < cat.seq;
       index[d.device] = report.devices.size();
       report.devices.push_back(std::move(d));
     }
-    SQLite::Statement held(impl_->db, "SELECT device, asset, version FROM holdings ORDER BY device, asset, version");
-    while (held.executeStep()) {
-      const auto it = index.find(held.getColumn(0).getString());
+    for (auto& [device, ref] : impl_->source->holdings()) {
+      const auto it = index.find(device);
       if (it == index.end() || !report.devices[it->second].holdings_at) continue;  // retired, or a stale record
-      report.devices[it->second].held.push_back(
-          {held.getColumn(1).getString(), static_cast<std::uint64_t>(held.getColumn(2).getInt64())});
+      report.devices[it->second].held.push_back(std::move(ref));
     }
     std::map<std::string, VersionAdoption> versions;
     for (const auto& [asset, version] : cat.current) {
@@ -238,11 +250,11 @@ Result<AdoptionReport> HubReports::adoption(TimePoint now) {
 
 Result<BlockedReport> HubReports::blocked(const Window& window) {
   return guarded([&]() -> Result<BlockedReport> {
-    ReadScope read(impl_->db);
+    const UnitPtr read = impl_->source->read();
     BlockedReport report;
     using Grain = std::tuple<std::string, std::optional<std::uint64_t>, std::string, std::string>;
     std::map<Grain, std::uint64_t> counts;
-    scan(impl_->db, {"asset.blocked"}, window, report.skipped, [&](const Event& e, Payload& p) {
+    impl_->source->scan({"asset.blocked"}, window, report.skipped, [&](const Event& e, Payload& p) {
       std::string asset = p.text("asset");
       const auto version = p.number("version", false);
       std::string reason = p.text("reason");
@@ -270,14 +282,14 @@ Result<BlockedReport> HubReports::blocked(const Window& window) {
 
 Result<SearchReport> HubReports::searches(const Window& window) {
   return guarded([&]() -> Result<SearchReport> {
-    ReadScope read(impl_->db);
+    const UnitPtr read = impl_->source->read();
     SearchReport report;
     struct Tally {
       QueryRow row;
       DeviceSet devices;
     };
     std::map<std::string, Tally> tallies;
-    scan(impl_->db, {"search.performed"}, window, report.skipped, [&](const Event& e, Payload& p) {
+    impl_->source->scan({"search.performed"}, window, report.skipped, [&](const Event& e, Payload& p) {
       const std::string query = p.text("query");
       const auto results = p.number("results");
       const bool chose = !p.text("chosen", false).empty();
@@ -310,11 +322,11 @@ Result<SearchReport> HubReports::searches(const Window& window) {
 
 Result<FeedbackReport> HubReports::feedback(const Window& window) {
   return guarded([&]() -> Result<FeedbackReport> {
-    ReadScope read(impl_->db);
+    const UnitPtr read = impl_->source->read();
     FeedbackReport report;
-    const Catalog cat = load_catalog(impl_->db, TimePoint::max(), report.skipped);
+    const Catalog cat = load_catalog(*impl_->source, TimePoint::max(), report.skipped);
     std::map<std::pair<std::string, std::optional<std::uint64_t>>, FeedbackRow> rows;
-    scan(impl_->db, {"asset.feedback", "content.request"}, window, report.skipped, [&](const Event& e, Payload& p) {
+    impl_->source->scan({"asset.feedback", "content.request"}, window, report.skipped, [&](const Event& e, Payload& p) {
       if (e.type == "content.request") {
         std::string text = p.text("text");
         std::string asset = p.text("asset", false);
@@ -354,7 +366,7 @@ Result<FeedbackReport> HubReports::feedback(const Window& window) {
 
 Result<LeadReport> HubReports::leads(const Window& window) {
   return guarded([&]() -> Result<LeadReport> {
-    ReadScope read(impl_->db);
+    const UnitPtr read = impl_->source->read();
     LeadReport report;
     std::map<std::pair<std::string, std::string>, LeadRow> rows;
     std::map<std::string, LeadRow> shows;
@@ -366,7 +378,7 @@ Result<LeadReport> HubReports::leads(const Window& window) {
       row.last_received = first ? received : std::max(row.last_received, received);
     };
     // Only the metadata is read: the lead itself stays sealed to the hub's lead key.
-    scan(impl_->db, {"lead.captured", "lead.repeat_visit"}, window, report.skipped, [&](const Event& e, Payload& p) {
+    impl_->source->scan({"lead.captured", "lead.repeat_visit"}, window, report.skipped, [&](const Event& e, Payload& p) {
       const std::string show = p.text("show");
       if (!p.ok()) return false;
       const bool repeat = e.type == "lead.repeat_visit";
@@ -390,12 +402,12 @@ Result<LeadReport> HubReports::leads(const Window& window) {
 
 Result<DailyUsageReport> HubReports::usage_by_day(const Window& window) {
   return guarded([&]() -> Result<DailyUsageReport> {
-    ReadScope read(impl_->db);
+    const UnitPtr read = impl_->source->read();
     DailyUsageReport report;
     constexpr std::int64_t day_ms = 86'400'000;
     auto day_of = [](std::int64_t unix_ms) { return unix_ms >= 0 ? unix_ms / day_ms : (unix_ms - day_ms + 1) / day_ms; };
     std::map<std::int64_t, DayUsage> by_day;
-    scan(impl_->db, {"asset.opened", "presentation.started"}, window, report.skipped, [&](const Event& e, Payload&) {
+    impl_->source->scan({"asset.opened", "presentation.started"}, window, report.skipped, [&](const Event& e, Payload&) {
       DayUsage& d = by_day[day_of(e.time.unix_ms())];
       ++(e.type == "asset.opened" ? d.opens : d.presentations);
       return true;

@@ -13,6 +13,7 @@
 #include "outpost/catalog/catalog_authority.hpp"
 #include "outpost/catalog/records.hpp"
 #include "outpost/hub/lead_book.hpp"
+#include "outpost/hub/store/backend.hpp"
 #include "outpost/sync/messages.hpp"
 
 namespace outpost::hub {
@@ -133,6 +134,20 @@ struct Hub::Impl {
     if (!loaded) return loaded.status();
     authority.emplace(std::move(*loaded));
     return {};
+  }
+
+  // Brings the in-memory catalog up to the store: statements another hub
+  // process (or an admin command) stored since, checked again. The store
+  // is the catalog; the authority only caches it for deltas.
+  Status follow_store(HubStore& store) {
+    const std::uint64_t stored = store.catalog_seq();
+    {
+      std::shared_lock lock(catalog_mutex);
+      if (stored <= authority->seq()) return {};
+    }
+    std::unique_lock lock(catalog_mutex);
+    if (Status s = refresh_trust(store); !s) return s;  // a newer publisher may have signed them
+    return catch_up_authority(*authority, store);
   }
 
   // Picks up a trust list the admin CLI saved while the hub ran.
@@ -326,6 +341,7 @@ struct Hub::Impl {
       if (e.type == sync::msg::CatalogGet::type) {
         auto get = sync::msg::CatalogGet::parse(e);
         if (!get) return get.status();
+        if (Status s = follow_store(store); !s) return s;
         std::shared_lock lock(catalog_mutex);
         if (get->since_seq > authority->seq()) {
           return Status(Errc::invalid_argument, "catalog seq " + std::to_string(get->since_seq) +
@@ -567,6 +583,7 @@ struct Hub::Impl {
     if (Status s = store.touch_device(r.user, clock.now(), request->catalog_seq); !s) return s;
     sync::msg::HelloOk ok;
     ok.hub_time_ms = to_unix_ms(clock.now());
+    if (Status s = follow_store(store); !s) return s;
     {
       std::shared_lock lock(catalog_mutex);
       ok.catalog_seq = authority->seq();
@@ -636,17 +653,24 @@ struct Hub::Impl {
     }
     std::unique_lock lock(catalog_mutex);
     if (Status s = refresh_trust(store); !s) return s;
+    // The writer's write unit holds the store's write lock: no other process
+    // can store a statement between this catch-up and the insert below.
+    if (Status s = catch_up_authority(*authority, store); !s) return s;
     if (!authority->trust().find_publisher(statement->signer)) {
       return Status(Errc::permission,
                     "the statement's signer is not a registered publisher "
                     "(register it with `outpost-hub publishers add NAME KEY`)");
     }
-    auto seq = authority->submit(*statement);
+    auto seq = authority->submit(*statement);  // checks it against the whole catalog
     if (!seq) return seq.status();
-    if (Status s = store.add_statement(*seq, *statement, released, recipe, revoked); !s) {
+    // The store allocates the seq inside the batch's write; the authority's
+    // must agree, or the in-memory accept is undone.
+    auto stored = store.add_statement(*statement, released, recipe, revoked);
+    if (!stored || *stored != *seq) {
       // Undo the in-memory accept; if even that fails, say so (the next publish reloads again).
       if (Status reload = load_catalog(store); !reload) log.error("hub.catalog_reload", {{"what", reload.message()}});
-      return s;
+      if (!stored) return stored.status();
+      return Status(Errc::busy, "the catalog moved while publishing; try again", true);
     }
     log.info("hub.published", {{"publisher", r.user}, {"seq", *seq}});
     announce = *seq;
@@ -695,7 +719,9 @@ const HubCounters& Hub::counters() const noexcept { return impl_->counters; }
 
 Result<std::unique_ptr<Hub>> Hub::start(const fs::path& home, const Clock& clock, Random& random, HubOptions options) {
   return guarded([&]() -> Result<std::unique_ptr<Hub>> {
-    auto store = HubStore::open(home);
+    auto backend = open_backend(home);
+    if (!backend) return backend.status();
+    auto store = (*backend)->store();
     if (!store) return store.status();
     auto keys = load_hub_keys(HubStore::keys_path(home));
     if (!keys) return keys.status();
@@ -718,17 +744,17 @@ Result<std::unique_ptr<Hub>> Hub::start(const fs::path& home, const Clock& clock
     // that quietly returns.
     std::vector<std::unique_ptr<HubStore>> worker_stores;
     for (std::size_t i = 0; i < std::max<std::size_t>(1, options.workers); ++i) {
-      auto opened = HubStore::open(home);
+      auto opened = (*backend)->store();
       if (!opened) return Status(opened.status().code(), "worker store: " + opened.status().message());
       worker_stores.push_back(std::move(*opened));
     }
-    auto writer_store = HubStore::open(home);
+    auto writer_store = (*backend)->store();
     if (!writer_store) return Status(writer_store.status().code(), "writer store: " + writer_store.status().message());
     // Lead deliveries are read through the lead book (its own connections);
     // a book that cannot open leaves lead delivery off, loudly.
     std::vector<std::unique_ptr<LeadBook>> books;
     for (std::size_t i = 0; i <= worker_stores.size(); ++i) {
-      auto book = LeadBook::open(home, hub.keys.lead, random);
+      auto book = LeadBook::open(**backend, hub.keys.lead, random);
       if (!book) {
         hub.log.error("hub.lead_book", {{"step", "open"}, {"what", book.status().message()}});
         books.push_back(nullptr);

@@ -14,6 +14,7 @@
 #include "outpost/base/clock.hpp"
 #include "outpost/base/random.hpp"
 #include "outpost/hub/hub_store.hpp"
+#include "outpost/hub/store/backend.hpp"
 
 namespace outpost::hub {
 
@@ -24,6 +25,7 @@ class HubAdmin {
   static Status init(const fs::path& home, Random& random, const Clock& clock, const sync::HubAddress& address);
   static Result<std::unique_ptr<HubAdmin>> open(const fs::path& home, Random& random, const Clock& clock);
 
+  Backend& backend() noexcept { return *backend_; }
   HubStore& store() noexcept { return *store_; }
   const HubKeys& keys() const noexcept { return keys_; }
   Result<sync::HubAddress> address() { return store_->address(); }
@@ -37,10 +39,12 @@ class HubAdmin {
   Status remove_publisher(const std::string& name);
 
  private:
-  HubAdmin(std::unique_ptr<HubStore> store, HubKeys keys, Random& random, const Clock& clock)
-      : store_(std::move(store)), keys_(std::move(keys)), random_(random), clock_(clock) {}
+  HubAdmin(std::unique_ptr<Backend> backend, std::unique_ptr<HubStore> store, HubKeys keys, Random& random,
+           const Clock& clock)
+      : backend_(std::move(backend)), store_(std::move(store)), keys_(std::move(keys)), random_(random), clock_(clock) {}
   Status save_trust(catalog::TrustList trust);
 
+  std::unique_ptr<Backend> backend_;
   std::unique_ptr<HubStore> store_;
   HubKeys keys_;
   Random& random_;

@@ -28,6 +28,10 @@
 #include "outpost/base/clock.hpp"
 #include "outpost/base/status.hpp"
 
+namespace outpost::hub {
+class Backend;
+}  // namespace outpost::hub
+
 namespace outpost::hub::reports {
 
 namespace fs = std::filesystem;
@@ -217,10 +221,9 @@ struct LeadReport {
 
 class HubReports {
  public:
-  // A read-only connection to the store of a hub home (brought up to the
-  // current schema first); the hub may be serving. not_found if home holds
-  // no hub.
-  static Result<std::unique_ptr<HubReports>> open(const fs::path& home);
+  // A read-only connection of its own to the hub's backend; the hub may
+  // be serving.
+  static Result<std::unique_ptr<HubReports>> open(Backend& backend);
   ~HubReports();
   HubReports(const HubReports&) = delete;
   HubReports& operator=(const HubReports&) = delete;

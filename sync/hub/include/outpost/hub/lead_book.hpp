@@ -2,16 +2,17 @@
 // opened, merged into one lead per person, routed to reps, delivered to the
 // rep's device sealed to that device, and followed up against an SLA.
 //
-// At rest (hub.db) every piece of personal data - the lead's fields, the
+// At rest every piece of personal data - the lead's fields, the
 // answers and consent of each visit, follow-up notes - is encrypted with
 // XChaCha20-Poly1305 under a key derived (crypto_kdf) from the hub's lead
 // secret key, and a person is found by a keyed BLAKE2b of the normalised
 // email under a second derived key: hub.db without hub.keys reveals which
-// shows and kiosks produced leads and when, never who. Lead ids ("L-" + 10
+// shows and kiosks produced leads and when, never who. The records live in
+// a LeadRepository (store/lead_repository.hpp) of the hub's backend. Lead ids ("L-" + 10
 // base32 characters) are random and carry nothing.
 //
-// A LeadBook is one SQLite connection of its own to hub.db, used by one
-// thread at a time. Never call it while the same thread holds a write
+// A LeadBook is one backend connection of its own, used by one thread at a
+// time. Never call it while the same thread holds a write
 // transaction on another connection (the hub's writer: call it after the
 // commit), or it waits for itself until the busy timeout.
 //
@@ -50,6 +51,7 @@
 
 namespace outpost::hub {
 
+class Backend;
 class HubStore;
 
 // What one absorb run did. Refused events are also written as alerts
@@ -205,11 +207,10 @@ struct EraseReport {
 
 class LeadBook {
  public:
-  // Opens the lead book of a hub home (migrating hub.db when needed).
+  // Opens the lead book on a connection of its own to the hub's backend.
   // lead_key is the hub's lead key pair (HubKeys::lead); keys are derived
   // from it into guarded memory.
-  static Result<std::unique_ptr<LeadBook>> open(const std::filesystem::path& home, const crypto::BoxKeyPair& lead_key,
-                                                Random& random);
+  static Result<std::unique_ptr<LeadBook>> open(Backend& backend, const crypto::BoxKeyPair& lead_key, Random& random);
   ~LeadBook();
   LeadBook(const LeadBook&) = delete;
   LeadBook& operator=(const LeadBook&) = delete;

@@ -1,4 +1,6 @@
 #include "outpost/hub/hub_store.hpp"
+#include "store/sqlite/sqlite_backend.hpp"
+#include "store/sqlite/sqlite_util.hpp"
 
 #include <sodium.h>
 
@@ -16,7 +18,7 @@
 #include "outpost/storage/database.hpp"
 #include "outpost/storage/file_io.hpp"
 
-namespace outpost::hub {
+namespace outpost::hub::sqlite {
 
 namespace {
 
@@ -192,21 +194,6 @@ CREATE TABLE lead_merged(old TEXT PRIMARY KEY, into_lead TEXT NOT NULL) WITHOUT 
 
 constexpr storage::Schema schema{"hub store", 0x4f504842 /* "OPHB" */, migrations};
 
-json bin(ByteView b) { return json::binary(std::vector<std::uint8_t>(b.begin(), b.end())); }
-
-void bind_blob(SQLite::Statement& st, int index, ByteView bytes) {
-  st.bind(index, bytes.data(), static_cast<int>(bytes.size()));
-}
-
-ByteView blob(const SQLite::Column& c) {
-  return {static_cast<const std::uint8_t*>(c.getBlob()), static_cast<std::size_t>(c.getBytes())};
-}
-
-std::optional<TimePoint> opt_time(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return from_unix_ms(c.getInt64());
-}
-
 crypto::Digest digest_col(const SQLite::Column& c) {
   auto d = crypto::Digest::from_bytes(blob(c));
   if (!d) throw Error(Errc::corrupt, "hub store holds a malformed hash");
@@ -237,123 +224,80 @@ std::string chunk_hex(const cache::ChunkId& id) { return id.hex(); }
 
 }  // namespace
 
-// ---- addresses
-
-Result<catalog::CatalogAuthority> load_authority(HubStore& store) {
-  return guarded([&]() -> Result<catalog::CatalogAuthority> {
-    auto root = store.root_key();
-    if (!root) return root.status();
-    auto trust = store.trust_list();
-    if (!trust) return Status(Errc::corrupt, "the hub store has no trust list (was init interrupted?)");
-    auto authority = catalog::CatalogAuthority::create(*trust, *root);
-    if (!authority) return authority.status();
-    std::vector<catalog::SignedStatement> statements;
-    for (auto& s : store.statements()) statements.push_back(std::move(s.statement));
-    if (Status s = authority->restore(statements); !s) return s;
-    return authority;
-  });
-}
-
-// ---- keys
-
-HubKeys generate_hub_keys(Random& random, bool with_root) {
-  HubKeys keys{sync::CurveKeyPair::generate(random), crypto::SigningKey::generate(random),
-               crypto::BoxKeyPair::generate(random), std::nullopt};
-  if (with_root) keys.root = crypto::SigningKey::generate(random);
-  return keys;
-}
-
-Status save_hub_keys(const fs::path& path, const HubKeys& keys) {
-  return guarded([&]() -> Status {
-    json doc{{"format", "outpost-hub-keys/1"},
-             {"curve", bin(keys.curve.secret_key().view())},
-             {"signing", bin(keys.signing.seed().view())},
-             {"lead", bin(keys.lead.secret_key().view())}};
-    if (keys.root) doc["root"] = bin(keys.root->seed().view());
-    Bytes bytes = json::to_msgpack(doc);
-    storage::create_file_durably(path, bytes, 0600);
-    crypto::wipe(bytes);
-    for (auto& [name, value] : doc.items()) {
-      if (value.is_binary()) crypto::wipe(value.get_binary());
-    }
-    return {};
-  });
-}
-
-Result<HubKeys> load_hub_keys(const fs::path& path) {
-  return guarded([&]() -> Result<HubKeys> {
-    Bytes bytes = storage::read_file(path);
-    json doc;
-    try {
-      doc = json::from_msgpack(bytes.begin(), bytes.end());
-    } catch (const json::exception&) {
-      doc = nullptr;
-    }
-    crypto::wipe(bytes);
-    auto key = [&](const char* name) -> std::optional<crypto::SecretKey> {
-      if (!doc.is_object() || !doc.contains(name) || !doc[name].is_binary() || doc[name].get_binary().size() != 32) {
-        return std::nullopt;
-      }
-      crypto::SecretKey k = crypto::SecretKey::from_bytes(doc[name].get_binary());
-      crypto::wipe(doc[name].get_binary());
-      return k;
-    };
-    auto curve = key("curve");
-    auto signing = key("signing");
-    auto lead = key("lead");
-    auto root = key("root");
-    if (!doc.is_object() || doc.value("format", "") != "outpost-hub-keys/1" || !curve || !signing || !lead) {
-      return Status(Errc::corrupt, path.string() + " is not a readable hub key file");
-    }
-    HubKeys keys{sync::CurveKeyPair::from_secret(curve->view()), crypto::SigningKey::from_seed(signing->view()),
-                 crypto::BoxKeyPair::from_secret(lead->view()), std::nullopt};
-    if (root) keys.root = crypto::SigningKey::from_seed(root->view());
-    return keys;
-  });
-}
-
 // ---- the store
 
-struct HubStore::Impl {
+class SqliteHubStore final : public HubStore {
+ public:
+  SqliteHubStore(const fs::path& home, bool create);
+
+  UnitPtr write() override;
+  UnitPtr read() override;
+
+  Result<sync::HubAddress> address() override;
+  Status set_address(const sync::HubAddress& address) override;
+  Result<crypto::PublicKey> root_key() override;
+  Status set_root_key(const crypto::PublicKey& root) override;
+
+  Result<sync::EnrollToken> create_token(const std::string& device, const std::string& role, const HubKeys& keys,
+                                         const crypto::PublicKey& root, Random& random, TimePoint now,
+                                         std::chrono::seconds lifetime) override;
+  Result<DeviceRecord> redeem_token(ByteView secret, const sync::CurvePublicKey& device_key, TimePoint now) override;
+  std::vector<DeviceRecord> devices() override;
+  std::optional<DeviceRecord> device(const std::string& name) override;
+  std::optional<DeviceRecord> device_by_key(const sync::CurvePublicKey& key) override;
+  Status revoke_device(const std::string& name, TimePoint now) override;
+  Status request_wipe(const std::string& name, TimePoint now) override;
+  Status mark_wiped(const std::string& name, TimePoint now) override;
+  Status touch_device(const std::string& name, TimePoint now, std::uint64_t catalog_seq) override;
+  Status set_holdings(const std::string& device, const std::vector<cache::VersionRef>& holdings,
+                      TimePoint now) override;
+  std::optional<std::vector<cache::VersionRef>> holdings(const std::string& device) override;
+
+  std::optional<catalog::SignedStatement> trust_list() override;
+  Status save_trust_list(const catalog::SignedStatement& statement, std::uint64_t version) override;
+  std::vector<StoredStatement> statements(std::uint64_t after_seq) override;
+  std::uint64_t catalog_seq() override;
+  Result<std::uint64_t> add_statement(const catalog::SignedStatement& statement,
+                                      const std::optional<cache::VersionRef>& release,
+                                      const std::vector<cache::RecipeEntry>& recipe,
+                                      const std::optional<cache::VersionRef>& revoked) override;
+  Result<std::vector<cache::RecipeEntry>> recipe(const cache::VersionRef& ref, bool include_revoked) override;
+  bool chunk_entitled(const cache::ChunkId& id) override;
+
+  bool has_chunk(const cache::ChunkId& id) override;
+  Result<std::size_t> store_chunks(const std::vector<cache::ChunkId>& ids, const std::vector<Bytes>& data) override;
+  Result<Bytes> read_chunk(const cache::ChunkId& id, bool verify) override;
+
+  std::optional<JournalState> journal(ByteView journal_id) override;
+  Result<IngestResult> ingest(const std::string& device, ByteView journal_id,
+                              const std::vector<journal::StoredEvent>& events, TimePoint now) override;
+  std::uint64_t event_count() override;
+  Status add_alert(const std::string& device, const std::string& kind, const std::string& detail,
+                   TimePoint now) override;
+  std::vector<Alert> alerts() override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SqliteHubStore::Impl {
   explicit Impl(const fs::path& home, bool create)
       : dir(home),
         // FULL: an acked journal event or an accepted statement must survive a power cut.
-        db(storage::open_database(db_path(home), schema, create, storage::Durability::full)) {}
+        db(storage::open_database(db_path(home), schema, create, storage::Durability::full)),
+        units(db),
+        cached(db) {}
 
   fs::path dir;
   SQLite::Database db;
-  int depth = 0;  // nesting of write scopes
+  Units units;
+  Statements cached;  // the per-chunk lookups
 
   fs::path chunk_path(const cache::ChunkId& id) const {
     const std::string hex = chunk_hex(id);
     return chunk_dir(dir) / hex.substr(0, 2) / hex;
   }
-
-  // A write scope: a savepoint, so it nests inside in_transaction's batch.
-  class Write {
-   public:
-    explicit Write(Impl& impl) : impl_(impl), name_("w" + std::to_string(impl.depth++)) {
-      impl_.db.exec("SAVEPOINT " + name_);
-    }
-    ~Write() {
-      --impl_.depth;
-      if (done_) return;
-      try {
-        impl_.db.exec("ROLLBACK TO " + name_);
-        impl_.db.exec("RELEASE " + name_);
-      } catch (...) {  // NOLINT(bugprone-empty-catch): the outer transaction rolls back
-      }
-    }
-    void commit() {
-      impl_.db.exec("RELEASE " + name_);
-      done_ = true;
-    }
-
-   private:
-    Impl& impl_;
-    std::string name_;
-    bool done_ = false;
-  };
 
   std::optional<DeviceRecord> find_device(const std::string& where, const std::function<void(SQLite::Statement&)>& bind) {
     SQLite::Statement st(db, std::string(device_columns) + where);
@@ -371,21 +315,12 @@ struct HubStore::Impl {
   }
 };
 
-HubStore::HubStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-HubStore::~HubStore() = default;
+SqliteHubStore::SqliteHubStore(const fs::path& home, bool create) : impl_(std::make_unique<Impl>(home, create)) {}
 
-Result<std::unique_ptr<HubStore>> HubStore::open(const fs::path& home, bool create) {
-  return guarded([&]() -> Result<std::unique_ptr<HubStore>> {
-    if (!create && !fs::exists(db_path(home))) {
-      return Status(Errc::not_found, "no hub in " + home.string() + " (run `outpost-hub --home " + home.string() +
-                                         " init` first)");
-    }
-    fs::create_directories(chunk_dir(home));
-    return std::unique_ptr<HubStore>(new HubStore(std::make_unique<Impl>(home, create)));
-  });
-}
+UnitPtr SqliteHubStore::write() { return impl_->units.write(); }
+UnitPtr SqliteHubStore::read() { return impl_->units.read(); }
 
-Result<sync::HubAddress> HubStore::address() {
+Result<sync::HubAddress> SqliteHubStore::address() {
   return guarded([&]() -> Result<sync::HubAddress> {
     sync::HubAddress a;
     if (auto host = storage::meta_blob(impl_->db, "host")) a.host.assign(host->begin(), host->end());
@@ -394,7 +329,7 @@ Result<sync::HubAddress> HubStore::address() {
   });
 }
 
-Status HubStore::set_address(const sync::HubAddress& a) {
+Status SqliteHubStore::set_address(const sync::HubAddress& a) {
   return guarded([&]() -> Status {
     storage::set_meta(impl_->db, "host", as_bytes(a.host));
     storage::set_meta(impl_->db, "port", std::int64_t{a.port});
@@ -402,7 +337,7 @@ Status HubStore::set_address(const sync::HubAddress& a) {
   });
 }
 
-Result<crypto::PublicKey> HubStore::root_key() {
+Result<crypto::PublicKey> SqliteHubStore::root_key() {
   return guarded([&]() -> Result<crypto::PublicKey> {
     const auto bytes = storage::meta_blob(impl_->db, "root_key");
     crypto::PublicKey key;
@@ -412,7 +347,7 @@ Result<crypto::PublicKey> HubStore::root_key() {
   });
 }
 
-Status HubStore::set_root_key(const crypto::PublicKey& root) {
+Status SqliteHubStore::set_root_key(const crypto::PublicKey& root) {
   return guarded([&]() -> Status {
     storage::set_meta(impl_->db, "root_key", root.bytes);
     return {};
@@ -421,7 +356,7 @@ Status HubStore::set_root_key(const crypto::PublicKey& root) {
 
 // ---- enrollment
 
-Result<sync::EnrollToken> HubStore::create_token(const std::string& device, const std::string& role, const HubKeys& keys,
+Result<sync::EnrollToken> SqliteHubStore::create_token(const std::string& device, const std::string& role, const HubKeys& keys,
                                            const crypto::PublicKey& root, Random& random, TimePoint now,
                                            std::chrono::seconds lifetime) {
   return guarded([&]() -> Result<sync::EnrollToken> {
@@ -454,9 +389,9 @@ Result<sync::EnrollToken> HubStore::create_token(const std::string& device, cons
   });
 }
 
-Result<DeviceRecord> HubStore::redeem_token(ByteView secret, const sync::CurvePublicKey& device_key, TimePoint now) {
+Result<DeviceRecord> SqliteHubStore::redeem_token(ByteView secret, const sync::CurvePublicKey& device_key, TimePoint now) {
   return guarded([&]() -> Result<DeviceRecord> {
-    Impl::Write w(*impl_);
+    const UnitPtr w = impl_->units.write();
     SQLite::Statement st(impl_->db, "SELECT device, role, expires_at, used_at FROM tokens WHERE secret_hash = ?");
     bind_blob(st, 1, crypto::blake2b(secret).view());
     const Status refused(Errc::permission, "enrollment refused: the token is unknown, used or expired");
@@ -482,41 +417,41 @@ Result<DeviceRecord> HubStore::redeem_token(ByteView secret, const sync::CurvePu
     bind_blob(put, 3, device_key);
     put.bind(4, to_unix_ms(now));
     put.exec();
-    w.commit();
+    w->commit();
     return *device(name);
   });
 }
 
 // ---- devices
 
-std::vector<DeviceRecord> HubStore::devices() {
+std::vector<DeviceRecord> SqliteHubStore::devices() {
   std::vector<DeviceRecord> out;
   SQLite::Statement st(impl_->db, std::string(device_columns) + "ORDER BY name");
   while (st.executeStep()) out.push_back(device_from(st));
   return out;
 }
 
-std::optional<DeviceRecord> HubStore::device(const std::string& name) {
+std::optional<DeviceRecord> SqliteHubStore::device(const std::string& name) {
   return impl_->find_device("WHERE name = ?", [&](SQLite::Statement& st) { st.bind(1, name); });
 }
 
-std::optional<DeviceRecord> HubStore::device_by_key(const sync::CurvePublicKey& key) {
+std::optional<DeviceRecord> SqliteHubStore::device_by_key(const sync::CurvePublicKey& key) {
   return impl_->find_device("WHERE curve_key = ?", [&](SQLite::Statement& st) { bind_blob(st, 1, key); });
 }
 
-Status HubStore::revoke_device(const std::string& name, TimePoint now) {
+Status SqliteHubStore::revoke_device(const std::string& name, TimePoint now) {
   return guarded([&] { return impl_->set_device_time(name, "revoked_at", now); });
 }
 
-Status HubStore::request_wipe(const std::string& name, TimePoint now) {
+Status SqliteHubStore::request_wipe(const std::string& name, TimePoint now) {
   return guarded([&] { return impl_->set_device_time(name, "wipe_requested_at", now); });
 }
 
-Status HubStore::mark_wiped(const std::string& name, TimePoint now) {
+Status SqliteHubStore::mark_wiped(const std::string& name, TimePoint now) {
   return guarded([&] { return impl_->set_device_time(name, "wiped_at", now); });
 }
 
-Status HubStore::touch_device(const std::string& name, TimePoint now, std::uint64_t catalog_seq) {
+Status SqliteHubStore::touch_device(const std::string& name, TimePoint now, std::uint64_t catalog_seq) {
   return guarded([&]() -> Status {
     SQLite::Statement st(impl_->db, "UPDATE devices SET last_seen = ?, catalog_seq = ? WHERE name = ?");
     st.bind(1, to_unix_ms(now));
@@ -527,10 +462,10 @@ Status HubStore::touch_device(const std::string& name, TimePoint now, std::uint6
   });
 }
 
-Status HubStore::set_holdings(const std::string& device, const std::vector<cache::VersionRef>& holdings,
+Status SqliteHubStore::set_holdings(const std::string& device, const std::vector<cache::VersionRef>& holdings,
                               TimePoint now) {
   return guarded([&]() -> Status {
-    Impl::Write w(*impl_);
+    const UnitPtr w = impl_->units.write();
     SQLite::Statement mark(impl_->db, "UPDATE devices SET holdings_at = ? WHERE name = ?");
     mark.bind(1, to_unix_ms(now));
     mark.bind(2, device);
@@ -548,12 +483,12 @@ Status HubStore::set_holdings(const std::string& device, const std::vector<cache
       put.bind(4, to_unix_ms(now));
       put.exec();
     }
-    w.commit();
+    w->commit();
     return {};
   });
 }
 
-std::optional<std::vector<cache::VersionRef>> HubStore::holdings(const std::string& device) {
+std::optional<std::vector<cache::VersionRef>> SqliteHubStore::holdings(const std::string& device) {
   SQLite::Statement known(impl_->db, "SELECT holdings_at FROM devices WHERE name = ?");
   known.bind(1, device);
   if (!known.executeStep() || known.getColumn(0).isNull()) return std::nullopt;
@@ -568,7 +503,7 @@ std::optional<std::vector<cache::VersionRef>> HubStore::holdings(const std::stri
 
 // ---- catalog
 
-std::optional<catalog::SignedStatement> HubStore::trust_list() {
+std::optional<catalog::SignedStatement> SqliteHubStore::trust_list() {
   SQLite::Statement st(impl_->db, "SELECT statement FROM trust_lists ORDER BY version DESC LIMIT 1");
   if (!st.executeStep()) return std::nullopt;
   auto statement = catalog::SignedStatement::decode(blob(st.getColumn(0)));
@@ -576,7 +511,7 @@ std::optional<catalog::SignedStatement> HubStore::trust_list() {
   return *statement;
 }
 
-Status HubStore::save_trust_list(const catalog::SignedStatement& statement, std::uint64_t version) {
+Status SqliteHubStore::save_trust_list(const catalog::SignedStatement& statement, std::uint64_t version) {
   return guarded([&]() -> Status {
     SQLite::Statement st(impl_->db, "INSERT INTO trust_lists(version, statement) VALUES(?, ?)");
     st.bind(1, static_cast<std::int64_t>(version));
@@ -587,9 +522,10 @@ Status HubStore::save_trust_list(const catalog::SignedStatement& statement, std:
   });
 }
 
-std::vector<StoredStatement> HubStore::statements() {
+std::vector<StoredStatement> SqliteHubStore::statements(std::uint64_t after_seq) {
   std::vector<StoredStatement> out;
-  SQLite::Statement st(impl_->db, "SELECT seq, statement FROM statements ORDER BY seq");
+  SQLite::Statement st(impl_->db, "SELECT seq, statement FROM statements WHERE seq > ? ORDER BY seq");
+  st.bind(1, i64(after_seq));
   while (st.executeStep()) {
     auto statement = catalog::SignedStatement::decode(blob(st.getColumn(1)));
     if (!statement) throw Error(Errc::corrupt, "hub store: statement " + st.getColumn(0).getString() + " is unreadable");
@@ -598,12 +534,19 @@ std::vector<StoredStatement> HubStore::statements() {
   return out;
 }
 
-Status HubStore::add_statement(std::uint64_t seq, const catalog::SignedStatement& statement,
-                               const std::optional<cache::VersionRef>& release,
-                               const std::vector<cache::RecipeEntry>& recipe,
-                               const std::optional<cache::VersionRef>& revoked) {
-  return guarded([&]() -> Status {
-    Impl::Write w(*impl_);
+std::uint64_t SqliteHubStore::catalog_seq() {
+  return u64(impl_->db.execAndGet("SELECT coalesce(max(seq), 0) FROM statements"));
+}
+
+Result<std::uint64_t> SqliteHubStore::add_statement(const catalog::SignedStatement& statement,
+                                                    const std::optional<cache::VersionRef>& release,
+                                                    const std::vector<cache::RecipeEntry>& recipe,
+                                                    const std::optional<cache::VersionRef>& revoked) {
+  return guarded([&]() -> Result<std::uint64_t> {
+    const UnitPtr w = impl_->units.write();
+    // Inside the write unit the writer holds the database's write lock, so
+    // the next seq is read and taken atomically: no gap, never twice.
+    const std::uint64_t seq = catalog_seq() + 1;
     const cache::VersionRef* ref = release ? &*release : revoked ? &*revoked : nullptr;
     SQLite::Statement st(impl_->db, "INSERT INTO statements(seq, statement, asset, version, kind) VALUES(?, ?, ?, ?, ?)");
     st.bind(1, static_cast<std::int64_t>(seq));
@@ -642,12 +585,12 @@ Status HubStore::add_statement(std::uint64_t seq, const catalog::SignedStatement
       rev.bind(2, static_cast<std::int64_t>(revoked->version));
       rev.exec();
     }
-    w.commit();
-    return {};
+    w->commit();
+    return seq;
   });
 }
 
-Result<std::vector<cache::RecipeEntry>> HubStore::recipe(const cache::VersionRef& ref, bool include_revoked) {
+Result<std::vector<cache::RecipeEntry>> SqliteHubStore::recipe(const cache::VersionRef& ref, bool include_revoked) {
   return guarded([&]() -> Result<std::vector<cache::RecipeEntry>> {
     SQLite::Statement rel(impl_->db, "SELECT revoked FROM releases WHERE asset = ? AND version = ?");
     rel.bind(1, ref.asset);
@@ -670,23 +613,23 @@ Result<std::vector<cache::RecipeEntry>> HubStore::recipe(const cache::VersionRef
   });
 }
 
-bool HubStore::chunk_entitled(const cache::ChunkId& id) {
-  SQLite::Statement st(impl_->db,
-                       "SELECT 1 FROM recipes r JOIN releases v ON v.asset = r.asset AND v.version = r.version "
-                       "WHERE r.chunk = ? AND v.revoked = 0 LIMIT 1");
-  bind_blob(st, 1, id.view());
-  return st.executeStep();
+bool SqliteHubStore::chunk_entitled(const cache::ChunkId& id) {
+  const auto st = impl_->cached.get(
+      "SELECT 1 FROM recipes r JOIN releases v ON v.asset = r.asset AND v.version = r.version "
+      "WHERE r.chunk = ? AND v.revoked = 0 LIMIT 1");
+  bind_blob(*st, 1, id.view());
+  return st->executeStep();
 }
 
 // ---- chunks
 
-bool HubStore::has_chunk(const cache::ChunkId& id) {
-  SQLite::Statement st(impl_->db, "SELECT 1 FROM chunks WHERE id = ?");
-  bind_blob(st, 1, id.view());
-  return st.executeStep();
+bool SqliteHubStore::has_chunk(const cache::ChunkId& id) {
+  const auto st = impl_->cached.get("SELECT 1 FROM chunks WHERE id = ?");
+  bind_blob(*st, 1, id.view());
+  return st->executeStep();
 }
 
-Result<std::size_t> HubStore::store_chunks(const std::vector<cache::ChunkId>& ids, const std::vector<Bytes>& data) {
+Result<std::size_t> SqliteHubStore::store_chunks(const std::vector<cache::ChunkId>& ids, const std::vector<Bytes>& data) {
   return guarded([&]() -> Result<std::size_t> {
     if (ids.size() != data.size()) return Status(Errc::invalid_argument, "chunk ids and contents do not pair up");
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -707,7 +650,7 @@ Result<std::size_t> HubStore::store_chunks(const std::vector<cache::ChunkId>& id
       if (!fs::exists(path)) storage::create_file_durably(path, data[i], 0600);
       fresh.push_back(i);
     }
-    Impl::Write w(*impl_);
+    const UnitPtr w = impl_->units.write();
     SQLite::Statement st(impl_->db, "INSERT OR IGNORE INTO chunks(id, size) VALUES(?, ?)");
     for (std::size_t i : fresh) {
       st.reset();
@@ -715,12 +658,12 @@ Result<std::size_t> HubStore::store_chunks(const std::vector<cache::ChunkId>& id
       st.bind(2, static_cast<std::int64_t>(data[i].size()));
       st.exec();
     }
-    w.commit();
+    w->commit();
     return fresh.size();
   });
 }
 
-Result<Bytes> HubStore::read_chunk(const cache::ChunkId& id, bool verify) {
+Result<Bytes> SqliteHubStore::read_chunk(const cache::ChunkId& id, bool verify) {
   return guarded([&]() -> Result<Bytes> {
     const fs::path path = impl_->chunk_path(id);
     if (!fs::exists(path)) return Status(Errc::not_found, "the hub lacks chunk " + chunk_hex(id).substr(0, 16));
@@ -734,7 +677,7 @@ Result<Bytes> HubStore::read_chunk(const cache::ChunkId& id, bool verify) {
 
 // ---- journals
 
-std::optional<JournalState> HubStore::journal(ByteView journal_id) {
+std::optional<JournalState> SqliteHubStore::journal(ByteView journal_id) {
   SQLite::Statement st(impl_->db, "SELECT device, acked_seq, head_hash, head_time FROM journals WHERE journal_id = ?");
   bind_blob(st, 1, journal_id);
   if (!st.executeStep()) return std::nullopt;
@@ -745,10 +688,10 @@ std::optional<JournalState> HubStore::journal(ByteView journal_id) {
   return s;
 }
 
-Result<IngestResult> HubStore::ingest(const std::string& device, ByteView journal_id,
+Result<IngestResult> SqliteHubStore::ingest(const std::string& device, ByteView journal_id,
                                       const std::vector<journal::StoredEvent>& events, TimePoint now) {
   return guarded([&]() -> Result<IngestResult> {
-    Impl::Write w(*impl_);
+    const UnitPtr w = impl_->units.write();
     JournalState state;
     if (auto held = journal(journal_id)) {
       if (held->device != device) {
@@ -806,17 +749,17 @@ Result<IngestResult> HubStore::ingest(const std::string& device, ByteView journa
     if (result.broken_at) {
       if (Status s = add_alert(device, "journal.chain", result.problem, now); !s) return s;
     }
-    w.commit();
+    w->commit();
     result.acked_seq = state.acked_seq;
     return result;
   });
 }
 
-std::uint64_t HubStore::event_count() {
+std::uint64_t SqliteHubStore::event_count() {
   return static_cast<std::uint64_t>(impl_->db.execAndGet("SELECT count(*) FROM events").getInt64());
 }
 
-Status HubStore::add_alert(const std::string& device, const std::string& kind, const std::string& detail,
+Status SqliteHubStore::add_alert(const std::string& device, const std::string& kind, const std::string& detail,
                            TimePoint now) {
   return guarded([&]() -> Status {
     SQLite::Statement st(impl_->db, "INSERT INTO alerts(at, device, kind, detail) VALUES(?, ?, ?, ?)");
@@ -829,7 +772,7 @@ Status HubStore::add_alert(const std::string& device, const std::string& kind, c
   });
 }
 
-std::vector<Alert> HubStore::alerts() {
+std::vector<Alert> SqliteHubStore::alerts() {
   std::vector<Alert> out;
   SQLite::Statement st(impl_->db, "SELECT id, at, device, kind, detail FROM alerts ORDER BY id");
   while (st.executeStep()) {
@@ -839,13 +782,8 @@ std::vector<Alert> HubStore::alerts() {
   return out;
 }
 
-Status HubStore::in_transaction(const std::function<Status()>& f) {
-  return guarded([&]() -> Status {
-    storage::Transaction tx(impl_->db);
-    Status s = f();
-    tx.commit();  // each request's own savepoint already undid a failed request
-    return s;
-  });
+std::unique_ptr<HubStore> open_hub_store(const fs::path& home, bool create) {
+  return std::make_unique<SqliteHubStore>(home, create);
 }
 
-}  // namespace outpost::hub
+}  // namespace outpost::hub::sqlite

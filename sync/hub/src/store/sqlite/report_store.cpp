@@ -1,5 +1,4 @@
-#include "store/sqlite/report_store.hpp"
-
+#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include <algorithm>
@@ -8,26 +7,54 @@
 
 #include "outpost/catalog/records.hpp"
 #include "outpost/catalog/statement.hpp"
+#include "store/report_source.hpp"
+#include "store/sqlite/sqlite_backend.hpp"
+#include "store/sqlite/sqlite_util.hpp"
 
-namespace outpost::hub::reports::store {
+namespace outpost::hub::sqlite {
 
 namespace {
+
+using namespace reports;         // NOLINT(google-build-using-namespace)
+using namespace reports::store;  // NOLINT(google-build-using-namespace)
+using json = nlohmann::json;
 
 std::int64_t hlc_bound(const std::optional<TimePoint>& t, std::int64_t otherwise) {
   return t ? static_cast<std::int64_t>(journal::HlcTime::from(std::max<std::int64_t>(to_unix_ms(*t), 0), 0).value)
            : otherwise;
 }
 
-}  // namespace
+class SqliteReportSource final : public ReportSource {
+ public:
+  explicit SqliteReportSource(const std::filesystem::path& path)
+      : db_(path.string(), SQLite::OPEN_READONLY, 5000), units_(db_) {
+    db_.exec("PRAGMA query_only = ON");
+    // A report reads much of the events table once: map it rather than
+    // copy it page by page through a small cache.
+    db_.exec("PRAGMA mmap_size = 1073741824");
+    db_.exec("PRAGMA cache_size = -65536");
+  }
 
-void scan(SQLite::Database& db, std::initializer_list<const char*> types, const Window& window, Skipped& skipped,
-          const EventUse& use) {
+  UnitPtr read() override { return units_.read(); }
+  void scan(std::initializer_list<const char*> types, const Window& window, Skipped& skipped,
+            const EventUse& use) override;
+  Catalog catalog(Skipped& skipped) override;
+  std::vector<DeviceRow> active_devices() override;
+  std::vector<std::pair<std::string, cache::VersionRef>> holdings() override;
+
+ private:
+  SQLite::Database db_;
+  Units units_;
+};
+
+void SqliteReportSource::scan(std::initializer_list<const char*> types, const Window& window, Skipped& skipped,
+                              const EventUse& use) {
   std::string sql =
       "SELECT type, journal_id, device, time, received_at, payload FROM events INDEXED BY events_by_type "
       "WHERE type IN (";
   for (std::size_t i = 0; i < types.size(); ++i) sql.append(i == 0 ? "?" : ", ?");
   sql.append(") AND time >= ? AND time < ?");
-  SQLite::Statement st(db, sql);
+  SQLite::Statement st(db_, sql);
   int index = 1;
   for (const char* type : types) st.bind(index++, type);
   st.bind(index++, hlc_bound(window.since, 0));
@@ -58,17 +85,9 @@ void scan(SQLite::Database& db, std::initializer_list<const char*> types, const 
   }
 }
 
-std::string Catalog::title(const std::string& asset, std::optional<std::uint64_t> version) const {
-  auto it = releases.upper_bound({asset, version.value_or(std::numeric_limits<std::uint64_t>::max())});
-  if (it == releases.begin()) return {};
-  --it;
-  const bool match = it->first.first == asset && (!version || it->first.second == *version);
-  return match ? it->second.title : std::string();
-}
-
-Catalog load_catalog(SQLite::Database& db, TimePoint now, Skipped& skipped) {
+Catalog SqliteReportSource::catalog(Skipped& skipped) {
   Catalog c;
-  SQLite::Statement st(db,
+  SQLite::Statement st(db_,
                        "SELECT s.statement, r.revoked FROM statements s JOIN releases r "
                        "ON r.asset = s.asset AND r.version = s.version WHERE s.kind = 'release'");
   while (st.executeStep()) {
@@ -89,12 +108,35 @@ Catalog load_catalog(SQLite::Database& db, TimePoint now, Skipped& skipped) {
                     release->download == catalog::DownloadPolicy::automatic,
                     st.getColumn(1).getInt() != 0};
   }
-  for (const auto& [key, r] : c.releases) {
-    const bool in_force = !r.revoked && r.valid_from <= now && (!r.expires_at || *r.expires_at > now);
-    if (in_force) c.current[key.first] = key.second;  // ordered by version: the newest wins
-  }
-  c.seq = static_cast<std::uint64_t>(db.execAndGet("SELECT coalesce(max(seq), 0) FROM statements").getInt64());
+  c.seq = u64(db_.execAndGet("SELECT coalesce(max(seq), 0) FROM statements"));
   return c;
 }
 
-}  // namespace outpost::hub::reports::store
+std::vector<DeviceRow> SqliteReportSource::active_devices() {
+  SQLite::Statement st(db_,
+                       "SELECT name, role, catalog_seq, last_seen, holdings_at FROM devices "
+                       "WHERE revoked_at IS NULL AND wiped_at IS NULL ORDER BY name");
+  std::vector<DeviceRow> out;
+  while (st.executeStep()) {
+    out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), u64(st.getColumn(2)),
+                   opt_time(st.getColumn(3)), opt_time(st.getColumn(4))});
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, cache::VersionRef>> SqliteReportSource::holdings() {
+  SQLite::Statement st(db_, "SELECT device, asset, version FROM holdings ORDER BY device, asset, version");
+  std::vector<std::pair<std::string, cache::VersionRef>> out;
+  while (st.executeStep()) {
+    out.emplace_back(st.getColumn(0).getString(), cache::VersionRef{st.getColumn(1).getString(), u64(st.getColumn(2))});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<ReportSource> open_report_source(const std::filesystem::path& db_path) {
+  return std::make_unique<SqliteReportSource>(db_path);
+}
+
+}  // namespace outpost::hub::sqlite

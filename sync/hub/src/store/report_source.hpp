@@ -1,11 +1,10 @@
-// The hub store as the reports read it (private to hub_reports.cpp): event
+// The hub's data as the reports read it (private to the hub library): event
 // payloads decoded once into their fields, one indexed pass over the events
-// of some types in a time window, and the catalog's releases with the
-// version of each asset in force. One thread at a time, on the reports'
-// read-only connection.
+// of some types in a time window, the catalog's releases with the version
+// of each asset in force, and the devices with what they hold. A backend
+// implements ReportSource on a read-only connection of its own, one thread
+// at a time.
 #pragma once
-
-#include <SQLiteCpp/Database.h>
 
 #include <cstdint>
 #include <functional>
@@ -17,8 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include "outpost/cache/asset_reader.hpp"
 #include "outpost/journal/hlc.hpp"
 #include "outpost/hub/hub_reports.hpp"
+#include "outpost/hub/store/unit.hpp"
 
 namespace outpost::hub::reports::store {
 
@@ -86,13 +87,9 @@ class DeviceSet {
   std::uint64_t count_ = 0;
 };
 
-// One pass over the events of the given types in the window, through
-// events_by_type(type, time). use(event, payload) reads what it needs and
-// returns payload.ok() (false: counted as malformed, and it must not have
-// counted anything). Absent payloads are counted and not passed on.
+// use(event, payload) reads what it needs and returns payload.ok()
+// (false: counted as malformed, and it must not have counted anything).
 using EventUse = std::function<bool(const Event&, Payload&)>;
-void scan(SQLite::Database& db, std::initializer_list<const char*> types, const Window& window, Skipped& skipped,
-          const EventUse& use);
 
 // ---- the catalog as reports see it
 
@@ -112,29 +109,41 @@ struct Catalog {
 
   // The version's title; without a version, the newest release's.
   std::string title(const std::string& asset, std::optional<std::uint64_t> version) const;
+  // Sets current from releases: the newest release of each asset in force
+  // at now (valid, not expired, not revoked), as the gate judges it: a
+  // revoked newer version does not supersede an older one.
+  void settle(TimePoint now);
 };
 
-// Every release with its record; the current version of an asset is its
-// newest release in force at now (valid, not expired, not revoked), as the
-// gate judges it: a revoked newer version does not supersede an older one.
-// Unreadable statements are counted in skipped.malformed.
-Catalog load_catalog(SQLite::Database& db, TimePoint now, Skipped& skipped);
-
-// A read transaction: one consistent state for the whole report.
-class ReadScope {
- public:
-  explicit ReadScope(SQLite::Database& db) : db_(db) { db_.exec("BEGIN"); }
-  ~ReadScope() {
-    try {
-      db_.exec("COMMIT");
-    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing was written; the connection ends the read
-    }
-  }
-  ReadScope(const ReadScope&) = delete;
-  ReadScope& operator=(const ReadScope&) = delete;
-
- private:
-  SQLite::Database& db_;
+// A device as the adoption report starts from it.
+struct DeviceRow {
+  std::string name;
+  std::string role;
+  std::uint64_t catalog_seq = 0;
+  std::optional<TimePoint> last_seen;
+  std::optional<TimePoint> holdings_at;
 };
 
 }  // namespace outpost::hub::reports::store
+
+namespace outpost::hub {
+
+class ReportSource {
+ public:
+  virtual ~ReportSource() = default;
+  // A read unit: one consistent state for the whole report.
+  virtual UnitPtr read() = 0;
+  // One pass over the events of the given types in the window (an index on
+  // type and time). Absent payloads are counted in skipped and not passed on.
+  virtual void scan(std::initializer_list<const char*> types, const reports::Window& window,
+                    reports::Skipped& skipped, const reports::store::EventUse& use) = 0;
+  // Every release with its record and the catalog seq (current not yet
+  // settled); unreadable statements are counted in skipped.malformed.
+  virtual reports::store::Catalog catalog(reports::Skipped& skipped) = 0;
+  // Enrolled devices that are neither revoked nor wiped, by name.
+  virtual std::vector<reports::store::DeviceRow> active_devices() = 0;
+  // Every (device, version) of the holdings devices reported, in order.
+  virtual std::vector<std::pair<std::string, cache::VersionRef>> holdings() = 0;
+};
+
+}  // namespace outpost::hub
