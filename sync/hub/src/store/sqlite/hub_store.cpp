@@ -457,7 +457,7 @@ Status SqliteHubStore::touch_device(const std::string& name, TimePoint now, std:
     st.bind(1, to_unix_ms(now));
     st.bind(2, static_cast<std::int64_t>(catalog_seq));
     st.bind(3, name);
-    st.exec();
+    if (st.exec() == 0) return Status(Errc::not_found, "no device named '" + name + "' (see `outpost-hub devices`)");
     return {};
   });
 }

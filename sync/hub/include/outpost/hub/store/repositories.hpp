@@ -104,6 +104,7 @@ class DeviceRepository {
   virtual std::vector<DeviceRecord> devices() = 0;
   virtual std::optional<DeviceRecord> device(const std::string& name) = 0;
   virtual std::optional<DeviceRecord> device_by_key(const sync::CurvePublicKey& key) = 0;
+  // These four: not_found for an unknown device.
   virtual Status revoke_device(const std::string& name, TimePoint now) = 0;
   virtual Status request_wipe(const std::string& name, TimePoint now) = 0;
   virtual Status mark_wiped(const std::string& name, TimePoint now) = 0;
