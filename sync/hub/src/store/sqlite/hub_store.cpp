@@ -1,4 +1,5 @@
 #include "outpost/hub/hub_store.hpp"
+#include "store/sqlite/hub_schema.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 #include "store/sqlite/sqlite_util.hpp"
 
@@ -24,9 +25,15 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::string_view migrations[] = {
+// Each repository's migrations (hub_schema.cpp runs them, in the order of
+// hub_repositories); migrations[i] takes the repository from version i to
+// i + 1. The lead book's are in lead_store.cpp.
+constexpr std::string_view settings_migrations[] = {
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);",
+};
+
+constexpr std::string_view device_migrations[] = {
     R"sql(
-CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE tokens(
   secret_hash BLOB PRIMARY KEY,
   device TEXT NOT NULL,
@@ -45,6 +52,24 @@ CREATE TABLE devices(
   wipe_requested_at INTEGER,
   wiped_at INTEGER
 );
+)sql",
+    // The complete versions each device last said it holds (session.done),
+    // replaced as a whole each time; holdings_at says when, and that the
+    // device reports at all (an empty list is not the same as never told).
+    R"sql(
+CREATE TABLE holdings(
+  device TEXT NOT NULL,
+  asset TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  reported_at INTEGER NOT NULL,
+  PRIMARY KEY(device, asset, version)
+) WITHOUT ROWID;
+ALTER TABLE devices ADD COLUMN holdings_at INTEGER;
+)sql",
+};
+
+constexpr std::string_view catalog_migrations[] = {
+    R"sql(
 CREATE TABLE statements(
   seq INTEGER PRIMARY KEY,
   statement BLOB NOT NULL,      -- SignedStatement::encode(), the exact signed bytes
@@ -69,7 +94,16 @@ CREATE TABLE recipes(
   PRIMARY KEY(asset, version, idx)
 ) WITHOUT ROWID;
 CREATE INDEX recipes_by_chunk ON recipes(chunk);
-CREATE TABLE chunks(id BLOB PRIMARY KEY, size INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
+};
+
+// The chunk files' records (their contents are files under chunks/).
+constexpr std::string_view blob_migrations[] = {
+    "CREATE TABLE chunks(id BLOB PRIMARY KEY, size INTEGER NOT NULL) WITHOUT ROWID;",
+};
+
+constexpr std::string_view journal_migrations[] = {
+    R"sql(
 CREATE TABLE journals(
   journal_id BLOB PRIMARY KEY,
   device TEXT NOT NULL,
@@ -90,6 +124,11 @@ CREATE TABLE events(
   PRIMARY KEY(journal_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX events_by_type ON events(type, time);
+)sql",
+};
+
+constexpr std::string_view alert_migrations[] = {
+    R"sql(
 CREATE TABLE alerts(
   id INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,
@@ -98,101 +137,7 @@ CREATE TABLE alerts(
   detail TEXT NOT NULL
 );
 )sql",
-    // The complete versions each device last said it holds (session.done),
-    // replaced as a whole each time; holdings_at says when, and that the
-    // device reports at all (an empty list is not the same as never told).
-    R"sql(
-CREATE TABLE holdings(
-  device TEXT NOT NULL,
-  asset TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  reported_at INTEGER NOT NULL,
-  PRIMARY KEY(device, asset, version)
-) WITHOUT ROWID;
-ALTER TABLE devices ADD COLUMN holdings_at INTEGER;
-)sql",
-    // The lead book (lead_book.hpp): personal data only inside the *box
-    // columns (XChaCha20-Poly1305 under a key derived from the lead key);
-    // person = keyed BLAKE2b of the normalised email. lead_box: the rep
-    // device's X25519 key its assignments are sealed to (NULL until told).
-    R"sql(
-ALTER TABLE devices ADD COLUMN lead_box BLOB;
-CREATE TABLE lead_deliveries(
-  device TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  lead TEXT NOT NULL,
-  kind TEXT NOT NULL,          -- assign | withdraw
-  sealed BLOB,                 -- assign: crypto_box_seal to devices.lead_box; withdraw: NULL
-  created_at INTEGER NOT NULL,
-  PRIMARY KEY(device, seq)
-) WITHOUT ROWID;
-CREATE TABLE lead_pending(
-  device TEXT NOT NULL,
-  lead TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  PRIMARY KEY(device, lead)
-) WITHOUT ROWID;
-CREATE TABLE leads(
-  id TEXT PRIMARY KEY,
-  person BLOB NOT NULL UNIQUE,
-  box BLOB NOT NULL,           -- fields, each with the time of its value
-  score INTEGER NOT NULL,
-  show TEXT NOT NULL,
-  first_captured_at INTEGER NOT NULL,
-  last_captured_at INTEGER NOT NULL,
-  team TEXT,
-  rep TEXT,
-  assigned_at INTEGER,
-  due_at INTEGER,
-  escalated_at INTEGER
-) WITHOUT ROWID;
-CREATE INDEX leads_by_rep ON leads(rep);
-CREATE TABLE lead_visits(
-  journal_id BLOB NOT NULL,
-  seq INTEGER NOT NULL,
-  lead TEXT NOT NULL,
-  show TEXT NOT NULL,
-  kiosk TEXT NOT NULL,
-  captured_at INTEGER NOT NULL,
-  score INTEGER NOT NULL,
-  box BLOB NOT NULL,           -- answers and consent
-  PRIMARY KEY(journal_id, seq)
-) WITHOUT ROWID;
-CREATE INDEX lead_visits_by_lead ON lead_visits(lead);
-CREATE TABLE lead_withdrawals(
-  journal_id BLOB NOT NULL,
-  seq INTEGER NOT NULL,
-  person BLOB NOT NULL,
-  show TEXT NOT NULL,
-  withdrawn_at INTEGER NOT NULL,
-  PRIMARY KEY(journal_id, seq)
-) WITHOUT ROWID;
-CREATE INDEX lead_withdrawals_by_person ON lead_withdrawals(person);
-CREATE TABLE lead_follow_ups(
-  journal_id BLOB NOT NULL,
-  seq INTEGER NOT NULL,
-  lead TEXT NOT NULL,
-  device TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  box BLOB NOT NULL,           -- the note
-  at INTEGER NOT NULL,
-  PRIMARY KEY(journal_id, seq)
-) WITHOUT ROWID;
-CREATE INDEX lead_follow_ups_by_lead ON lead_follow_ups(lead);
-CREATE TABLE lead_tombstones(person BLOB PRIMARY KEY, erased_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE lead_round_robin(team TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE lead_cursors(journal_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
-)sql",
-    // Badge-only leads waiting to be completed from an attendee list (tried:
-    // the lists last looked in), and the ids of leads merged into another
-    // (a rep's follow-up of the old id still reaches the lead).
-    R"sql(
-CREATE TABLE lead_badges(lead TEXT PRIMARY KEY, show TEXT NOT NULL, tried TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
-CREATE TABLE lead_merged(old TEXT PRIMARY KEY, into_lead TEXT NOT NULL) WITHOUT ROWID;
-)sql",
 };
-
-constexpr storage::Schema schema{"hub store", 0x4f504842 /* "OPHB" */, migrations};
 
 crypto::Digest digest_col(const SQLite::Column& c) {
   auto d = crypto::Digest::from_bytes(blob(c));
@@ -285,7 +230,7 @@ struct SqliteHubStore::Impl {
   explicit Impl(const fs::path& home, bool create)
       : dir(home),
         // FULL: an acked journal event or an accepted statement must survive a power cut.
-        db(storage::open_database(db_path(home), schema, create, storage::Durability::full)),
+        db(open_hub_db(db_path(home), create)),
         units(db),
         cached(db) {}
 
@@ -781,6 +726,13 @@ std::vector<Alert> SqliteHubStore::alerts() {
   }
   return out;
 }
+
+const RepositorySchema settings_schema{"settings", settings_migrations};
+const RepositorySchema device_schema{"devices", device_migrations};
+const RepositorySchema catalog_schema{"catalog", catalog_migrations};
+const RepositorySchema blob_schema{"blobs", blob_migrations};
+const RepositorySchema journal_schema{"journals", journal_migrations};
+const RepositorySchema alert_schema{"alerts", alert_migrations};
 
 std::unique_ptr<HubStore> open_hub_store(const fs::path& home, bool create) {
   return std::make_unique<SqliteHubStore>(home, create);

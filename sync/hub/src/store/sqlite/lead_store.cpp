@@ -1,8 +1,9 @@
-// The lead book's tables in hub.db (the embedded backend). The tables are
-// made by the hub store's migrations 3 and 4 (hub_store.cpp), which every
-// connection runs when it opens.
+// The lead book's tables in hub.db (the embedded backend). Their migrations
+// are lead_schema's; the hub store's connection runs them when it opens
+// (hub_schema.cpp), so a lead book connection only checks they ran.
 #include <algorithm>
 
+#include "store/sqlite/hub_schema.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 #include "store/sqlite/sqlite_util.hpp"
 #include "outpost/hub/store/lead_repository.hpp"
@@ -11,7 +12,87 @@ namespace outpost::hub::sqlite {
 
 namespace {
 
-constexpr std::int64_t lowest_book_schema = 4;  // the migration that made the lead book's last tables
+constexpr std::string_view lead_migrations[] = {
+    // Personal data only inside the *box columns (XChaCha20-Poly1305 under
+    // a key derived from the lead key); person = keyed BLAKE2b of the
+    // normalised email. lead_box: the rep device's X25519 key its
+    // assignments are sealed to (NULL until told).
+    R"sql(
+ALTER TABLE devices ADD COLUMN lead_box BLOB;
+CREATE TABLE lead_deliveries(
+  device TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  kind TEXT NOT NULL,          -- assign | withdraw
+  sealed BLOB,                 -- assign: crypto_box_seal to devices.lead_box; withdraw: NULL
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(device, seq)
+) WITHOUT ROWID;
+CREATE TABLE lead_pending(
+  device TEXT NOT NULL,
+  lead TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(device, lead)
+) WITHOUT ROWID;
+CREATE TABLE leads(
+  id TEXT PRIMARY KEY,
+  person BLOB NOT NULL UNIQUE,
+  box BLOB NOT NULL,           -- fields, each with the time of its value
+  score INTEGER NOT NULL,
+  show TEXT NOT NULL,
+  first_captured_at INTEGER NOT NULL,
+  last_captured_at INTEGER NOT NULL,
+  team TEXT,
+  rep TEXT,
+  assigned_at INTEGER,
+  due_at INTEGER,
+  escalated_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX leads_by_rep ON leads(rep);
+CREATE TABLE lead_visits(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  show TEXT NOT NULL,
+  kiosk TEXT NOT NULL,
+  captured_at INTEGER NOT NULL,
+  score INTEGER NOT NULL,
+  box BLOB NOT NULL,           -- answers and consent
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_visits_by_lead ON lead_visits(lead);
+CREATE TABLE lead_withdrawals(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  person BLOB NOT NULL,
+  show TEXT NOT NULL,
+  withdrawn_at INTEGER NOT NULL,
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_withdrawals_by_person ON lead_withdrawals(person);
+CREATE TABLE lead_follow_ups(
+  journal_id BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  lead TEXT NOT NULL,
+  device TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  box BLOB NOT NULL,           -- the note
+  at INTEGER NOT NULL,
+  PRIMARY KEY(journal_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX lead_follow_ups_by_lead ON lead_follow_ups(lead);
+CREATE TABLE lead_tombstones(person BLOB PRIMARY KEY, erased_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE lead_round_robin(team TEXT PRIMARY KEY, next INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE lead_cursors(journal_id BLOB PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+)sql",
+    // Badge-only leads waiting to be completed from an attendee list (tried:
+    // the lists last looked in), and the ids of leads merged into another
+    // (a rep's follow-up of the old id still reaches the lead).
+    R"sql(
+CREATE TABLE lead_badges(lead TEXT PRIMARY KEY, show TEXT NOT NULL, tried TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+CREATE TABLE lead_merged(old TEXT PRIMARY KEY, into_lead TEXT NOT NULL) WITHOUT ROWID;
+)sql",
+};
 
 constexpr const char* lead_columns =
     "SELECT id, person, box, score, show, first_captured_at, last_captured_at, team, rep FROM leads ";
@@ -34,7 +115,7 @@ class SqliteLeadStore final : public LeadRepository {
       : db_(path.string(), SQLite::OPEN_READWRITE, 10'000), units_(db_), cached_(db_) {
     db_.exec("PRAGMA synchronous=FULL");  // an absorbed lead or an assignment must survive a power cut
     db_.exec("PRAGMA foreign_keys=ON");
-    if (db_.execAndGet("PRAGMA user_version").getInt64() < lowest_book_schema) {
+    if (repository_version(db_, lead_schema.repository) < lead_schema.migrations.size()) {
       throw Error(Errc::corrupt, "hub.db has no lead book tables (the hub store was not migrated)");
     }
   }
@@ -569,6 +650,8 @@ class SqliteLeadStore final : public LeadRepository {
 };
 
 }  // namespace
+
+const RepositorySchema lead_schema{"leads", lead_migrations};
 
 std::unique_ptr<LeadRepository> open_lead_store(const std::filesystem::path& db_path) {
   return std::make_unique<SqliteLeadStore>(db_path);
