@@ -5,11 +5,14 @@
 #include <unordered_set>
 #include <utility>
 
+#include "outpost/storage/columns.hpp"
 #include "outpost/storage/database.hpp"
 
 namespace outpost::cache {
 
 namespace {
+
+using storage::bind_blob;
 
 constexpr std::string_view migrations[] = {
     R"sql(
@@ -52,7 +55,7 @@ constexpr storage::Schema schema{"cache index", 0x4f504341 /* "OPCA" */, migrati
 
 ChunkId chunk_id(const SQLite::Column& column) {
   auto id = crypto::Digest::from_bytes(
-      ByteView(static_cast<const std::uint8_t*>(column.getBlob()), static_cast<std::size_t>(column.getBytes())));
+      storage::blob_view(column));
   if (!id) throw Error(Errc::corrupt, "cache index holds a malformed chunk id");
   return *id;
 }
@@ -60,10 +63,6 @@ ChunkId chunk_id(const SQLite::Column& column) {
 void bind_ref(SQLite::Statement& st, const VersionRef& ref) {
   st.bind(1, ref.asset);
   st.bind(2, static_cast<std::int64_t>(ref.version));
-}
-
-void bind_blob(SQLite::Statement& st, int index, ByteView bytes) {
-  st.bind(index, bytes.data(), static_cast<int>(bytes.size()));
 }
 
 // SQL: version `v` (a table alias) has no missing chunk.

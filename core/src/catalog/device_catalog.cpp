@@ -8,6 +8,7 @@
 #include "outpost/catalog/catalog_state.hpp"
 #include "outpost/base/guard.hpp"
 #include "outpost/storage/database.hpp"
+#include "outpost/storage/columns.hpp"
 
 namespace outpost::catalog {
 
@@ -254,8 +255,7 @@ struct DeviceCatalog::Impl {
     st.bind(1, asset);
     std::vector<Release> out;
     while (st.executeStep()) {
-      const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
-      auto s = value_or_throw(SignedStatement::decode(ByteView(p, static_cast<std::size_t>(st.getColumn(0).getBytes()))));
+      auto s = value_or_throw(SignedStatement::decode(storage::blob_view(st.getColumn(0))));
       out.push_back(value_or_throw(Release::from_body(s.body)));
     }
     st.reset();
@@ -356,8 +356,7 @@ const std::vector<ReleaseTerms>& DeviceCatalog::terms(const std::string& asset) 
     if (!st.getColumn(2).isNull()) t.expires_at = from_unix_ms(st.getColumn(2).getInt64());
     t.grace = Seconds(st.getColumn(3).getInt64());
     t.criticality = st.getColumn(4).getString();
-    const auto* p = static_cast<const std::uint8_t*>(st.getColumn(5).getBlob());
-    const auto digest = crypto::Digest::from_bytes(ByteView(p, static_cast<std::size_t>(st.getColumn(5).getBytes())));
+    const auto digest = crypto::Digest::from_bytes(storage::blob_view(st.getColumn(5)));
     if (!digest) throw Error(Errc::corrupt, "catalog holds a malformed release digest");
     t.digest = *digest;
     t.size = static_cast<std::uint64_t>(st.getColumn(6).getInt64());
@@ -383,8 +382,7 @@ std::optional<Revocation> DeviceCatalog::revocation(const cache::VersionRef& ref
   SQLite::Statement st(impl_->db, "SELECT envelope FROM statements WHERE seq = ?");
   st.bind(1, it->second);
   if (!st.executeStep()) return std::nullopt;
-  const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
-  auto s = value_or_throw(SignedStatement::decode(ByteView(p, static_cast<std::size_t>(st.getColumn(0).getBytes()))));
+  auto s = value_or_throw(SignedStatement::decode(storage::blob_view(st.getColumn(0))));
   return value_or_throw(Revocation::from_body(s.body));
 }
 

@@ -13,6 +13,7 @@
 #include "outpost/base/guard.hpp"
 #include "outpost/crypto/aead.hpp"
 #include "outpost/storage/database.hpp"
+#include "outpost/storage/columns.hpp"
 
 namespace outpost::journal {
 
@@ -486,8 +487,7 @@ struct Journal::Impl {
     if (decrypt && e.type != nullptr && !st.getColumn(3).isNull()) {
       const SQLite::Column blob = st.getColumn(3);
       e.payload = open_payload(e.seq, *e.type,
-                               ByteView(static_cast<const std::uint8_t*>(blob.getBlob()),
-                                        static_cast<std::size_t>(blob.getBytes())));
+                               storage::blob_view(blob));
       if (!e.payload) {
         throw Error(Status(Errc::integrity, "journal event " + std::to_string(e.seq) +
                                                 ": payload does not authenticate (run journal verify)"));
@@ -710,8 +710,7 @@ Result<VerifyReport> Journal::verify() const {
       if (!st.getColumn(3).isNull()) {
         const SQLite::Column blob = st.getColumn(3);
         const auto plain = m.open_payload(e.seq, *e.type,
-                                          ByteView(static_cast<const std::uint8_t*>(blob.getBlob()),
-                                                   static_cast<std::size_t>(blob.getBytes())));
+                                          storage::blob_view(blob));
         if (!plain) return broken(e.seq, "payload does not authenticate (altered, or moved from another event)");
         if (crypto::blake2b(*plain) != e.payload_hash) return broken(e.seq, "payload does not match its hash");
       } else if (e.type->durability == Durability::durable) {

@@ -10,6 +10,7 @@
 
 #include "outpost/base/guard.hpp"
 #include "outpost/storage/database.hpp"
+#include "outpost/storage/columns.hpp"
 
 namespace outpost::leads {
 
@@ -61,10 +62,7 @@ std::optional<TimePoint> parse_iso(const std::string& text, bool& bad) {
          std::chrono::minutes(mi) + std::chrono::seconds(s) + std::chrono::milliseconds(ms);
 }
 
-Bytes blob(const SQLite::Column& c) {
-  const auto* p = static_cast<const std::uint8_t*>(c.getBlob());
-  return Bytes(p, p + c.getBytes());
-}
+Bytes blob(const SQLite::Column& c) { return storage::blob_bytes(c); }
 
 }  // namespace
 

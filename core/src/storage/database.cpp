@@ -6,6 +6,7 @@
 #include <string>
 
 #include "outpost/base/status.hpp"
+#include "outpost/storage/columns.hpp"
 
 namespace outpost::storage {
 
@@ -58,8 +59,7 @@ std::optional<Bytes> meta_blob(SQLite::Database& db, const std::string& key) {
   SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
   st.bind(1, key);
   if (!st.executeStep()) return std::nullopt;
-  const auto* p = static_cast<const std::uint8_t*>(st.getColumn(0).getBlob());
-  return Bytes(p, p + st.getColumn(0).getBytes());
+  return blob_bytes(st.getColumn(0));
 }
 
 std::optional<std::int64_t> meta_int(SQLite::Database& db, const std::string& key) {

@@ -14,28 +14,15 @@
 #include "outpost/base/bytes.hpp"
 #include "outpost/base/clock.hpp"
 #include "outpost/hub/store/unit.hpp"
+#include "outpost/storage/columns.hpp"
 
 namespace outpost::hub::sqlite {
 
-inline void bind_blob(SQLite::Statement& st, int index, ByteView bytes) {
-  st.bind(index, bytes.data(), static_cast<int>(bytes.size()));
-}
-
-inline ByteView blob(const SQLite::Column& c) {
-  return {static_cast<const std::uint8_t*>(c.getBlob()), static_cast<std::size_t>(c.getBytes())};
-}
-
-inline Bytes blob_copy(const SQLite::Column& c) {
-  const ByteView b = blob(c);
-  return Bytes(b.begin(), b.end());
-}
-
-inline std::optional<TimePoint> opt_time(const SQLite::Column& c) {
-  if (c.isNull()) return std::nullopt;
-  return from_unix_ms(c.getInt64());
-}
-
-inline std::string opt_text(const SQLite::Column& c) { return c.isNull() ? std::string() : c.getString(); }
+using storage::bind_blob;
+using storage::opt_text;
+using storage::opt_time;
+inline ByteView blob(const SQLite::Column& c) { return storage::blob_view(c); }
+inline Bytes blob_copy(const SQLite::Column& c) { return storage::blob_bytes(c); }
 
 inline std::int64_t i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
 inline std::uint64_t u64(const SQLite::Column& c) { return static_cast<std::uint64_t>(c.getInt64()); }
