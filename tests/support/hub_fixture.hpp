@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "outpost/cache/content_digest.hpp"
 #include "outpost/device/home.hpp"
 #include "outpost/sync/device_sync.hpp"
 #include "outpost/hub/hub.hpp"
@@ -143,6 +144,21 @@ inline Bytes read_all(cache::AssetReader& reader) {
     at += *n;
   }
   return out;
+}
+
+// The chunks of content stored in the hub's blob store as the writer stores
+// an upload; the recipe that names them.
+inline cache::Recipe store_content(hub::HubStore& store, ByteView content) {
+  const cache::Recipe recipe = cache::make_recipe(content);
+  std::vector<cache::ChunkId> ids;
+  std::vector<Bytes> chunks;
+  for (const auto& e : recipe.entries) {
+    ids.push_back(e.id);
+    chunks.emplace_back(content.begin() + static_cast<std::ptrdiff_t>(e.offset),
+                        content.begin() + static_cast<std::ptrdiff_t>(e.offset + e.size));
+  }
+  (void)must(store.store_chunks(ids, chunks));
+  return recipe;
 }
 
 }  // namespace outpost::test

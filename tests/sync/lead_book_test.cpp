@@ -120,15 +120,7 @@ struct LeadWorld {
   // A release stored at the hub as the hub's writer stores an accepted one
   // (the book reads statements the hub already checked).
   void release(const std::string& asset, std::uint64_t version, const std::string& kind, ByteView content) {
-    const cache::Recipe recipe = cache::make_recipe(content);
-    std::vector<cache::ChunkId> ids;
-    std::vector<Bytes> chunks;
-    for (const auto& e : recipe.entries) {
-      ids.push_back(e.id);
-      chunks.emplace_back(content.begin() + static_cast<std::ptrdiff_t>(e.offset),
-                          content.begin() + static_cast<std::ptrdiff_t>(e.offset + e.size));
-    }
-    (void)must(admin->store().store_chunks(ids, chunks));
+    const cache::Recipe recipe = store_content(admin->store(), content);
     catalog::Release r;
     r.asset = asset;
     r.version = version;

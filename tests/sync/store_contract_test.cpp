@@ -52,20 +52,6 @@ struct StoreWorld {
 
   std::unique_ptr<hub::HubStore> store() { return must(backend->store()); }
 
-  // The chunks of content, stored; the recipe that names them.
-  cache::Recipe put_content(hub::HubStore& s, ByteView content) {
-    const cache::Recipe recipe = cache::make_recipe(content);
-    std::vector<cache::ChunkId> ids;
-    std::vector<Bytes> chunks;
-    for (const auto& e : recipe.entries) {
-      ids.push_back(e.id);
-      chunks.emplace_back(content.begin() + static_cast<std::ptrdiff_t>(e.offset),
-                          content.begin() + static_cast<std::ptrdiff_t>(e.offset + e.size));
-    }
-    (void)must(s.store_chunks(ids, chunks));
-    return recipe;
-  }
-
   catalog::SignedStatement release_of(const std::string& asset, std::uint64_t version, const cache::Recipe& recipe) {
     catalog::Release r;
     r.asset = asset;
@@ -80,7 +66,7 @@ struct StoreWorld {
   }
 
   std::uint64_t publish(hub::HubStore& s, const std::string& asset, std::uint64_t version, std::uint64_t seed) {
-    const cache::Recipe recipe = put_content(s, random_bytes(3000, seed));
+    const cache::Recipe recipe = store_content(s, random_bytes(3000, seed));
     return must(s.add_statement(release_of(asset, version, recipe), cache::VersionRef{asset, version},
                                 recipe.entries, std::nullopt));
   }
