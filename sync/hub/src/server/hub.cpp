@@ -333,8 +333,41 @@ struct Hub::Impl {
     }
   }
 
+  // Every request on the sync endpoint is judged on the device's record as
+  // the store holds it now, not as it was when the connection was admitted:
+  // a device revoked or wiped since gets nothing more on its open
+  // connection, and a device with a wipe pending gets only the wipe (hello
+  // tells it, wipe.done reports it). ping needs no device.
+  Status admit(HubStore& store, const Request& r) {
+    const std::string& type = r.envelope.type;
+    if (r.endpoint != sync_ep || type == "ping") return {};
+    const std::optional<DeviceRecord> device = store.device(r.user);
+    if (!device || device->revoked_at) return Status(Errc::permission, "this device is not enrolled");
+    if (device->wiped_at) return Status(Errc::permission, "this device was wiped");
+    const bool wipe_pending = device->wipe_requested_at.has_value();
+    if (type == "wipe.done" && !wipe_pending) {
+      return Status(Errc::permission, "no wipe was requested for this device");
+    }
+    if (wipe_pending && type != sync::msg::Hello::type && type != "wipe.done") {
+      return Status(Errc::permission, "a wipe is pending for this device: it gets nothing but the wipe");
+    }
+    return {};
+  }
+
+  // A request admit() refused: answered with the reason, counted and logged.
+  sync::Envelope refused(const Request& r, const Status& why) {
+    ++counters.refused;
+    log.info("hub.refused", {{"endpoint", "s"},
+                             {"peer", r.user},
+                             {"type", r.envelope.type},
+                             {"code", sync::wire_code(why.code())},
+                             {"reason", why.message()}});
+    return sync::error_reply(r.envelope.id, why);
+  }
+
   sync::Envelope read_request(HubStore& store, LeadBook* book, const Request& r) {
     const sync::Envelope& e = r.envelope;
+    if (Status admitted = guarded([&] { return admit(store, r); }); !admitted) return refused(r, admitted);
     Result<sync::Envelope> reply = guarded([&]() -> Result<sync::Envelope> {
       if (e.type == "ping") return simple("pong", e.id, {{"hub_time", to_unix_ms(clock.now())}});
       if (e.type == sync::msg::LeadsGet::type) return leads_get(store, book, r);
@@ -526,6 +559,7 @@ struct Hub::Impl {
 
   sync::Envelope write_request(HubStore& store, const Request& r, std::optional<std::uint64_t>& announce) {
     const sync::Envelope& e = r.envelope;
+    if (Status admitted = guarded([&] { return admit(store, r); }); !admitted) return refused(r, admitted);
     Result<sync::Envelope> reply = guarded([&]() -> Result<sync::Envelope> {
       if (e.type == sync::msg::Enroll::type) return enroll(store, r);
       if (e.type == sync::msg::Hello::type) return hello(store, r);
