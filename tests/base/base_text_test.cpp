@@ -1,10 +1,14 @@
 // The core's small shared helpers: big-endian coding, ISO-8601 time text,
-// the email normal form kiosk and hub both key on, and log lines.
+// the email normal form kiosk and hub both key on, UTF-8 checks, log lines.
 #include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
 
 #include "outpost/base/bytes.hpp"
 #include "outpost/base/log.hpp"
 #include "outpost/base/time_text.hpp"
+#include "outpost/base/utf8.hpp"
 #include "outpost/leads/email.hpp"
 
 using namespace outpost;
@@ -56,4 +60,30 @@ TEST_CASE("Base: log lines split back into their fields, in text and in JSON", "
   CHECK(log.count("hub.start") == 1);
   null_logger().error("ignored");  // discards, never throws
   CHECK_FALSE(null_logger().enabled(LogLevel::error));
+}
+
+TEST_CASE("Base: UTF-8 is checked strictly and bad sequences are shown as U+FFFD", "[base]") {
+  for (const char* good : {"", "plain", "\xc3\xa4", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xf4\x8f\xbf\xbf"}) {
+    INFO(good);
+    CHECK(valid_utf8(good));
+  }
+  const std::vector<std::string> bad = {
+      "\xff",                  // never a UTF-8 byte
+      "\x80",                  // a continuation byte alone
+      "\xc3",                  // cut short
+      "\xc0\xaf",              // overlong '/'
+      "\xe0\x80\xaf",          // overlong, three bytes
+      "\xed\xa0\x80",          // a surrogate
+      "\xf4\x90\x80\x80",      // above U+10FFFF
+      "\xf5\x80\x80\x80",      // a lead byte past F4
+      "ok\xe2\x82",            // cut in the middle of a three-byte character
+  };
+  for (const std::string& b : bad) {
+    INFO(b.size());
+    CHECK_FALSE(valid_utf8(b));
+    CHECK(valid_utf8(sanitize_utf8(b)));
+  }
+  CHECK(sanitize_utf8("Bad\xff\xfeName") == "Bad\xef\xbf\xbd\xef\xbf\xbdName");
+  CHECK(sanitize_utf8("caf\xc3\xa9") == "caf\xc3\xa9");
+  CHECK(valid_utf8(std::string("nul\0inside", 11)));  // NUL is valid UTF-8 (control characters are the form's concern)
 }

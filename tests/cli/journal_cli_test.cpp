@@ -139,6 +139,13 @@ TEST_CASE("CLI: leads, feedback and requests go to the journal, personal data ne
   CHECK(bad_email.err.find("email") != std::string::npos);
   CHECK(count(cli) == before);
 
+  // A name that is not valid UTF-8 (bash's $'Bad\xff\xfeName'): refused, nothing recorded.
+  auto bad_text = cli("lead capture --form booth-form --field email=cy@example.net "
+                      "--field \"name=$(printf 'Bad\\377\\376Name')\" --consent");
+  CHECK(bad_text.code == 1);
+  CHECK(bad_text.err.find("UTF-8") != std::string::npos);
+  CHECK(count(cli) == before);
+
   // Feedback on a cataloged asset; unknown asset and out-of-range rating refused.
   const json fb = parse_json(cli("--json feedback deck --rating 4 --comment 'Prices look right'"));
   const std::uint64_t feedback_seq = fb["seq"];

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "outpost/base/utf8.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/sealed_box.hpp"
 #include "outpost/journal/journal.hpp"
@@ -248,6 +249,10 @@ TEST_CASE("Leads: normalise refuses each bad value, naming the field", "[leads]"
       {"newsletter", "maybe", "true or false"},
       {"name", std::string(41, 'x'), "longer than 40"},
       {"name", "Zebulon\nQuixotic", "control characters"},
+      {"name", "Bad\xff\xfeName", "valid UTF-8"},
+      {"company", "Acme \xc0\xaf Corp", "valid UTF-8"},     // an overlong '/'
+      {"company", "Acme \xed\xa0\x80 Corp", "valid UTF-8"}, // a lone surrogate
+      {"email", "zeb\xffulon@example.org", "valid UTF-8"},
   };
   for (const Case& c : cases) {
     CaptureRequest r = good_request();
@@ -627,5 +632,36 @@ TEST_CASE("Leads: a withdrawal without a valid email or a show is refused and st
   REQUIRE_FALSE(no_show.is_ok());
   CHECK(no_show.status().code() == Errc::invalid_argument);
   CHECK_THAT(no_show.status().message(), Contains("show"));
+  CHECK(k.journal->stats().head_seq == 0);
+}
+
+TEST_CASE("Leads: invalid UTF-8 anywhere in a request is refused, and the message stays valid UTF-8",
+          "[leads][attack]") {
+  const LeadForm form = parse_form();
+  CaptureRequest unknown = good_request();
+  unknown.fields["bad\xff"] = "x";
+  std::vector<FieldError> errors;
+  auto r = normalise(form, unknown, &errors);
+  REQUIRE_FALSE(r.is_ok());
+  REQUIRE(errors.size() == 1);
+  CHECK(valid_utf8(errors[0].field));
+  CHECK(valid_utf8(r.status().message()));
+
+  CaptureRequest show = good_request();
+  show.show = "rsa\xff";
+  r = normalise(form, show, &errors);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK_THAT(r.status().message(), Contains("show") && Contains("UTF-8"));
+  CHECK(valid_utf8(r.status().message()));
+
+  CaptureRequest badge = good_request();
+  badge.badge = "B\xff";
+  CHECK_FALSE(normalise(form, badge).is_ok());
+
+  Kiosk k;
+  auto bad_show = withdraw_consent(*k.journal, "rsa\xfe", "zebulon.q@example.org", k.keys(), k.clock.now());
+  REQUIRE_FALSE(bad_show.is_ok());
+  CHECK_THAT(bad_show.status().message(), Contains("UTF-8"));
+  CHECK_FALSE(withdraw_consent(*k.journal, "rsa-2027", "zeb\xffq@example.org", k.keys(), k.clock.now()).is_ok());
   CHECK(k.journal->stats().head_seq == 0);
 }

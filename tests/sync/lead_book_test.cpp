@@ -160,6 +160,13 @@ struct LeadWorld {
     (void)must(journal_of(device).journal->append(must(Result<journal::Event>(event))));
   }
 
+  // A lead.captured event around any sealed part, as a hostile kiosk could send.
+  void record_sealed(const std::string& device, Bytes sealed) {
+    journal::LeadRecord rec{"booth-form", 1, "rsa-2027", crypto::blake2b(as_bytes("x")), 5, "2027-01",
+                            std::move(sealed)};
+    record(device, journal::lead_captured(rec));
+  }
+
   // What the device's sync would push, ingested as the hub's writer does.
   void push(const std::string& device) {
     DeviceJournal& j = journal_of(device);
@@ -610,11 +617,7 @@ TEST_CASE("Lead book: erase removes the lead of a person from the book and the e
 
 TEST_CASE("Lead book: a malformed or tampered sealed lead is counted and alerted, never fatal", "[sync][leads]") {
   LeadWorld w;
-  auto record = [&](Bytes sealed) {
-    journal::LeadRecord rec{"booth-form", 1, "rsa-2027", crypto::blake2b(as_bytes("x")), 5, "2027-01",
-                            std::move(sealed)};
-    w.record("kiosk-1", journal::lead_captured(rec));
-  };
+  auto record = [&](Bytes sealed) { w.record_sealed("kiosk-1", std::move(sealed)); };
   record(random_bytes(120, 3));  // junk
   const crypto::BoxKeyPair other = crypto::BoxKeyPair::generate(w.random);
   const json lead = {{"show", "rsa-2027"}, {"captured_at", 1}, {"score", 1}, {"fields", {{"email", "x@example.com"}}},
@@ -903,4 +906,59 @@ TEST_CASE("Lead book: consent withdrawn for every show takes the lead back from 
   REQUIRE(d.size() == 1);
   CHECK(d[0].kind == "withdraw");
   CHECK(d[0].lead == id);
+}
+
+TEST_CASE("Lead book: a sealed lead holding invalid UTF-8 is refused and alerted, the others are absorbed",
+          "[sync][leads][attack]") {
+  LeadWorld w;
+  const json bad = {{"show", "rsa-2027"}, {"captured_at", 1}, {"score", 1},
+                    {"fields", {{"email", "bad@example.com"}, {"name", "Bad\xff\xfeName"}}},
+                    {"consent", {{"version", "1"}, {"accepted_at", 1}}}};
+  w.record_sealed("kiosk-1", crypto::seal(w.admin->keys().lead.public_key(), json::to_msgpack(bad)));
+  w.capture("kiosk-1", ann);
+  w.push("kiosk-1");
+  auto book = w.book();
+  const hub::AbsorbReport r = must(book->absorb(w.clock.now()));
+  CHECK(r.refused == 1);
+  CHECK(r.new_leads == 1);
+  const auto malformed = w.alerts_of("lead.malformed");
+  REQUIRE(malformed.size() == 1);
+  CHECK_THAT(malformed[0].detail, Contains("not valid UTF-8"));
+  CHECK_THAT(malformed[0].detail, !Contains("bad@example.com"));
+  // Everything that prints the book still prints.
+  for (const auto& s : must(book->list())) CHECK_NOTHROW(json(must(book->lead(s.id)).fields).dump());
+}
+
+TEST_CASE("Lead book: a lead record that cannot be read is quarantined by routing, the others are routed",
+          "[sync][leads][attack]") {
+  LeadWorld w;
+  w.enroll("rep-1");
+  w.enroll("kiosk-1", "kiosk");
+  w.capture("kiosk-1", ann);
+  w.capture("kiosk-1", bob);
+  w.push("kiosk-1");
+  auto book = w.book();
+  (void)must(book->absorb(w.clock.now()));
+  const std::string broken = w.lead_of(*book, ann.email);
+  {
+    // A damaged record (a disk error, a bad restore): its box no longer authenticates.
+    SQLite::Database db(hub::HubStore::db_path(w.home).string(), SQLite::OPEN_READWRITE, 5000);
+    SQLite::Statement st(db, "UPDATE leads SET box = randomblob(80) WHERE id = ?");
+    st.bind(1, broken);
+    REQUIRE(st.exec() == 1);
+  }
+  const auto rules = must(hub::RoutingRules::parse(R"({"teams": {"all": ["rep-1"]}, "default_team": "all"})"));
+  const auto decisions = must(book->route(rules, w.clock.now()));
+  REQUIRE(decisions.size() == 2);
+  for (const auto& d : decisions) {
+    if (d.lead == broken) {
+      CHECK(d.rep.empty());
+      CHECK_THAT(d.problem, Contains("quarantined"));
+    } else {
+      CHECK(d.rep == "rep-1");
+    }
+  }
+  const auto quarantined = w.alerts_of("lead.quarantined");
+  REQUIRE(quarantined.size() == 1);
+  CHECK_THAT(quarantined[0].detail, Contains(broken));
 }

@@ -16,6 +16,7 @@
 #include "outpost/cache/chunker.hpp"
 #include "outpost/cache/content_digest.hpp"
 #include "outpost/base/clock.hpp"
+#include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
 #include "outpost/journal/event.hpp"
 #include "outpost/journal/event_row.hpp"
@@ -466,6 +467,15 @@ TEST_CASE("Sync messages: journal.push refuses tampered, gappy, unknown and malf
     json reversed = rows_of(good);
     std::swap(reversed[0], reversed[1]);
     check_refused(msg::JournalPush::parse(wire(with_rows(good, reversed))), "seqs are not contiguous");
+  }
+  SECTION("an event whose text is not valid UTF-8, though its payload matches its hash") {
+    json rows = rows_of(good);
+    const json payload = {{"query", "pric\xff\xfe"}, {"results", 2}};
+    const Bytes bytes = json::to_msgpack(payload);
+    rows[1][2] = "search.performed";
+    rows[1][3] = bin(bytes);
+    rows[1][4] = bin(crypto::blake2b(bytes).view());
+    check_refused(msg::JournalPush::parse(wire(with_rows(good, rows))), "'query' is not valid UTF-8");
   }
   SECTION("an unknown event type") {
     json rows = rows_of(good);

@@ -22,6 +22,7 @@
 
 #include "home_fixture.hpp"
 #include "http_client.hpp"
+#include "outpost/base/utf8.hpp"
 #include "outpost/web/server.hpp"
 
 using namespace outpost;
@@ -199,6 +200,20 @@ TEST_CASE("Web kiosk: an invalid email names the field and journals nothing", "[
   const Reply r = w.post_form("/kiosk", w.visitor("not-an-email"));
   CHECK(r.status == 422);
   CHECK_THAT(r.body, Contains("id=\"error-email\"") && Contains("valid email"));
+  CHECK(w.count("lead.captured") == 0);
+  CHECK(w.events().size() == before);
+}
+
+TEST_CASE("Web kiosk: a field that is not valid UTF-8 (%FF%FE) is refused, the page stays valid UTF-8",
+          "[web][kiosk][attack]") {
+  WebHome w;
+  const auto before = w.events().size();
+  auto fields = w.visitor();
+  fields[1].second = "Bad\xff\xfeName";  // f.name, sent as %FF%FE
+  const Reply r = w.post_form("/kiosk", fields);
+  CHECK(r.status == 422);
+  CHECK_THAT(r.body, Contains("id=\"error-name\"") && Contains("UTF-8"));
+  CHECK(valid_utf8(r.body));
   CHECK(w.count("lead.captured") == 0);
   CHECK(w.events().size() == before);
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "outpost/base/utf8.hpp"
+
 namespace outpost::journal {
 
 namespace {
@@ -119,7 +121,10 @@ Status validate(const EventType& type, const json& payload) {
     switch (f.kind) {
       case K::text:
         kind_ok = v.is_string();
-        if (kind_ok) measure = v.get_ref<const std::string&>().size();
+        if (kind_ok) {
+          measure = v.get_ref<const std::string&>().size();
+          if (!valid_utf8(v.get_ref<const std::string&>())) return field_error(type, f.name, "is not valid UTF-8");
+        }
         break;
       case K::unsigned_int:
         // Any non-negative integer, whichever MessagePack encoding a client

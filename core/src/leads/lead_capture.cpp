@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "outpost/base/guard.hpp"
+#include "outpost/base/utf8.hpp"
 #include "outpost/leads/attendees.hpp"
 #include "outpost/leads/email.hpp"
 
@@ -39,6 +40,7 @@ bool has_control(const std::string& s) {
 }
 
 bool valid_email(const std::string& email) {
+  if (!valid_utf8(email)) return false;
   const auto at = email.find('@');
   if (at == std::string::npos || at == 0 || at > 64 || email.find('@', at + 1) != std::string::npos) return false;
   if (email.size() > 254) return false;
@@ -142,15 +144,21 @@ Result<NormalisedLead> normalise(const LeadForm& form, const CaptureRequest& req
   std::vector<FieldError> problems;
   NormalisedLead lead;
   lead.badge = normal_badge(request.badge);
-  if (has_control(lead.badge) || code_points(lead.badge) > 128) problems.push_back({"badge", "is not a badge code"});
+  if (!valid_utf8(lead.badge) || has_control(lead.badge) || code_points(lead.badge) > 128) {
+    problems.push_back({"badge", "is not a badge code"});
+  }
   for (const auto& [name, raw] : request.fields) {
     if (std::none_of(form.fields.begin(), form.fields.end(), [&](const FormField& f) { return f.name == name; })) {
-      problems.push_back({name, "is not a field of this form"});
+      problems.push_back({sanitize_utf8(name), "is not a field of this form"});
     }
   }
   for (const FormField& f : form.fields) {
     const auto it = request.fields.find(f.name);
     const std::string raw = it == request.fields.end() ? std::string() : trim(it->second);
+    if (!valid_utf8(raw)) {  // refused here, so no stored lead, export or report ever meets it
+      problems.push_back({f.name, "is not valid UTF-8 text"});
+      continue;
+    }
     if (raw.empty()) {
       // A badge not on the attendee list: the hub completes it from the badge.
       if (f.required && !lead.badge.empty()) lead.incomplete = true;
@@ -167,7 +175,7 @@ Result<NormalisedLead> normalise(const LeadForm& form, const CaptureRequest& req
   for (const auto& [name, raw] : request.answers) {
     if (std::none_of(form.qualification.begin(), form.qualification.end(),
                      [&](const QualificationQuestion& q) { return q.name == name; })) {
-      problems.push_back({name, "is not a qualification question of this form"});
+      problems.push_back({sanitize_utf8(name), "is not a qualification question of this form"});
     }
   }
   for (const QualificationQuestion& q : form.qualification) {
@@ -190,6 +198,10 @@ Result<NormalisedLead> normalise(const LeadForm& form, const CaptureRequest& req
   }
   // Trimmed either way, as withdraw_consent trims it: the dedupe key must match.
   lead.show = trim(request.show).empty() ? trim(form.show) : trim(request.show);
+  if (!valid_utf8(lead.show)) {
+    problems.push_back({"show", "is not valid UTF-8 text"});
+    lead.show = sanitize_utf8(lead.show);
+  }
   if (lead.show.empty()) problems.push_back({"show", "no trade show is named (the form has none, and none was given)"});
   if (errors != nullptr) *errors = problems;
   if (!problems.empty()) {
@@ -264,6 +276,7 @@ Result<journal::Appended> withdraw_consent(journal::Journal& journal, const std:
     const std::string normal = normal_email(email);
     if (!valid_email(normal)) return Status(Errc::invalid_argument, "consent withdrawal: not a valid email address");
     if (trim(show).empty()) return Status(Errc::invalid_argument, "consent withdrawal: no trade show named");
+    if (!valid_utf8(show)) return Status(Errc::invalid_argument, "consent withdrawal: the show name is not valid UTF-8");
     const json sealed = {{"email", normal}, {"show", trim(show)}, {"withdrawn_at", to_unix_ms(now)}};
     Result<journal::Event> event =
         journal::consent_withdrawn(trim(show), dedupe_key(keys.dedupe, trim(show), normal), seal_json(sealed, keys.hub_lead));

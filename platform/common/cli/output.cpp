@@ -27,7 +27,7 @@ void Output::usage(const std::string& message) const {
 
 void Output::print(const nlohmann::json& doc, const std::string& text) const {
   if (json) {
-    std::cout << doc.dump(2) << "\n";
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (!text.empty()) {
     std::cout << text << (text.back() == '\n' ? "" : "\n");
   }

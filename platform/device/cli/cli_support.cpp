@@ -53,7 +53,7 @@ using nlohmann::json;
 
 void report_decision(const Context& ctx, const gate::Decision& d) {
   if (!d.allowed) {
-    if (ctx.json) std::cout << decision_json(d).dump(2) << "\n";
+    if (ctx.json) std::cout << decision_json(d).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     std::cerr << ctx.program << ": blocked (" << gate::reason_name(*d.reason) << "): " << d.message << "\n";
     throw Exit{exit_blocked};
   }

@@ -78,7 +78,7 @@ void add_verify(CLI::App& parent, Context& ctx) {
       doc["problem"] = r.problem;
     }
     if (!r.ok()) {
-      if (ctx.json) std::cout << doc.dump(2) << "\n";
+      if (ctx.json) std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       std::cerr << "outpost: journal chain broken: " << r.problem << "\n";
       throw Exit{1};
     }

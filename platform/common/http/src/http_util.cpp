@@ -8,6 +8,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "outpost/base/utf8.hpp"
+
 namespace outpost::web {
 
 namespace {
@@ -88,7 +90,10 @@ std::optional<ByteRange> parse_range(std::string_view header, std::uint64_t size
   return ByteRange{*from, last - *from + 1};
 }
 
-std::string html_escape(std::string_view text) {
+std::string html_escape(std::string_view raw) {
+  // A page is UTF-8: text typed in error (or stored before it was checked)
+  // shows its bad bytes as U+FFFD.
+  const std::string text = sanitize_utf8(raw);
   std::string out;
   out.reserve(text.size());
   for (char c : text) {

@@ -29,7 +29,7 @@ Response json_response(unsigned status, const json& doc) {
   Response r;
   r.status = status;
   r.content_type = json_type;
-  r.body = doc.dump();
+  r.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // stored text may predate the UTF-8 checks
   return r;
 }
 

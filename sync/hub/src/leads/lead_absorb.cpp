@@ -5,6 +5,7 @@
 
 #include "leads/lead_book_impl.hpp"
 #include "outpost/base/guard.hpp"
+#include "outpost/base/utf8.hpp"
 
 namespace outpost::hub {
 
@@ -75,6 +76,18 @@ std::map<std::string, std::string> text_map(const json& doc, const char* key, co
   return out;
 }
 
+// Whether every key and text value in a document is valid UTF-8.
+bool all_text_valid(const json& doc) {
+  if (doc.is_string()) return valid_utf8(doc.get_ref<const std::string&>());
+  if (doc.is_object()) {
+    for (const auto& [key, value] : doc.items()) {
+      if (!valid_utf8(key) || !all_text_valid(value)) return false;
+    }
+  }
+  if (doc.is_array()) return std::all_of(doc.begin(), doc.end(), [](const json& v) { return all_text_valid(v); });
+  return true;
+}
+
 // The sealed part of an event, opened with the hub's lead key.
 json open_sealed_part(const crypto::BoxKeyPair& key, const json& outer, const std::string& what) {
   const auto it = outer.find("sealed");
@@ -92,6 +105,8 @@ json open_sealed_part(const crypto::BoxKeyPair& key, const json& outer, const st
     throw;
   }
   crypto::wipe(*plain);
+  // Checked here, so that the lead book never holds text it cannot print.
+  if (!all_text_valid(inner)) throw Refused{"lead.malformed", what + "'s sealed part holds text that is not valid UTF-8"};
   return inner;
 }
 

@@ -180,11 +180,15 @@ void LeadBook::Impl::deliver_pending(const std::string& device, TimePoint now) {
   crypto::BoxPublicKey box;
   std::copy(d->lead_box->begin(), d->lead_box->end(), box.bytes.begin());
   for (const std::string& id : db.pending(device)) {
-    std::optional<Lead> lead = read_lead(id, true);
-    if (lead && lead->rep == device) {
-      Bytes doc = assignment_document(*lead);
-      write_delivery(device, id, "assign", crypto::seal(box, doc), now);
-      crypto::wipe(doc);
+    try {
+      std::optional<Lead> lead = read_lead(id, true);
+      if (lead && lead->rep == device) {
+        Bytes doc = assignment_document(*lead);
+        write_delivery(device, id, "assign", crypto::seal(box, doc), now);
+        crypto::wipe(doc);
+      }
+    } catch (const json::exception& e) {  // one unreadable lead must not hold up the others
+      alert(device, "lead.quarantined", "lead " + id + " was not delivered: " + e.what(), now);
     }
     db.remove_pending(device, id);
   }
@@ -204,16 +208,15 @@ void LeadBook::Impl::set_assignment(const std::string& lead, const std::string& 
 Result<std::vector<RouteDecision>> LeadBook::route(const RoutingRules& rules, TimePoint now) {
   return guarded([&]() -> Result<std::vector<RouteDecision>> {
     const UnitPtr tx = impl_->db.write();
-    std::vector<RouteDecision> out;
-    for (const LeadSummary& s : impl_->summaries()) {
-      if (!s.rep.empty()) continue;
+    // One lead's routing; a store error other than a bad record propagates.
+    const auto route_one = [&](const LeadSummary& s) {
       const std::optional<Lead> lead = impl_->read_lead(s.id, true);
       RouteDecision d{s.id, s.show, {}, {}, {}, {}};
+      if (!lead) throw Error(Errc::corrupt, "lead " + s.id + " has no record");
       if (std::none_of(lead->consents.begin(), lead->consents.end(),
                        [](const LeadConsent& c) { return !c.withdrawn_at; })) {
         d.problem = "consent withdrawn for every show it was captured at";
-        out.push_back(std::move(d));
-        continue;
+        return d;
       }
       const auto values = routing_values(*lead);
       for (const RoutingRule& rule : rules.rules) {
@@ -229,8 +232,7 @@ Result<std::vector<RouteDecision>> LeadBook::route(const RoutingRules& rules, Ti
       }
       if (d.team.empty()) {
         d.problem = "no rule matches and there is no default team";
-        out.push_back(std::move(d));
-        continue;
+        return d;
       }
       // Round robin over the team's reps that can take leads now, from
       // where the last run stopped.
@@ -246,12 +248,32 @@ Result<std::vector<RouteDecision>> LeadBook::route(const RoutingRules& rules, Ti
       }
       if (d.rep.empty()) {
         d.problem = "team '" + d.team + "' has no active rep device";
-        out.push_back(std::move(d));
-        continue;
+        return d;
       }
       impl_->db.set_round_robin_next(d.team, next);
       impl_->set_assignment(d.lead, d.team, d.rep, now, rules.sla);
-      out.push_back(std::move(d));
+      return d;
+    };
+    std::vector<RouteDecision> out;
+    for (const LeadSummary& s : impl_->summaries()) {
+      if (!s.rep.empty()) continue;
+      // Each lead in a savepoint of its own: a record that cannot be read
+      // is quarantined (left unrouted, alerted) and the others go on.
+      std::string bad;
+      try {
+        const UnitPtr sp = impl_->db.write();
+        RouteDecision d = route_one(s);
+        sp->commit();
+        out.push_back(std::move(d));
+        continue;
+      } catch (const json::exception& e) {
+        bad = e.what();
+      } catch (const Error& e) {
+        if (e.status().code() != Errc::corrupt) throw;
+        bad = e.status().message();
+      }
+      impl_->alert("", "lead.quarantined", "lead " + s.id + " was not routed: " + bad, now);
+      out.push_back(RouteDecision{s.id, s.show, {}, {}, {}, "quarantined, its record cannot be read: " + bad});
     }
     tx->commit();
     return out;

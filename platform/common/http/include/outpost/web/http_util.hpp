@@ -30,6 +30,7 @@ struct ByteRange {
 // header (serve it all), an empty range (length 0) when unsatisfiable.
 std::optional<ByteRange> parse_range(std::string_view header, std::uint64_t size);
 
+// Text for HTML, with invalid UTF-8 sequences replaced by U+FFFD.
 std::string html_escape(std::string_view text);
 
 // DNS rebinding: a page of another site that resolves its name to 127.0.0.1
