@@ -44,6 +44,8 @@ TEST_CASE("sqlite store: a store of the earlier single migration list is taken o
       db.exec(std::string("DROP TABLE ") + table);
     }
     db.exec("ALTER TABLE devices DROP COLUMN lead_box");
+    db.exec("DROP INDEX tokens_by_enroll_key");
+    db.exec("ALTER TABLE tokens DROP COLUMN enroll_key");
     db.exec("PRAGMA user_version = 2");
   }
   auto admin = must(hub::HubAdmin::open(f.hub_home, f.random, f.clock));
@@ -55,7 +57,7 @@ TEST_CASE("sqlite store: a store of the earlier single migration list is taken o
 
   SQLite::Database db(hub::HubStore::db_path(f.hub_home).string(), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("PRAGMA user_version").getInt() == 5);
-  CHECK(version_of(db, "devices") == 2);
+  CHECK(version_of(db, "devices") == 3);
   CHECK(version_of(db, "catalog") == 1);
   CHECK(version_of(db, "leads") == 2);
   CHECK(has_table(db, "lead_merged"));

@@ -65,7 +65,8 @@ Result<DeviceLink> enroll(device::DeviceHome& home, const EnrollToken& token, st
     const CurveKeyPair keys = transport_keys(home);
     zmq::context_t context;
     zmq::socket_t socket(context, zmq::socket_type::dealer);
-    make_curve_client(socket, keys, token.hub_curve_key);
+    // The token's key gets this connection in; the body names the device's own key.
+    make_curve_client(socket, enrollment_keys(token.secret), token.hub_curve_key);
     socket.connect(token.endpoint);
     msg::Enroll request;
     request.secret = token.secret;
@@ -76,7 +77,9 @@ Result<DeviceLink> enroll(device::DeviceHome& home, const EnrollToken& token, st
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, timeout) == 0) {
       return Status(Errc::io, "the hub at " + token.endpoint + " did not answer within " +
-                                  std::to_string(timeout.count() / 1000) + " s (is it running and reachable?)");
+                                  std::to_string(timeout.count() / 1000) +
+                                  " s (is it running and reachable? A token that hub never issued gets no "
+                                  "answer at all)");
     }
     auto frames = recv_frames(socket);
     auto reply = decode(*frames);

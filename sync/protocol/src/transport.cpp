@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "outpost/base/random.hpp"
+#include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/sodium.hpp"
 #include "outpost/sync/envelope.hpp"
 
@@ -35,6 +36,17 @@ CurveKeyPair curve_keys_of(const crypto::SigningKey& key) {
   crypto::SecretKey curve_secret(32);
   crypto_sign_ed25519_sk_to_curve25519(curve_secret.data(), ed_secret.data());
   return CurveKeyPair::from_secret(curve_secret.view());
+}
+
+CurveKeyPair enrollment_keys(ByteView token_secret) {
+  constexpr std::string_view label = "outpost-enroll-v1";
+  crypto::SecretKey input(label.size() + token_secret.size());
+  std::memcpy(input.data(), label.data(), label.size());
+  std::memcpy(input.data() + label.size(), token_secret.data(), token_secret.size());
+  crypto::Digest secret = crypto::blake2b(input.view());
+  CurveKeyPair keys = CurveKeyPair::from_secret(secret.view());
+  crypto::wipe(secret.bytes);
+  return keys;
 }
 
 std::optional<CurvePublicKey> curve_key_of(const crypto::PublicKey& key) {

@@ -204,22 +204,37 @@ struct Hub::Impl {
         if (!socket.recv(part, zmq::recv_flags::dontwait)) return;
         bool more = part.more();
         parts.push_back(std::move(part));
+        // Frames past the envelope limits (section 8) are released as they
+        // are read, never kept or copied: the message is refused whole.
+        const sync::Limits limits;
+        std::size_t frames_seen = 0, bytes_seen = 0;
+        bool over = false;
         while (more) {
           zmq::message_t next;
           (void)socket.recv(next, zmq::recv_flags::none);
           more = next.more();
-          parts.push_back(std::move(next));
+          ++frames_seen;
+          bytes_seen += next.size();
+          over = over || frames_seen > limits.max_frames || bytes_seen > limits.max_total + limits.max_header;
+          if (!over) parts.push_back(std::move(next));
         }
         ++counters.requests;
         if (parts.size() < 2) continue;
         const std::string user = sync::user_id_of(parts[1]);
+        const Bytes routing_id(static_cast<const std::uint8_t*>(parts[0].data()),
+                               static_cast<const std::uint8_t*>(parts[0].data()) + parts[0].size());
+        if (over) {
+          const Status big(Errc::invalid_argument, "message over the limits (" + std::to_string(frames_seen) +
+                                                       " frames, " + std::to_string(bytes_seen) + " bytes)");
+          refuse(ep, user, big);
+          reply_now(socket, routing_id, sync::error_reply(0, big));
+          continue;
+        }
         std::vector<Bytes> frames;
         for (std::size_t i = 1; i < parts.size(); ++i) {
           const auto* p = static_cast<const std::uint8_t*>(parts[i].data());
           frames.emplace_back(p, p + parts[i].size());
         }
-        const Bytes routing_id(static_cast<const std::uint8_t*>(parts[0].data()),
-                               static_cast<const std::uint8_t*>(parts[0].data()) + parts[0].size());
         auto envelope = sync::decode(frames);
         if (!envelope) {
           refuse(ep, user, envelope.status());
@@ -599,9 +614,9 @@ struct Hub::Impl {
   Result<sync::Envelope> enroll(HubStore& store, const Request& r) {
     auto request = sync::msg::Enroll::parse(r.envelope);
     if (!request) return request.status();
-    // The key in the request must be the one the connection proved (ZAP's user id).
-    if (to_hex(request->device_key) != r.user) {
-      return Status(Errc::permission, "enrollment refused: the device key is not the connection's key");
+    // The connection must have proved the key of the secret it presents.
+    if (to_hex(sync::enrollment_keys(request->secret).public_key()) != r.user) {
+      return Status(Errc::permission, "enrollment refused: the secret is not the one this connection's key is for");
     }
     auto device = store.redeem_token(request->secret, request->device_key, clock.now());
     if (!device) return device.status();
@@ -801,7 +816,9 @@ Result<std::unique_ptr<Hub>> Hub::start(const fs::path& home, const Clock& clock
         hub.context, hub.log,
         [&hub, zap_store = std::shared_ptr<HubStore>(std::move(*store))](
             const std::string& domain, const sync::CurvePublicKey& key) -> std::optional<std::string> {
-          if (domain == "enroll") return to_hex(key);
+          // Only holders of a token this hub issued: a stranger's handshake
+          // fails, so it cannot make the hub buffer a single message.
+          if (domain == "enroll") return zap_store->token_issued_for(key) ? std::optional(to_hex(key)) : std::nullopt;
           if (domain == "publish") {
             // Only registered publishers, by the Curve25519 form of their signing key.
             auto trust = zap_store->trust_list();
@@ -822,6 +839,9 @@ Result<std::unique_ptr<Hub>> Hub::start(const fs::path& home, const Clock& clock
     auto server = [&](zmq::socket_type type, const std::string& domain, const std::string& endpoint) {
       zmq::socket_t s(hub.context, type);
       sync::make_curve_server(s, hub.keys.curve, domain);
+      // Enrollment carries one small header and no data: a bigger frame
+      // cuts the peer off before libzmq buffers it.
+      if (domain == "enroll") s.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(sync::Limits{}.max_header));
       if (type == zmq::socket_type::router) s.set(zmq::sockopt::router_mandatory, true);
       try {
         s.bind(endpoint);

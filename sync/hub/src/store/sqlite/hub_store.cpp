@@ -66,6 +66,13 @@ CREATE TABLE holdings(
 ) WITHOUT ROWID;
 ALTER TABLE devices ADD COLUMN holdings_at INTEGER;
 )sql",
+    // The public enrollment key of each token (sync::enrollment_keys): the
+    // enrollment port's ZAP handler admits only these. Tokens issued before
+    // have none and must be issued again.
+    R"sql(
+ALTER TABLE tokens ADD COLUMN enroll_key BLOB;
+CREATE INDEX tokens_by_enroll_key ON tokens(enroll_key);
+)sql",
 };
 
 constexpr std::string_view catalog_migrations[] = {
@@ -187,6 +194,7 @@ class SqliteHubStore final : public HubStore {
                                          const crypto::PublicKey& root, Random& random, TimePoint now,
                                          std::chrono::seconds lifetime) override;
   Result<DeviceRecord> redeem_token(ByteView secret, const sync::CurvePublicKey& device_key, TimePoint now) override;
+  bool token_issued_for(const sync::CurvePublicKey& enroll_key) override;
   std::vector<DeviceRecord> devices() override;
   std::optional<DeviceRecord> device(const std::string& name) override;
   std::optional<DeviceRecord> device_by_key(const sync::CurvePublicKey& key) override;
@@ -324,11 +332,12 @@ Result<sync::EnrollToken> SqliteHubStore::create_token(const std::string& device
     if (auto parsed = sync::EnrollToken::parse(text); !parsed) return parsed.status();
     crypto::wipe(MutableByteView(reinterpret_cast<std::uint8_t*>(text.data()), text.size()));
     SQLite::Statement st(impl_->db,
-                         "INSERT INTO tokens(secret_hash, device, role, expires_at) VALUES(?, ?, ?, ?)");
+                         "INSERT INTO tokens(secret_hash, device, role, expires_at, enroll_key) VALUES(?, ?, ?, ?, ?)");
     bind_blob(st, 1, crypto::blake2b(token.secret).view());
     st.bind(2, device);
     st.bind(3, role);
     st.bind(4, to_unix_ms(token.expires_at));
+    bind_blob(st, 5, sync::enrollment_keys(token.secret).public_key());
     st.exec();
     return token;
   });
@@ -365,6 +374,12 @@ Result<DeviceRecord> SqliteHubStore::redeem_token(ByteView secret, const sync::C
     w->commit();
     return *device(name);
   });
+}
+
+bool SqliteHubStore::token_issued_for(const sync::CurvePublicKey& enroll_key) {
+  SQLite::Statement st(impl_->db, "SELECT 1 FROM tokens WHERE enroll_key = ?");
+  bind_blob(st, 1, enroll_key);
+  return st.executeStep();
 }
 
 // ---- devices

@@ -53,6 +53,13 @@ class CurveKeyPair {
 CurveKeyPair curve_keys_of(const crypto::SigningKey& key);
 std::optional<CurvePublicKey> curve_key_of(const crypto::PublicKey& key);
 
+// The key pair a device enrolls with: its secret is BLAKE2b-256 of
+// "outpost-enroll-v1" followed by the token's secret. The hub derives the
+// public half when it issues the token, so its ZAP handler admits to the
+// enrollment port only holders of a token still open - a stranger's
+// handshake fails before the hub receives a byte of any message.
+CurveKeyPair enrollment_keys(ByteView token_secret);
+
 // Z85, the text form ZeroMQ tools use for CURVE keys (40 characters).
 std::string z85(const CurvePublicKey& key);
 std::optional<CurvePublicKey> from_z85(std::string_view text);

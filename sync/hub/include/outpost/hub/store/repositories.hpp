@@ -101,6 +101,10 @@ class DeviceRepository {
   // registered already.
   virtual Result<DeviceRecord> redeem_token(ByteView secret, const sync::CurvePublicKey& device_key,
                                             TimePoint now) = 0;
+  // Whether some token this hub issued (open, used or expired) has this
+  // enrollment key (sync::enrollment_keys of its secret): the enrollment
+  // port admits only those connections.
+  virtual bool token_issued_for(const sync::CurvePublicKey& enroll_key) = 0;
   virtual std::vector<DeviceRecord> devices() = 0;
   virtual std::optional<DeviceRecord> device(const std::string& name) = 0;
   virtual std::optional<DeviceRecord> device_by_key(const sync::CurvePublicKey& key) = 0;
