@@ -189,10 +189,8 @@ TEST_CASE("CLI: a file too large for the disk fails the import and keeps the cac
   const fs::path big = cli.file("big", random_bytes(5'000'000, 7));
 
   // prlimit caps the size of any file the CLI writes, as a full disk would.
-  Cli::Output full{};
-  full.code = run("prlimit --fsize=100000 '" OUTPOST_CLI_PATH "' --home '" + cli.home.string() +
-                      "' cache import '" + big.string() + "' --asset big --version 1",
-                  &full.out, &full.err);
+  const CliOutput full = run_cli("prlimit --fsize=100000 '" OUTPOST_CLI_PATH "'", cli.home,
+                                 "cache import '" + big.string() + "' --asset big --version 1");
   CHECK(full.code == 1);
   CHECK(full.err.find("disk full") != std::string::npos);
 

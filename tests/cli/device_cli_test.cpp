@@ -70,15 +70,13 @@ TEST_CASE("CLI: present records each page and the time presented", "[cli][presen
 
 TEST_CASE("CLI: present pages through commands on standard input", "[cli][present]") {
   Rep r;
-  std::string out, err;
   // next, jump to 5, a typo (reported, ignored), previous, end
-  const int code = run("printf 'n\\n5\\nfive\\np\\nq\\n' | '" OUTPOST_CLI_PATH "' --quiet --json --home '" +
-                           r.cli.home.string() + "' present deck",
-                       &out, &err);
-  INFO(err);
-  REQUIRE(code == 0);
-  CHECK(err.find("'five' is not a command") != std::string::npos);
-  CHECK(json::parse(out)["pages"] == 4);
+  const CliOutput o =
+      run_cli("printf 'n\\n5\\nfive\\np\\nq\\n' | '" OUTPOST_CLI_PATH "' --quiet --json", r.cli.home, "present deck");
+  INFO(o.err);
+  REQUIRE(o.code == 0);
+  CHECK(o.err.find("'five' is not a command") != std::string::npos);
+  CHECK(json::parse(o.out)["pages"] == 4);
   std::vector<std::uint64_t> order;
   for (const json& e : r.events("page.viewed")) order.push_back(e["payload"]["page"]);
   CHECK(order == std::vector<std::uint64_t>{1, 2, 5, 4});

@@ -6,8 +6,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <thread>
-
+#include "cli_runner.hpp"
 #include "hub_fixture.hpp"
 #include "outpost/hub/lead_book.hpp"
 #include "test_support.hpp"
@@ -19,11 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Output {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Output = CliOutput;
 
 const std::string booth_form = R"({
   "show": "rsa-2027",
@@ -50,11 +45,7 @@ struct LeadsCli {
     must(f.sync(kiosk));
   }
 
-  Output hub(const std::string& args) const {
-    Output o{};
-    o.code = run("'" OUTPOST_HUB_PATH "' --home '" + f.hub_home.string() + "' " + args, &o.out, &o.err);
-    return o;
-  }
+  Output hub(const std::string& args) const { return run_cli("'" OUTPOST_HUB_PATH "'", f.hub_home, args); }
 
   fs::path file(const std::string& name, const std::string& text) const {
     const fs::path p = f.dir / name;
@@ -69,12 +60,9 @@ TEST_CASE("CLI: the hub absorbs synced leads into the lead book on its own", "[c
   LeadsCli c;
   auto admin = c.f.admin();
   auto book = must(hub::LeadBook::open(admin->backend(), admin->keys().lead, c.f.random));
-  // The writer absorbs right after the commit it replied to: allow it a moment.
+  // The writer absorbs right after the commit it replied to: wait for it.
   std::size_t seen = 0;
-  for (int i = 0; i < 100 && seen < 2; ++i) {
-    seen = must(book->list()).size();
-    if (seen < 2) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  CHECK(eventually([&] { return (seen = must(book->list()).size()) >= 2; }));
   CHECK(seen == 2);
 }
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "hub_fixture.hpp"
 #include "outpost/journal/event.hpp"
 #include "test_support.hpp"
@@ -15,11 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Output {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Output = CliOutput;
 
 const std::string comment = "EMEA prices, \"urgent\"\nsee page 3";
 
@@ -37,11 +34,7 @@ struct ReportCli {
     must(f.sync(rep));
   }
 
-  Output hub(const std::string& args) const {
-    Output o{};
-    o.code = run("'" OUTPOST_HUB_PATH "' --home '" + f.hub_home.string() + "' " + args, &o.out, &o.err);
-    return o;
-  }
+  Output hub(const std::string& args) const { return run_cli("'" OUTPOST_HUB_PATH "'", f.hub_home, args); }
 };
 
 }  // namespace

@@ -3,8 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <thread>
-
+#include "cli_runner.hpp"
 #include "hub_fixture.hpp"
 #include "outpost/hub/lead_book.hpp"
 #include "test_support.hpp"
@@ -16,11 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Output {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Output = CliOutput;
 
 const std::string booth_form = R"({
   "show": "rsa-2027",
@@ -44,12 +39,11 @@ struct RepCli {
     (void)must(kiosk.home->capture_lead("booth-form", r));
     (void)must(f.sync(kiosk));
     auto book = this->book();
-    for (int i = 0; i < 100 && lead.empty(); ++i) {  // the hub absorbs just after its reply
+    REQUIRE(eventually([&] {  // the hub absorbs just after its reply
       const auto leads = must(book->list());
       if (!leads.empty()) lead = leads.front().id;
-      if (lead.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    REQUIRE_FALSE(lead.empty());
+      return !lead.empty();
+    }));
     must(book->assign(lead, "rep-1", f.clock.now()));
     // The CLI opens the homes itself from here on.
     kiosk.home.reset();
@@ -59,9 +53,7 @@ struct RepCli {
   std::unique_ptr<hub::LeadBook> book() { return must(hub::LeadBook::open(f.admin()->backend(), f.admin()->keys().lead, f.random)); }
 
   Output outpost(const HubFixture::Device& d, const std::string& args) const {
-    Output o{};
-    o.code = run("'" OUTPOST_CLI_PATH "' --quiet --home '" + d.root.string() + "' " + args, &o.out, &o.err);
-    return o;
+    return run_cli("'" OUTPOST_CLI_PATH "' --quiet", d.root, args);
   }
 };
 
@@ -125,11 +117,11 @@ TEST_CASE("CLI: a rep lists, shows and follows up the leads assigned to the devi
   // The follow-up reaches the hub's book at the next sync.
   REQUIRE(c.outpost(c.rep, "sync").code == 0);
   auto book = c.book();
-  hub::Lead at_hub = must(book->lead(c.lead));
-  for (int i = 0; i < 100 && at_hub.follow_ups.empty(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  hub::Lead at_hub;
+  REQUIRE(eventually([&] {
     at_hub = must(book->lead(c.lead));
-  }
+    return !at_hub.follow_ups.empty();
+  }));
   REQUIRE(at_hub.follow_ups.size() == 1);
   CHECK(at_hub.follow_ups[0].outcome == "meeting");
 }

@@ -108,6 +108,7 @@ TEST_CASE("Crash: kill -9 at random moments of repeated imports and shreds never
       }
       return 0;
     });
+    // Lets the child run a random time, so the kill lands at a random moment: the child's own work is the clock.
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ::kill(pid, SIGKILL);
     const int code = wait_child(pid);

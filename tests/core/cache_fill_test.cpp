@@ -442,6 +442,7 @@ TEST_CASE("AssetCache: kill -9 during store_chunks leaves a consistent cache and
     char c = 0;
     while (seen < batches_before_kill && wait_readable(pipe_fds[0], 30'000) && ::read(pipe_fds[0], &c, 1) == 1) ++seen;
     ::close(pipe_fds[0]);
+    // Lets the child run a random time into its next batch, so the kill lands within it: no clock can stand in.
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     ::kill(pid, SIGKILL);
     const int code = wait_child(pid);

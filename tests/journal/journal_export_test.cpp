@@ -28,12 +28,6 @@ namespace {
 
 constexpr const char* secret_text = "Zebra-striped brochure for the Reykjavik office";
 
-Event must(Result<Event> r) {
-  INFO(r.status().to_string());
-  REQUIRE(r.is_ok());
-  return std::move(r).value();
-}
-
 bool contains(const Bytes& hay, const std::string& needle) {
   return std::search(hay.begin(), hay.end(), needle.begin(), needle.end()) != hay.end();
 }

@@ -34,11 +34,6 @@ namespace {
 
 constexpr std::size_t all = std::numeric_limits<std::size_t>::max();
 
-Event must(Result<Event> r) {
-  REQUIRE(r.is_ok());
-  return std::move(r).value();
-}
-
 Event telemetry(std::uint64_t i) { return must(page_viewed("pres-" + std::to_string(i), i % 1000 + 1, i)); }
 Event durable(std::uint64_t i) { return must(content_request("request " + std::to_string(i))); }
 // About 560 bytes against the quota each.
@@ -249,13 +244,11 @@ TEST_CASE("Journal: payloads are encrypted at rest, each under its own nonce", "
 TEST_CASE("Journal: closing with the background thread waiting stores at once", "[journal]") {
   JournalFixture f;
   f.options.background_flush = true;
-  f.options.flush_delay = 10s;
+  f.options.flush_delay = 1h;  // a close that sat it out would hang here until CTest's timeout
   f.open();
   f.append(telemetry(1));
   f.append(telemetry(2));
-  const auto start = std::chrono::steady_clock::now();
   f.close();
-  CHECK(std::chrono::steady_clock::now() - start < 5s);  // does not sit out the delay
   f.options.background_flush = false;
   f.open();
   CHECK(seqs_of(f.read()) == range(1, 2));
@@ -313,22 +306,16 @@ TEST_CASE("Journal: the background thread stores a batched event within flush_de
   const auto start = std::chrono::steady_clock::now();
   const Appended a = f.append(telemetry(1));
   CHECK_FALSE(a.stored);
-  const auto deadline = start + 5s;
-  while (f.j().stats().stored_seq < a.seq && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(2ms);
-  }
+  REQUIRE(eventually([&] { return f.j().stats().stored_seq >= a.seq; }, 10s, 2ms));
   const auto took = std::chrono::steady_clock::now() - start;
   REQUIRE(f.j().stats().stored_seq == a.seq);
-  CHECK(took >= 45ms);  // not before the delay (group commit) ...
+  CHECK(took >= 45ms);  // not before the delay (group commit; a lower bound a slow machine only widens) ...
   CHECK(f.read().size() == 1);
 
   // ... and again for the next batch, without any call to flush().
   const Appended b = f.append(telemetry(2));
   const Appended c = f.append(telemetry(3));
-  const auto deadline2 = std::chrono::steady_clock::now() + 5s;
-  while (f.j().stats().stored_seq < c.seq && std::chrono::steady_clock::now() < deadline2) {
-    std::this_thread::sleep_for(2ms);
-  }
+  CHECK(eventually([&] { return f.j().stats().stored_seq >= c.seq; }, 10s, 2ms));
   CHECK(f.j().stats().stored_seq == c.seq);
   CHECK(b.seq == 2);
   CHECK(f.verify().ok());
@@ -1035,7 +1022,7 @@ TEST_CASE("Journal: concurrent appends from 4 threads stay dense and chained", "
       if (!page) failures.fetch_add(1);
       if (!f.j().count_after_acked("content.request")) failures.fetch_add(1);
       (void)f.j().head();
-      std::this_thread::sleep_for(1ms);
+      std::this_thread::sleep_for(1ms);  // paces the reader so it does not starve the writers; waits for nothing
     }
   });
   // Made here: Catch2's assertions (inside must) are not thread-safe.

@@ -7,13 +7,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
-#include <thread>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "test_support.hpp"
 
 using namespace outpost::test;
@@ -66,35 +68,33 @@ pid_t start_sim(const TempDir& dir, const std::string& scenario, const std::stri
   });
 }
 
-// Waits (bounded) until the run's hub serves, i.e. the field is starting.
-bool wait_for_hub(const TempDir& dir, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    for (pid_t pid : processes_mentioning((dir / "work").string())) {
-      const std::string cmdline = slurp("/proc/" + std::to_string(pid) + "/cmdline");
-      if (cmdline.find("outpost-hub") != std::string::npos && cmdline.find("serve") != std::string::npos) return true;
+// True if one process of the run has a command line with all of texts.
+bool running(const TempDir& dir, std::initializer_list<std::string_view> texts) {
+  for (pid_t pid : processes_mentioning((dir / "work").string())) {
+    std::string cmdline = slurp("/proc/" + std::to_string(pid) + "/cmdline");
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto has = [&](std::string_view t) { return cmdline.find(t) != std::string::npos; };
+    if (std::all_of(texts.begin(), texts.end(), has)) return true;
   }
   return false;
 }
 
-// The short scenario, a few seconds after its hub started serving: devices
-// enrolling and syncing, processes running.
+// The short scenario once its field runs: the hub serves and a device
+// command (`outpost --home ...`) is under way.
 pid_t start_field(const TempDir& dir) {
   const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/short.json");
-  REQUIRE(wait_for_hub(dir, std::chrono::seconds(60)));
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const auto limit = std::chrono::seconds(60);
+  const auto poll = std::chrono::milliseconds(100);
+  REQUIRE(eventually([&] { return running(dir, {"outpost-hub", " serve"}); }, limit, poll));
+  REQUIRE(eventually([&] { return running(dir, {"/outpost --home "}); }, limit, poll));
   return sim;
 }
 
 bool none_left(const TempDir& dir) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (processes_mentioning((dir / "work").string()).empty()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
+  return eventually([&] { return processes_mentioning((dir / "work").string()).empty(); }, std::chrono::seconds(10),
+                    std::chrono::milliseconds(100));
 }
 
 }  // namespace
@@ -222,13 +222,13 @@ TEST_CASE("a simulator killed with -9 takes its hub and devices with it", "[sim]
 
 TEST_CASE("the device clock hook moves only the device's own clock", "[sim][cli]") {
   TempDir dir;
-  const std::string home = (dir / "home").string();
-  const std::string cli = OUTPOST_CLI_PATH;
+  const fs::path home = dir / "home";
+  const std::string day_back = "OUTPOST_CLOCK_OFFSET_SECONDS=-86400 '" OUTPOST_CLI_PATH "'";
   const auto now = std::chrono::system_clock::now();
-  std::string out, err;
-  REQUIRE(run("OUTPOST_CLOCK_OFFSET_SECONDS=-86400 '" + cli + "' --home '" + home + "' init", &out, &err) == 0);
-  REQUIRE(run("OUTPOST_CLOCK_OFFSET_SECONDS=-86400 '" + cli + "' --home '" + home + "' --json status", &out, &err) == 0);
-  const std::string trusted = json::parse(out)["catalog"]["trusted_now"].get<std::string>();
+  REQUIRE(run_cli(day_back, home, "init").code == 0);
+  const CliOutput status = run_cli(day_back, home, "--json status");
+  REQUIRE(status.code == 0);
+  const std::string trusted = json::parse(status.out)["catalog"]["trusted_now"].get<std::string>();
   // A day back: yesterday's date (UTC) in the device's trusted time.
   const std::time_t yesterday = std::chrono::system_clock::to_time_t(now - std::chrono::hours(24));
   std::tm tm{};
@@ -238,6 +238,7 @@ TEST_CASE("the device clock hook moves only the device's own clock", "[sim][cli]
   CHECK(trusted.substr(0, 10) == day);
 
   // A value that is not a whole number is refused with a warning, not used.
-  REQUIRE(run("OUTPOST_CLOCK_OFFSET_SECONDS=soon '" + cli + "' --home '" + home + "' --json status", &out, &err) == 0);
-  CHECK(err.find("ignoring OUTPOST_CLOCK_OFFSET_SECONDS='soon'") != std::string::npos);
+  const CliOutput soon = run_cli("OUTPOST_CLOCK_OFFSET_SECONDS=soon '" OUTPOST_CLI_PATH "'", home, "--json status");
+  REQUIRE(soon.code == 0);
+  CHECK(soon.err.find("ignoring OUTPOST_CLOCK_OFFSET_SECONDS='soon'") != std::string::npos);
 }

@@ -5,10 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-#include <unistd.h>
-
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -23,43 +20,6 @@
 namespace outpost::test {
 
 using namespace std::chrono_literals;
-
-// True if nothing listens on 127.0.0.1:port now.
-inline bool port_free(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// The first of four consecutive free ports, from a per-process start so
-// test processes running side by side do not collide.
-inline std::uint16_t pick_ports() {
-  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 2000) * 16);
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    const std::uint16_t base = next;
-    next = static_cast<std::uint16_t>(next + 4 > 60000 ? 20000 : next + 4);
-    if (port_free(base) && port_free(base + 1) && port_free(base + 2) && port_free(base + 3)) return base;
-  }
-  FAIL("no four free ports on 127.0.0.1");
-  return 0;
-}
-
-template <typename T>
-T must(Result<T> r) {
-  INFO(r.status().to_string());
-  REQUIRE(r.is_ok());
-  return std::move(r).value();
-}
-
-inline void must(const Status& s) {
-  INFO(s.to_string());
-  REQUIRE(s.is_ok());
-}
 
 struct HubFixture {
   TempDir dir;
@@ -107,6 +67,21 @@ struct HubFixture {
     catalog::Revocation r{asset, version, "withdrawn by test", clock.now()};
     return must(client.revoke(r, publisher_key));
   }
+
+  // For a device daemon past its first session, whose resync timer is far
+  // off: publishes small "probe" releases until one brings a session
+  // (counted in sessions). A SUB's subscription reaches the hub only some
+  // time after it connects, and a notice sent before is lost; from here on
+  // the daemon hears every notice.
+  bool daemon_hears_notices(const std::atomic<int>& sessions) {
+    return eventually([&] {
+      const int seen = sessions;
+      ++probes;
+      publish("probe", probes, random_bytes(1000, probes));
+      return eventually([&] { return sessions > seen; }, 2s);
+    });
+  }
+  std::uint64_t probes = 0;
 
   // An enrolled device in its own home.
   struct Device {

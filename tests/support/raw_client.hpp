@@ -25,19 +25,22 @@ struct RawClient {
   }
   void send(const std::vector<Bytes>& frames) { REQUIRE(sync::send_frames(socket, frames, zmq::send_flags::none)); }
   void send(const sync::Envelope& e) { send(sync::encode(e)); }
-  // The next reply within the wait, or nullopt.
+  // The next reply within the wait, or nullopt (for a test that expects
+  // none, or counts what comes).
   std::optional<sync::Envelope> reply(std::chrono::milliseconds wait = std::chrono::seconds(3)) {
     zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, wait) == 0) return std::nullopt;
     auto frames = sync::recv_frames(socket);
+    REQUIRE(frames);
     auto e = sync::decode(*frames);
     REQUIRE(e.is_ok());
     return std::move(e).value();
   }
-  // Sends e and returns the reply, failing the test when none comes.
-  sync::Envelope ask(const sync::Envelope& e) {
+  // Sends e and returns the reply, failing the test when none comes within
+  // the wait (a bound against hanging: the hub answers every request).
+  sync::Envelope ask(const sync::Envelope& e, std::chrono::milliseconds wait = std::chrono::seconds(5)) {
     send(e);
-    auto r = reply();
+    auto r = reply(wait);
     REQUIRE(r);
     return std::move(*r);
   }

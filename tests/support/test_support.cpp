@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +24,39 @@ std::uint64_t splitmix(std::uint64_t& state) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+// True if nothing listens on 127.0.0.1:port now.
+bool port_free(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
 }  // namespace
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit, std::chrono::milliseconds poll) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(poll);  // the poll interval, not a wait for anything
+  }
+  return true;
+}
+
+std::uint16_t pick_ports() {
+  static std::uint16_t next = static_cast<std::uint16_t>(20000 + (::getpid() % 2000) * 16);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::uint16_t base = next;
+    next = static_cast<std::uint16_t>(next + 4 > 60000 ? 20000 : next + 4);
+    if (port_free(base) && port_free(base + 1) && port_free(base + 2) && port_free(base + 3)) return base;
+  }
+  FAIL("no four free ports on 127.0.0.1");
+  return 0;
+}
 
 TempDir::TempDir() {
   std::random_device rd;
@@ -57,6 +91,7 @@ Bytes random_bytes(std::size_t size, std::uint64_t seed) {
 }
 
 void SeededRandom::fill(std::span<std::uint8_t> out) {
+  const std::lock_guard lock(mutex_);
   for (auto& byte : out) byte = static_cast<std::uint8_t>(splitmix(state_));
 }
 
@@ -89,19 +124,16 @@ pid_t fork_child(const std::function<int()>& body) {
 }
 
 int wait_child(pid_t pid, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   int status = 0;
-  while (true) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0) return -2000;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return -1000;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  pid_t r = 0;
+  const bool ended = eventually([&] { return (r = ::waitpid(pid, &status, WNOHANG)) != 0; },
+                                std::chrono::milliseconds(timeout_ms), std::chrono::milliseconds(2));
+  if (!ended) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -1000;
   }
+  if (r < 0) return -2000;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return -WTERMSIG(status);
   return -3000;

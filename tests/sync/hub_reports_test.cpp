@@ -15,6 +15,7 @@
 #include "hub_fixture.hpp"
 #include "outpost/journal/event.hpp"
 #include "outpost/sync/messages.hpp"
+#include "raw_client.hpp"
 
 using namespace outpost;
 using namespace outpost::test;
@@ -405,24 +406,6 @@ TEST_CASE("Reports: malformed and dropped payloads are skipped and counted, neve
 
 namespace {
 
-// A raw DEALER on a device's own transport key, to send what no real device would.
-struct RawClient {
-  zmq::context_t context;
-  zmq::socket_t socket{context, zmq::socket_type::dealer};
-  RawClient(const sync::CurveKeyPair& keys, const sync::CurvePublicKey& hub, const std::string& endpoint) {
-    sync::make_curve_client(socket, keys, hub);
-    socket.connect(endpoint);
-  }
-  Envelope call(const Envelope& request) {
-    REQUIRE(sync::send_frames(socket, sync::encode(request), zmq::send_flags::none));
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    REQUIRE(zmq::poll(&item, 1, std::chrono::milliseconds(5000)) == 1);
-    auto e = sync::decode(*sync::recv_frames(socket));
-    REQUIRE(e.is_ok());
-    return std::move(e).value();
-  }
-};
-
 Envelope session_done(std::uint64_t seq, Bytes holdings_frame, std::uint64_t id) {
   Envelope e = sync::msg::SessionDone{seq, std::nullopt}.to_envelope(id);
   e.data.push_back(std::move(holdings_frame));
@@ -466,7 +449,7 @@ TEST_CASE("session.done: holdings round-trip, and a malformed or oversized list 
     CHECK(*before == std::vector<cache::VersionRef>{{"deck", 1}});
 
     RawClient raw(sync::transport_keys(*rep.home), f.hub->curve_key(), f.address.sync());
-    REQUIRE(raw.call(sync::msg::Hello{rep.home->journal().id(), 1, 0}.to_envelope(1)).type == "hello.ok");
+    REQUIRE(raw.ask(sync::msg::Hello{rep.home->journal().id(), 1, 0}.to_envelope(1)).type == "hello.ok");
     nlohmann::json over = nlohmann::json::array();
     for (std::size_t i = 0; i <= sync::msg::max_holdings; ++i) over.push_back({"deck", i + 1});
     const std::vector<Bytes> bad_frames{
@@ -478,7 +461,7 @@ TEST_CASE("session.done: holdings round-trip, and a malformed or oversized list 
     };
     std::uint64_t id = 2;
     for (const Bytes& frame : bad_frames) {
-      const Envelope reply = raw.call(session_done(5, frame, id++));
+      const Envelope reply = raw.ask(session_done(5, frame, id++));
       REQUIRE(reply.type == "error");
       const auto error = must(sync::msg::ErrorMsg::parse(reply));
       CHECK(error.code == Errc::invalid_argument);
@@ -490,11 +473,11 @@ TEST_CASE("session.done: holdings round-trip, and a malformed or oversized list 
 
     // A good one replaces the list as a whole.
     const Envelope ok =
-        raw.call(session_done(1, nlohmann::json::to_msgpack(nlohmann::json::array({{"deck", 1}, {"x", 3}})), id++));
+        raw.ask(session_done(1, nlohmann::json::to_msgpack(nlohmann::json::array({{"deck", 1}, {"x", 3}})), id++));
     CHECK(ok.type == "session.ok");
     CHECK(*f.admin()->store().holdings("rep-1") == std::vector<cache::VersionRef>{{"deck", 1}, {"x", 3}});
     // Without holdings (an older device) the last list is kept.
-    CHECK(raw.call(SessionDone{1, std::nullopt}.to_envelope(id++)).type == "session.ok");
+    CHECK(raw.ask(SessionDone{1, std::nullopt}.to_envelope(id++)).type == "session.ok");
     CHECK(f.admin()->store().holdings("rep-1")->size() == 2);
   }
 }

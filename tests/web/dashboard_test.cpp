@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_runner.hpp"
 #include "http_client.hpp"
 #include "hub_fixture.hpp"
 #include "outpost/journal/event.hpp"
@@ -143,10 +144,10 @@ std::string section(const std::string& page, const std::string& id) {
 }
 
 std::string hub_cli(const fs::path& home, const std::string& args, int* code = nullptr, std::string* err = nullptr) {
-  std::string out;
-  const int c = run("'" OUTPOST_HUB_PATH "' --home '" + home.string() + "' " + args, &out, err);
-  if (code) *code = c;
-  return out;
+  CliOutput o = run_cli("'" OUTPOST_HUB_PATH "'", home, args);
+  if (code) *code = o.code;
+  if (err) *err = std::move(o.err);
+  return std::move(o.out);
 }
 
 }  // namespace
@@ -406,12 +407,13 @@ TEST_CASE("Dashboard: serve --http refuses a non-loopback address, and on port 0
   std::smatch m;
   std::string printed;
   const std::regex line("dashboard serving on http://127\\.0\\.0\\.1:([0-9]+)/");
-  for (int i = 0; i < 200 && !std::regex_search(printed, m, line); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::ifstream in(out);
-    printed.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  REQUIRE(std::regex_search(printed, m, line));
+  REQUIRE(eventually(
+      [&] {
+        std::ifstream in(out);
+        printed.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        return std::regex_search(printed, m, line);
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(50)));
   const auto port = static_cast<std::uint16_t>(std::stoi(m[1]));
   CHECK(port != 0);
   CHECK_THAT(printed, Contains("dashboard-token"));
