@@ -8,14 +8,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
 #include "hub_fixture.hpp"
+#include "raw_client.hpp"
 #include "outpost/sync/enroll_token.hpp"
 #include "outpost/hub/hub_store.hpp"
 #include "test_support.hpp"
@@ -118,6 +123,15 @@ class Serve {
         },
         10s, 20ms);
     return serving;
+  }
+
+  // Its resident memory now (VmRSS), in KiB; 0 once it is gone.
+  std::uint64_t rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+    }
+    return 0;
   }
 
   // SIGTERM, then its exit code (killed after 10 s).
@@ -379,5 +393,64 @@ TEST_CASE("Hub CLI: an enrolled device is listed, and wipe-device and revoke-dev
   CHECK(wipe_revoked.code == 1);
   CHECK(wipe_revoked.err.find("cannot connect to receive a wipe") != std::string::npos);
 
+  CHECK(serve.stop() == 0);
+}
+
+TEST_CASE("Hub CLI: strangers sending oversized messages to every port cost the hub no memory, devices go on syncing",
+          "[cli][hub][attack]") {
+  HubCli cli;
+  cli.init();
+  Serve serve(cli);
+  const bool ready = serve.wait_ready();
+  INFO(serve.log());
+  REQUIRE(ready);
+  const std::uint64_t idle_kib = serve.rss_kib();
+  REQUIRE(idle_kib > 0);
+
+  // Strangers (fresh random keys, as anyone who read a token's hub key
+  // could make) on the enrollment and sync ports, each sending one message
+  // of 384 MiB that a hub reading it before admission would hold: 12 frames
+  // of 16 MiB to the sync port, 6,144 frames of 64 KiB (under any frame
+  // limit) to the enrollment port.
+  SeededRandom random(11);
+  const auto hub_key = must(sync::EnrollToken::parse(first_line(cli.hub("enroll-token --device probe --role rep").out)))
+                           .hub_curve_key;
+  const std::string host = "tcp://127.0.0.1:";
+  std::vector<std::unique_ptr<RawClient>> strangers;
+  const std::pair<std::uint16_t, std::size_t> attacks[] = {{cli.port, std::size_t{16} << 20},
+                                                            {static_cast<std::uint16_t>(cli.port + 1), 64 * 1024 - 64}};
+  for (const auto& [port, frame_size] : attacks) {
+    strangers.push_back(
+        std::make_unique<RawClient>(sync::CurveKeyPair::generate(random), hub_key, host + std::to_string(port)));
+    const std::size_t frames = (std::size_t{384} << 20) / frame_size;
+    for (std::size_t i = 0; i < frames; ++i) {
+      zmq::message_t frame(frame_size);
+      std::memset(frame.data(), 0x5a, frame.size());
+      (void)strangers.back()->socket.send(frame, i + 1 < frames ? zmq::send_flags::sndmore | zmq::send_flags::dontwait
+                                                                : zmq::send_flags::dontwait);
+    }
+  }
+
+  // Meanwhile a real device enrolls and syncs.
+  const Output token = cli.hub("enroll-token --device anna-ipad --role rep");
+  REQUIRE(token.code == 0);
+  SystemClock clock;
+  const fs::path root = cli.dir / "device";
+  must(device::DeviceHome::init(root, random, {}));
+  auto home = must(device::DeviceHome::open(root, clock, random, {}));
+  const sync::DeviceLink link = must(sync::enroll(*home, must(sync::EnrollToken::parse(first_line(token.out)))));
+  must(sync::sync_once(*home, link, random, {}));
+
+  // The attack runs for two seconds more (libzmq retries each refused
+  // handshake); the hub's memory is sampled all along.
+  std::uint64_t peak_kib = serve.rss_kib();
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(100ms);  // an observation window, not a wait for an event
+    peak_kib = std::max(peak_kib, serve.rss_kib());
+  }
+  INFO("hub RSS idle " << idle_kib << " KiB, peak " << peak_kib << " KiB");
+  CHECK(peak_kib < 256 * 1024);
+  must(sync::sync_once(*home, link, random, {}));  // still serving
+  for (auto& s : strangers) CHECK_FALSE(s->reply(100ms));  // never answered
   CHECK(serve.stop() == 0);
 }
