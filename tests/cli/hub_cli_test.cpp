@@ -449,7 +449,8 @@ TEST_CASE("Hub CLI: strangers sending oversized messages to every port cost the 
     peak_kib = std::max(peak_kib, serve.rss_kib());
   }
   INFO("hub RSS idle " << idle_kib << " KiB, peak " << peak_kib << " KiB");
-  CHECK(peak_kib < 256 * 1024);
+  // The growth, not the total: a sanitizer build's hub starts larger.
+  CHECK(peak_kib - idle_kib < 128 * 1024);
   must(sync::sync_once(*home, link, random, {}));  // still serving
   for (auto& s : strangers) CHECK_FALSE(s->reply(100ms));  // never answered
   CHECK(serve.stop() == 0);
