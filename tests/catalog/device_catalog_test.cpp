@@ -138,7 +138,7 @@ TEST_CASE("DeviceCatalog: a fresh delta sets seq, verified-as-of and the trust v
 TEST_CASE("DeviceCatalog: nothing applies without a pinned root", "[catalog]") {
   CatalogWorld w;
   w.publish(w.sign(w.release_of("deck", 1, content(1))));
-  auto opened = DeviceCatalog::open(w.dir.path() / "unpinned.db", w.clock);
+  auto opened = DeviceCatalog::open(w.dir.path() / "unpinned.db", w.clock, w.seal_key);
   REQUIRE(opened.is_ok());
   auto& device = *opened.value();
   CHECK_FALSE(device.root().has_value());

@@ -10,7 +10,10 @@
 
 #include "hub_fixture.hpp"
 #include "outpost/cache/content_digest.hpp"
+#include "outpost/catalog/device_catalog.hpp"
 #include "outpost/catalog/statement.hpp"
+#include "outpost/crypto/kdf.hpp"
+#include "outpost/keys/key_store.hpp"
 #include "outpost/hub/bundle_export.hpp"
 #include "outpost/storage/database.hpp"
 #include "outpost/sync/bundle.hpp"
@@ -558,14 +561,25 @@ TEST_CASE("a catalog the device refuses stops the content, not the journal: its 
   // The device holds a timestamp from a time the hub's clock ran a year
   // ahead: every timestamp the hub signs now is older, so the device
   // refuses the catalog (a replay, as far as it can tell).
+  // (Applied through the catalog: an edit of catalog.db would not pass its seal.)
   rep.home.reset();
   {
-    SQLite::Database db(device::DeviceHome::catalog_path(rep.root).string(), SQLite::OPEN_READWRITE);
-    const auto held = must(catalog::SignedStatement::decode(*storage::meta_blob(db, "timestamp")));
-    catalog::CatalogTimestamp ts = must(catalog::CatalogTimestamp::from_body(held.body));
+    catalog::CatalogTimestamp ts;
+    {
+      SQLite::Database db(device::DeviceHome::catalog_path(rep.root).string(), SQLite::OPEN_READONLY);
+      const auto held = must(catalog::SignedStatement::decode(*storage::meta_blob(db, "timestamp")));
+      ts = must(catalog::CatalogTimestamp::from_body(held.body));
+    }
     ts.issued_at += std::chrono::days(365);
     ts.expires_at += std::chrono::days(365);
-    storage::set_meta(db, "timestamp", catalog::sign_statement(ts.to_body(), f.admin()->keys().signing).encode());
+    keys::FileKeyStore keys(device::DeviceHome::key_path(rep.root), f.random);
+    const crypto::SecretKey master = must(keys.load_master_key());
+    auto held = must(catalog::DeviceCatalog::open(device::DeviceHome::catalog_path(rep.root), f.clock,
+                                                  crypto::derive_key(master, crypto::purpose::catalog_seal)));
+    catalog::CatalogDelta ahead;
+    ahead.from_seq = ts.seq;
+    ahead.timestamp = catalog::sign_statement(ts.to_body(), f.admin()->keys().signing);
+    (void)must(held->apply(ahead));
   }
   rep.home = f.open_home(rep.root);
   must(rep.home->record(journal::content_request("please send the case study", "deck")));
@@ -577,4 +591,43 @@ TEST_CASE("a catalog the device refuses stops the content, not the journal: its 
   REQUIRE(hub_held);
   CHECK(hub_held->acked_seq == rep.home->journal().head().seq);
   CHECK(rep.home->journal().stats().acked_seq == rep.home->journal().head().seq);
+}
+
+// Issue 18, finding 2, end to end: a statement deleted from catalog.db with
+// sqlite3 makes the catalog damaged (nothing opens), and the next sync
+// announces seq 0, fetches the whole catalog and rebuilds it.
+TEST_CASE("a catalog changed behind the device's back blocks every open until the next sync rebuilds it",
+          "[sync][hub][attack]") {
+  HubFixture f;
+  f.publish("deck", 1, random_bytes(20'000, 41));
+  f.publish("deck", 2, random_bytes(20'000, 42));
+  auto rep = f.device("rep-1");
+  must(f.sync(rep));
+  REQUIRE(rep.home->decide("deck").version == std::optional<std::uint64_t>(2));
+  REQUIRE(rep.home->decide("deck", 1).reason == gate::BlockReason::superseded);
+
+  rep.home.reset();
+  {
+    SQLite::Database db(device::DeviceHome::catalog_path(rep.root).string(), SQLite::OPEN_READWRITE);
+    db.exec("DELETE FROM releases WHERE version = 2; DELETE FROM statements WHERE seq = 2");
+  }
+  rep.home = f.open_home(rep.root);
+  CHECK(rep.home->catalog().status().seq == 0);
+  for (std::uint64_t v : {1, 2}) {
+    const gate::Decision d = rep.home->decide("deck", v);
+    CHECK_FALSE(d.allowed);
+    CHECK(d.reason == gate::BlockReason::stale_catalog);
+    CHECK_THAT(d.message, Contains("integrity check"));
+  }
+
+  const sync::SyncReport r = must(f.sync(rep));
+  CHECK(r.catalog_from == 0);
+  CHECK(r.catalog_to == 2);
+  CHECK_FALSE(rep.home->catalog().status().damage.has_value());
+  const gate::Decision current = rep.home->decide("deck");
+  CHECK(current.allowed);
+  CHECK(current.version == std::optional<std::uint64_t>(2));
+  CHECK(rep.home->decide("deck", 1).reason == gate::BlockReason::superseded);
+  // The hub's record of the device said seq 0 for that session, and 2 now.
+  CHECK(f.admin()->store().device("rep-1")->catalog_seq == 2);
 }

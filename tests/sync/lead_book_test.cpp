@@ -173,7 +173,7 @@ struct LeadWorld {
     must(j.journal->flush());
     const auto events = must(j.journal->read_after(j.sent, 10'000));
     if (events.empty()) return;
-    const auto result = must(admin->store().ingest(device, j.id, events, clock.now()));
+    const auto result = must(admin->store().ingest(device, j.id, events, clock.now(), std::nullopt));
     REQUIRE_FALSE(result.broken_at);
     j.sent = result.acked_seq;
   }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "hub_fixture.hpp"
@@ -327,6 +328,108 @@ TEST_CASE("leads: a session cut mid-batch loses and duplicates nothing after the
   // And once more: nothing new, nothing repeated.
   CHECK(must(f.sync(f.rep1)).leads_assigned == 0);
   CHECK(f.rep1.home->assigned_leads().count() == total);
+}
+
+// Issue 18, finding 3: a kiosk home restored from a copy (or cloned)
+// re-uses journal seqs the hub already holds with other events. The hub
+// compares every resent event with the one it holds; the device keeps its
+// events and continues them in a new journal chained to the old one.
+TEST_CASE("leads: a kiosk restored from a copy delivers the leads captured after, exactly once, with an alert",
+          "[sync][leads][attack]") {
+  LeadLoop f;
+  (void)must(f.sync(f.kiosk));  // the form
+  const fs::path copy = f.dir / "kiosk-copy";
+  auto restore_copy = [&] {
+    f.kiosk.home.reset();
+    fs::remove_all(f.kiosk.root);
+    fs::copy(copy, f.kiosk.root, fs::copy_options::recursive);
+    f.kiosk.home = f.open_home(f.kiosk.root);
+  };
+  f.kiosk.home.reset();
+  fs::copy(f.kiosk.root, copy, fs::copy_options::recursive);
+  f.kiosk.home = f.open_home(f.kiosk.root);
+
+  for (const char* who : {"a1", "a2", "a3"}) f.capture(std::string(who) + "@example.com", who);
+  (void)must(f.sync(f.kiosk));
+  for (const char* who : {"a1", "a2", "a3"}) (void)f.lead_of(std::string(who) + "@example.com");
+
+  auto emails = [&] {
+    std::multiset<std::string> out;
+    auto b = f.book();
+    for (const hub::LeadSummary& s : must(b->list())) {
+      CHECK(s.visits == 1);  // a duplicate delivery would be a second visit
+      out.insert(must(b->lead(s.id)).fields.at("email"));
+    }
+    return out;
+  };
+  auto alerted = [&] {
+    for (const auto& a : f.admin()->store().alerts()) {
+      if (a.kind == "journal.diverged" && a.device == "kiosk-1") return true;
+    }
+    return false;
+  };
+
+  SECTION("new leads after the restore: delivered in a new journal") {
+    restore_copy();
+    const Bytes old_id = f.kiosk.home->journal().id();
+    for (const char* who : {"b1", "b2", "b3"}) f.capture(std::string(who) + "@example.com", who);
+    const sync::SyncReport r = must(f.sync(f.kiosk));
+    REQUIRE(r.journal_forked_at.has_value());
+    CHECK(r.journal_events_continued >= 3);
+    CHECK(r.events_pushed >= 3);
+    CHECK(f.kiosk.home->journal().id() != old_id);
+    REQUIRE(f.kiosk.home->journal().parent().has_value());
+    CHECK(f.kiosk.home->journal().parent()->journal_id == old_id);
+    for (const char* who : {"b1", "b2", "b3"}) (void)f.lead_of(std::string(who) + "@example.com");
+    CHECK(alerted());
+  }
+  SECTION("nothing new after the restore: the device notices it is behind, and its next lead is delivered") {
+    restore_copy();
+    const sync::SyncReport r = must(f.sync(f.kiosk));
+    REQUIRE(r.journal_forked_at.has_value());
+    CHECK(r.journal_events_continued == 0);
+    f.capture("b1@example.com", "b1");
+    (void)must(f.sync(f.kiosk));
+    (void)f.lead_of("b1@example.com");
+  }
+  // Exactly once: every person once, also after another sync.
+  (void)must(f.sync(f.kiosk));
+  const auto held = emails();
+  for (const std::string& e : held) CHECK(held.count(e) == 1);
+  CHECK(held.count("a1@example.com") == 1);
+  CHECK(must(f.sync(f.kiosk)).events_pushed == 0);
+}
+
+TEST_CASE("leads: a copy taken while a lead was undelivered, restored after it was delivered, delivers it once",
+          "[sync][leads][attack]") {
+  LeadLoop f;
+  (void)must(f.sync(f.kiosk));
+  f.stop();
+  f.capture("c1@example.com", "c1");  // offline: undelivered in the copy
+  f.kiosk.home.reset();
+  const fs::path copy = f.dir / "kiosk-copy";
+  fs::copy(f.kiosk.root, copy, fs::copy_options::recursive);
+  f.kiosk.home = f.open_home(f.kiosk.root);
+  f.start();
+  (void)must(f.sync(f.kiosk));
+  f.capture("a1@example.com", "a1");
+  (void)must(f.sync(f.kiosk));
+
+  f.kiosk.home.reset();
+  fs::remove_all(f.kiosk.root);
+  fs::copy(copy, f.kiosk.root, fs::copy_options::recursive);
+  f.kiosk.home = f.open_home(f.kiosk.root);
+  f.capture("b1@example.com", "b1");
+  const sync::SyncReport r = must(f.sync(f.kiosk));
+  CHECK(r.journal_forked_at.has_value());
+  for (const char* who : {"c1", "a1", "b1"}) (void)f.lead_of(std::string(who) + "@example.com");
+  std::multiset<std::string> held;
+  auto b = f.book();
+  for (const hub::LeadSummary& s : must(b->list())) {
+    CHECK(s.visits == 1);  // c1 resent identically is a duplicate, not a second visit
+    held.insert(must(b->lead(s.id)).fields.at("email"));
+  }
+  CHECK(held == std::multiset<std::string>{"a1@example.com", "b1@example.com", "c1@example.com"});
 }
 
 TEST_CASE("leads: leads.get, leads.batch and hello's lead_box on the wire", "[sync][leads][messages]") {

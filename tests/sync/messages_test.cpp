@@ -70,6 +70,23 @@ std::vector<cache::ChunkId> chunk_ids(std::size_t n, std::uint64_t seed = 100) {
 
 json bin(ByteView b) { return json::binary(Bytes(b.begin(), b.end())); }
 
+// Optional body fields of the sample: with each wrong value, parse refuses
+// and names the field.
+template <typename M>
+void check_optional_fields(const M& sample, std::initializer_list<std::pair<const char*, std::vector<json>>> wrong) {
+  const Envelope good = sample.to_envelope(5);
+  for (const auto& [field, values] : wrong) {
+    INFO(M::type << " field " << field);
+    REQUIRE(good.body.contains(field));
+    for (const json& v : values) {
+      if (v.is_null()) continue;  // nil is the same as absent
+      Envelope bad = good;
+      bad.body[field] = v;
+      check_refused(M::parse(wire(bad)), std::string(M::type).append(": ").append(field));
+    }
+  }
+}
+
 // For every body field of the sample: without it, and with each wrong
 // value, parse refuses and names the field. The list must cover the body.
 template <typename M>
@@ -235,6 +252,10 @@ TEST_CASE("Sync messages: hello and hello.ok round-trip", "[sync][messages]") {
   CHECK_FALSE(round_trip(msg::HelloOk{5, 0, 0, false}).wipe);
   // hub_time is a signed integer: a clock before 1970 still parses.
   CHECK(round_trip(msg::HelloOk{-5, 0, 0, false}).hub_time_ms == -5);
+  // The hub's hash of the acked event travels when the hub holds one.
+  CHECK_FALSE(o.journal_acked_hash.has_value());
+  const crypto::Digest hash = crypto::blake2b(as_bytes(std::string_view("event 1200")));
+  CHECK(round_trip(msg::HelloOk{1, 2, 1200, false, hash}).journal_acked_hash == std::optional(hash));
 }
 
 TEST_CASE("Sync messages: hello fields are checked by name", "[sync][messages]") {
@@ -266,7 +287,11 @@ TEST_CASE("Sync messages: catalog.get, catalog.delta and journal.ack round-trip"
   check_refused(msg::CatalogDeltaMsg::parse(wire(two)), "catalog.delta: expected one data frame");
 
   CHECK(round_trip(msg::JournalAck{99}).acked_seq == 99);
+  CHECK_FALSE(round_trip(msg::JournalAck{99}).diverged_at.has_value());
   check_fields(msg::JournalAck{99}, {{"acked_seq", not_uint()}});
+  const msg::JournalAck diverged{99, 7};
+  CHECK(round_trip(diverged).diverged_at == std::optional<std::uint64_t>(7));
+  check_optional_fields(diverged, {{"diverged_at", not_uint()}});
 }
 
 TEST_CASE("Sync messages: recipe.get names a valid version", "[sync][messages]") {
@@ -402,6 +427,17 @@ TEST_CASE("Sync messages: chunk.data sends one data frame per chunk sent and lis
 
 // ---- journal
 
+TEST_CASE("Sync messages: a forked journal's push names the journal it continues", "[sync][messages][journal]") {
+  JournalWorld world;
+  msg::JournalPush push = world.push();
+  push.continues = journal::JournalParent{random_bytes(16, 70), 41};
+  const msg::JournalPush back = round_trip(push);
+  REQUIRE(back.continues.has_value());
+  CHECK(back.continues->journal_id == push.continues->journal_id);
+  CHECK(back.continues->seq == 41);
+  check_optional_fields(push, {{"parent_id", not_bin(8, 32)}, {"parent_seq", not_uint()}});
+}
+
 TEST_CASE("Sync messages: journal.push carries real journal events that parse back identical",
           "[sync][messages][journal]") {
   JournalWorld world;
@@ -414,6 +450,7 @@ TEST_CASE("Sync messages: journal.push carries real journal events that parse ba
 
   const msg::JournalPush back = round_trip(push);
   CHECK(back.journal_id == world.journal->id());
+  CHECK_FALSE(back.continues.has_value());
   REQUIRE(back.events.size() == push.events.size());
   for (std::size_t i = 0; i < back.events.size(); ++i) {
     INFO("event " << i);

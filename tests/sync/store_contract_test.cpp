@@ -325,11 +325,11 @@ TEMPLATE_TEST_CASE("store contract: journals are held once, in chain order", "[s
 
   CHECK_FALSE(s->journal(jid));
   const std::vector<journal::StoredEvent> first(events.begin(), events.begin() + 3);
-  auto r = must(s->ingest("kiosk-1", jid, first, w.clock.now()));
+  auto r = must(s->ingest("kiosk-1", jid, first, w.clock.now(), std::nullopt));
   CHECK(r.acked_seq == 3);
   CHECK(r.stored == 3);
 
-  r = must(s->ingest("kiosk-1", jid, events, w.clock.now()));  // a resend after a lost ack
+  r = must(s->ingest("kiosk-1", jid, events, w.clock.now(), std::nullopt));  // a resend after a lost ack
   CHECK(r.duplicates == 3);
   CHECK(r.stored == 2);
   CHECK(r.acked_seq == 5);
@@ -340,13 +340,13 @@ TEMPLATE_TEST_CASE("store contract: journals are held once, in chain order", "[s
   CHECK(held->acked_seq == 5);
   CHECK(held->head.hash == events.back().hash);
 
-  CHECK(s->ingest("kiosk-2", jid, events, w.clock.now()).status().code() == Errc::permission);
+  CHECK(s->ingest("kiosk-2", jid, events, w.clock.now(), std::nullopt).status().code() == Errc::permission);
 
   SECTION("a gap is refused, alerted, and stores nothing after it") {
     DeviceJournal other(w.dir / "other.journal", w.clock, w.random);
     const auto more = other.events(4);
     const std::vector<journal::StoredEvent> gap{more[0], more[2], more[3]};
-    const auto g = must(s->ingest("kiosk-3", other.journal->id(), gap, w.clock.now()));
+    const auto g = must(s->ingest("kiosk-3", other.journal->id(), gap, w.clock.now(), std::nullopt));
     CHECK(g.acked_seq == 1);
     REQUIRE(g.broken_at);
     CHECK(*g.broken_at == 3);
@@ -355,6 +355,48 @@ TEMPLATE_TEST_CASE("store contract: journals are held once, in chain order", "[s
     REQUIRE(alerts.size() == 1);
     CHECK(alerts[0].kind == "journal.chain");
     CHECK(alerts[0].device == "kiosk-3");
+  }
+  SECTION("a resent event that differs from the one held is refused as diverged, alerted, and stores nothing") {
+    // Another journal's events under this id: seq 1..3 again, other hashes
+    // (what a device restored from a copy sends).
+    DeviceJournal other(w.dir / "other.journal", w.clock, w.random);
+    for (std::uint64_t v = 1; v <= 3; ++v) (void)must(other.journal->append(must(journal::asset_opened("brochure", v))));
+    must(other.journal->flush());
+    const auto rewritten = must(other.journal->read_after(0, 10));
+    REQUIRE(rewritten.size() == 3);
+    REQUIRE(rewritten[0].hash != events[0].hash);
+    const auto d = must(s->ingest("kiosk-1", jid, rewritten, w.clock.now(), std::nullopt));
+    REQUIRE(d.diverged_at);
+    CHECK(*d.diverged_at == 1);
+    CHECK(d.stored == 0);
+    CHECK(d.duplicates == 0);
+    CHECK(d.acked_seq == 5);
+    CHECK(w.store()->event_count() == 5);
+    const auto alerts = w.store()->alerts();
+    REQUIRE(alerts.size() == 1);
+    CHECK(alerts[0].kind == "journal.diverged");
+    CHECK(alerts[0].device == "kiosk-1");
+    // The same bytes as held are duplicates, as before.
+    CHECK(must(s->ingest("kiosk-1", jid, first, w.clock.now(), std::nullopt)).duplicates == 3);
+  }
+  SECTION("a forked journal continues the old one where the hub holds it, and only the device's own") {
+    must(device.journal->fork(5));
+    const Bytes forked = device.journal->id();
+    REQUIRE(forked != jid);
+    (void)device.events(2);
+    const auto more = must(device.journal->read_after(5, 10));
+    REQUIRE(more.size() == 2);
+    const journal::JournalParent parent{jid, 5};
+    CHECK(s->ingest("kiosk-2", forked, more, w.clock.now(), parent).status().code() == Errc::permission);
+    CHECK(s->ingest("kiosk-1", forked, more, w.clock.now(), journal::JournalParent{jid, 6}).status().code() ==
+          Errc::invalid_argument);  // past what the hub holds of the parent
+    const auto c = must(s->ingest("kiosk-1", forked, more, w.clock.now(), parent));
+    CHECK(c.stored == 2);
+    CHECK(c.acked_seq == 7);
+    CHECK_FALSE(c.broken_at);
+    CHECK(w.store()->event_count() == 7);
+    CHECK(w.store()->journal(forked)->acked_seq == 7);
+    CHECK(w.store()->journal(jid)->acked_seq == 5);
   }
 }
 
@@ -501,7 +543,7 @@ TEMPLATE_TEST_CASE("store contract: the lead repository reads each acknowledged 
   (void)must(device.journal->append(must(journal::consent_withdrawn("rsa", crypto::blake2b(Bytes{7}), Bytes(64, 5)))));
   must(device.journal->flush());
   const auto events = must(device.journal->read_after(0, 100));
-  (void)must(s->ingest("kiosk-1", device.journal->id(), events, w.clock.now()));
+  (void)must(s->ingest("kiosk-1", device.journal->id(), events, w.clock.now(), std::nullopt));
 
   const auto taken = leads->take_new_events();
   REQUIRE(taken.size() == 1);  // only the lead-related type
@@ -521,7 +563,7 @@ TEMPLATE_TEST_CASE("store contract: the reports' event source", "[sync][store][c
   (void)w.publish(*s, "deck", 1, 31);
   DeviceJournal device(w.dir / "rep.journal", w.clock, w.random);
   const auto events = device.events(3);  // asset.opened x3
-  (void)must(s->ingest("rep-1", device.journal->id(), events, w.clock.now()));
+  (void)must(s->ingest("rep-1", device.journal->id(), events, w.clock.now(), std::nullopt));
 
   namespace rep = hub::reports;
   auto reports = must(rep::HubReports::open(*w.backend));

@@ -218,6 +218,7 @@ struct SignedWorld {
   crypto::SigningKey root = crypto::SigningKey::generate(random);
   crypto::SigningKey publisher = crypto::SigningKey::generate(random);
   crypto::SigningKey hub = crypto::SigningKey::generate(random);
+  crypto::SecretKey seal_key = crypto::SecretKey::random(random, 32);
   catalog::SignedStatement trust_statement = make_trust();
   catalog::CatalogAuthority authority =
       must(catalog::CatalogAuthority::create(trust_statement, root.public_key()), "create the catalog authority");
@@ -243,7 +244,7 @@ struct SignedWorld {
     return must(authority.delta(seq, hub, clock.now(), std::chrono::hours(24)), "make a delta");
   }
   std::unique_ptr<catalog::DeviceCatalog> open_device(const fs::path& path) {
-    auto device = must(catalog::DeviceCatalog::open(path, clock), "open the device catalog");
+    auto device = must(catalog::DeviceCatalog::open(path, clock, seal_key), "open the device catalog");
     must(device->pin_root(root.public_key()), "pin the root key");
     return device;
   }

@@ -57,6 +57,21 @@ Result<Record> CatalogState::add(const SignedStatement& s, const TrustList& trus
   return record;
 }
 
+std::optional<std::string> CatalogState::missing_from(const CatalogState& other) const {
+  for (const auto& [asset, versions] : versions_) {
+    const auto it = other.versions_.find(asset);
+    for (std::uint64_t v : versions) {
+      if (it == other.versions_.end() || !it->second.contains(v)) return asset + "@" + std::to_string(v);
+    }
+  }
+  for (const auto& [asset, version] : revoked_) {
+    if (!other.revoked_.contains({asset, version})) {
+      return "the revocation of " + asset + "@" + std::to_string(version);
+    }
+  }
+  return std::nullopt;
+}
+
 Result<TrustList> check_trust_list(const SignedStatement& s, const crypto::PublicKey& root, const TrustList* current) {
   if (s.signer != root) return Status(Errc::integrity, "trust list is not signed by the pinned root key");
   if (!s.signature_valid()) return Status(Errc::integrity, "trust list signature is invalid");

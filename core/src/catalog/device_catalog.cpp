@@ -3,6 +3,8 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
+#include <array>
 #include <map>
 
 #include "outpost/catalog/catalog_state.hpp"
@@ -38,10 +40,76 @@ constexpr std::chrono::milliseconds persist_step{60'000};
 
 std::string iso(TimePoint t) { return std::to_string(to_unix_ms(t)) + " ms"; }
 
+Result<Record> parse_record(const SignedStatement& s) {
+  Result<StatementType> type = s.peek_type();
+  if (!type) return type.status();
+  if (*type == StatementType::release) {
+    Result<Release> r = Release::from_body(s.body);
+    if (!r) return r.status();
+    return Record(std::move(r).value());
+  }
+  if (*type == StatementType::revocation) {
+    Result<Revocation> r = Revocation::from_body(s.body);
+    if (!r) return r.status();
+    return Record(std::move(r).value());
+  }
+  return Status(Errc::corrupt, "the catalog holds a " + std::string(type_name(*type)) + " as a catalog statement");
+}
+
+// Writes statements and the rows derived from them, for the gate.
+class Inserter {
+ public:
+  explicit Inserter(SQLite::Database& db)
+      : put_(db, "INSERT INTO statements(seq, envelope) VALUES(?, ?)"),
+        rel_(db,
+             "INSERT INTO releases(asset, version, seq, valid_from, expires_at, grace_s, criticality, digest, size) "
+             "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        rev_(db, "INSERT INTO revocations(asset, version, seq) VALUES(?, ?, ?)") {}
+
+  void statement(std::uint64_t seq, ByteView envelope) {
+    put_.reset();
+    put_.bind(1, static_cast<std::int64_t>(seq));
+    put_.bind(2, envelope.data(), static_cast<int>(envelope.size()));
+    put_.exec();
+  }
+
+  void row(std::uint64_t seq, const Record& record) {
+    if (const auto* r = std::get_if<Release>(&record)) {
+      rel_.reset();
+      rel_.bind(1, r->asset);
+      rel_.bind(2, static_cast<std::int64_t>(r->version));
+      rel_.bind(3, static_cast<std::int64_t>(seq));
+      rel_.bind(4, to_unix_ms(r->valid_from));
+      if (r->expires_at) {
+        rel_.bind(5, to_unix_ms(*r->expires_at));
+      } else {
+        rel_.bind(5);
+      }
+      rel_.bind(6, static_cast<std::int64_t>(r->grace.count()));
+      rel_.bind(7, r->criticality);
+      rel_.bind(8, r->digest.bytes.data(), static_cast<int>(r->digest.size));
+      rel_.bind(9, static_cast<std::int64_t>(r->size));
+      rel_.exec();
+      return;
+    }
+    const auto& v = std::get<Revocation>(record);
+    rev_.reset();
+    rev_.bind(1, v.asset);
+    rev_.bind(2, static_cast<std::int64_t>(v.version));
+    rev_.bind(3, static_cast<std::int64_t>(seq));
+    rev_.exec();
+  }
+
+ private:
+  SQLite::Statement put_;
+  SQLite::Statement rel_;
+  SQLite::Statement rev_;
+};
+
 }  // namespace
 
 struct DeviceCatalog::Impl {
-  Impl(const std::filesystem::path& path, const Clock& clk)
+  Impl(const std::filesystem::path& path, const Clock& clk, const crypto::SecretKey& key)
       : db(storage::open_database(path, schema, true, storage::Durability::full)),
         releases_query(db,
                        "SELECT s.envelope FROM releases r JOIN statements s ON s.seq = r.seq "
@@ -49,15 +117,12 @@ struct DeviceCatalog::Impl {
         terms_query(db,
                     "SELECT version, valid_from, expires_at, grace_s, criticality, digest, size FROM releases "
                     "WHERE asset = ? ORDER BY version DESC"),
-        clock(clk) {
+        clock(clk),
+        seal_key(crypto::SecretKey::from_bytes(key.view())) {
     hwm = from_unix_ms(meta_int("hwm").value_or(0));
     persisted_hwm = hwm;
     offset = std::chrono::milliseconds(meta_int("clock_offset_ms").value_or(0));
-    if (auto env = meta_blob("trust")) trust = parse_trust(*env);
-    if (auto env = meta_blob("timestamp")) {
-      auto s = value_or_throw(SignedStatement::decode(*env));
-      timestamp = value_or_throw(CatalogTimestamp::from_body(s.body));
-    }
+    check_integrity();
   }
 
   mutable SQLite::Database db;
@@ -65,6 +130,11 @@ struct DeviceCatalog::Impl {
   mutable SQLite::Statement terms_query;  // prepared once: the gate's first question on each asset
   mutable std::map<std::string, std::vector<ReleaseTerms>> terms_cache;
   const Clock& clock;
+  const crypto::SecretKey seal_key;
+  // Set when what is stored does not verify: the gate then blocks every
+  // open, the catalog reports seq 0, and the next full delta rebuilds it.
+  std::optional<std::string> damage;
+  bool repaired = false;  // derived rows were rebuilt from the signed statements at open
   TimePoint hwm;
   TimePoint persisted_hwm;
   std::chrono::milliseconds offset{0};  // the hub's time minus the device clock, at the last live session
@@ -108,8 +178,204 @@ struct DeviceCatalog::Impl {
   }
 
   void raise_persisted() {
+    storage::Transaction tx(db);
     set_meta("hwm", to_unix_ms(hwm));
+    if (!damage) reseal();  // a damaged catalog is never sealed again until rebuilt
+    tx.commit();
     persisted_hwm = hwm;
+  }
+
+
+  // ---- integrity of what is stored
+  //
+  // The signed statements are the truth; the releases and revocations
+  // tables are derived from them for the gate. The meta values the gate
+  // also trusts (seq, chain digest, root, trust list, timestamp, trusted
+  // time, clock offset, and a digest of the derived rows) are sealed with a
+  // key from the device's key store. At open: the seal must match, the
+  // statements must chain to the sealed digest, which the held timestamp
+  // (signed by the hub key of the root-signed trust list) must cover, and
+  // derived rows that differ from the statements are rebuilt from them.
+
+  // One meta value as sealed: absent, an integer, or bytes.
+  void seal_field(crypto::Blake2b& h, const std::string& key) const {
+    SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
+    st.bind(1, key);
+    h.update(as_bytes(key));
+    if (!st.executeStep() || st.getColumn(0).isNull()) {
+      h.update(as_bytes(std::string_view("\0", 1)));
+      return;
+    }
+    const SQLite::Column c = st.getColumn(0);
+    if (c.isInteger()) {
+      h.update(as_bytes(std::string_view("i", 1)));
+      h.update(be64(static_cast<std::uint64_t>(c.getInt64())));
+      return;
+    }
+    const ByteView b = storage::blob_view(c);
+    h.update(as_bytes(std::string_view("b", 1)));
+    h.update(be64(b.size()));
+    h.update(b);
+  }
+
+  static std::array<std::uint8_t, 8> be64(std::uint64_t v) {
+    std::array<std::uint8_t, 8> out{};
+    for (int i = 7; i >= 0; --i, v >>= 8) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v);
+    return out;
+  }
+
+  crypto::Digest seal_value() const {
+    crypto::Blake2b h(seal_key);
+    h.update(as_bytes(std::string_view("outpost-catalog-seal-v1")));
+    for (const char* key : {"seq", "digest", "root", "trust", "timestamp", "hwm", "clock_offset_ms", "rows"}) {
+      seal_field(h, key);
+    }
+    return h.finish();
+  }
+
+  // Writes the seal over the meta values as they now are (inside the
+  // caller's transaction).
+  void reseal() { set_meta("seal", seal_value().view()); }
+
+  // A digest of every derived row, in primary-key order.
+  crypto::Digest rows_digest() const {
+    crypto::Blake2b h;
+    SQLite::Statement rel(db,
+                          "SELECT asset, version, seq, valid_from, expires_at, grace_s, criticality, digest, size "
+                          "FROM releases ORDER BY asset, version");
+    auto text = [&](const std::string& t) {
+      h.update(be64(t.size()));
+      h.update(as_bytes(t));
+    };
+    while (rel.executeStep()) {
+      h.update(as_bytes(std::string_view("R")));
+      text(rel.getColumn(0).getString());
+      for (int i : {1, 2, 3}) h.update(be64(static_cast<std::uint64_t>(rel.getColumn(i).getInt64())));
+      h.update(be64(rel.getColumn(4).isNull() ? 0 : 1));
+      h.update(be64(static_cast<std::uint64_t>(rel.getColumn(4).getInt64())));
+      h.update(be64(static_cast<std::uint64_t>(rel.getColumn(5).getInt64())));
+      text(rel.getColumn(6).getString());
+      const ByteView d = storage::blob_view(rel.getColumn(7));
+      h.update(be64(d.size()));
+      h.update(d);
+      h.update(be64(static_cast<std::uint64_t>(rel.getColumn(8).getInt64())));
+    }
+    SQLite::Statement rev(db, "SELECT asset, version, seq FROM revocations ORDER BY asset, version");
+    while (rev.executeStep()) {
+      h.update(as_bytes(std::string_view("V")));
+      text(rev.getColumn(0).getString());
+      for (int i : {1, 2}) h.update(be64(static_cast<std::uint64_t>(rev.getColumn(i).getInt64())));
+    }
+    return h.finish();
+  }
+
+  bool holds_anything() const {
+    SQLite::Statement st(db, "SELECT (SELECT COUNT(*) FROM meta) + (SELECT COUNT(*) FROM statements) + "
+                             "(SELECT COUNT(*) FROM releases) + (SELECT COUNT(*) FROM revocations)");
+    st.executeStep();
+    return st.getColumn(0).getInt64() > 0;
+  }
+
+  // Why the statements, the held timestamp and the trust list do not
+  // verify together; nullopt when they do.
+  std::optional<std::string> chain_problem() const {
+    const std::int64_t seq = meta_int("seq").value_or(0);
+    crypto::Digest chained{};
+    std::int64_t expect = 1;
+    SQLite::Statement st(db, "SELECT seq, envelope FROM statements ORDER BY seq");
+    while (st.executeStep()) {
+      if (st.getColumn(0).getInt64() != expect) return "catalog statement " + std::to_string(expect) + " is missing";
+      chained = chain_digest(chained, crypto::blake2b(storage::blob_view(st.getColumn(1))));
+      ++expect;
+    }
+    if (expect - 1 != seq) {
+      return "the catalog holds " + std::to_string(expect - 1) + " statements but claims seq " + std::to_string(seq);
+    }
+    const auto digest = meta_blob("digest");
+    if (seq > 0 && (!digest || ByteView(*digest).size() != crypto::Digest::size ||
+                    !std::equal(digest->begin(), digest->end(), chained.bytes.begin()))) {
+      return std::string("the catalog statements do not chain to the catalog digest");
+    }
+    const auto root_bytes = meta_blob("root");
+    const auto trust_env = meta_blob("trust");
+    const auto ts_env = meta_blob("timestamp");
+    if (!trust_env && !ts_env && seq == 0) return std::nullopt;  // nothing applied yet
+    if (!root_bytes || root_bytes->size() != 32 || !trust_env || !ts_env) {
+      return std::string("the catalog lacks its root key, trust list or timestamp");
+    }
+    crypto::PublicKey root;
+    std::copy(root_bytes->begin(), root_bytes->end(), root.bytes.begin());
+    auto trust_statement = SignedStatement::decode(*trust_env);
+    if (!trust_statement) return "the held trust list: " + trust_statement.status().message();
+    Result<TrustList> list = check_trust_list(*trust_statement, root, nullptr);
+    if (!list) return "the held trust list: " + list.status().message();
+    auto ts_statement = SignedStatement::decode(*ts_env);
+    if (!ts_statement) return "the held timestamp: " + ts_statement.status().message();
+    Result<CatalogTimestamp> ts = check_timestamp(*ts_statement, *list);
+    if (!ts) return "the held timestamp: " + ts.status().message();
+    if (ts->seq != static_cast<std::uint64_t>(seq) || ts->digest != chained) {
+      return std::string("the held timestamp does not cover the catalog statements");
+    }
+    return std::nullopt;
+  }
+
+  // The derived rows, rebuilt from the statements (inside a transaction).
+  void rederive_rows() {
+    db.exec("DELETE FROM releases");
+    db.exec("DELETE FROM revocations");
+    SQLite::Statement st(db, "SELECT seq, envelope FROM statements ORDER BY seq");
+    Inserter insert(db);
+    while (st.executeStep()) {
+      auto s = value_or_throw(SignedStatement::decode(storage::blob_view(st.getColumn(1))));
+      insert.row(static_cast<std::uint64_t>(st.getColumn(0).getInt64()), value_or_throw(parse_record(s)));
+    }
+  }
+
+  void check_integrity() {
+    const auto stored = meta_blob("seal");
+    if (!stored) {
+      if (!holds_anything()) {  // a new catalog
+        storage::Transaction tx(db);
+        set_meta("rows", rows_digest().view());
+        reseal();
+        tx.commit();
+        load_verified();
+        return;
+      }
+      damage = "the catalog is not sealed (written by an earlier Outpost, or changed outside Outpost)";
+      return;
+    }
+    const crypto::Digest seal = seal_value();
+    if (ByteView(*stored).size() != crypto::Digest::size ||
+        sodium_memcmp(stored->data(), seal.bytes.data(), crypto::Digest::size) != 0) {
+      damage = "the catalog's sealed values were changed outside Outpost";
+      return;
+    }
+    if (auto problem = chain_problem()) {
+      damage = *problem;
+      return;
+    }
+    const auto rows = meta_blob("rows");
+    auto rows_match = [&] { return rows && std::ranges::equal(rows_digest().view(), ByteView(*rows)); };
+    if (!rows_match()) {
+      storage::Transaction tx(db);
+      rederive_rows();
+      if (!rows_match()) {
+        damage = "the catalog's derived rows do not match its statements";
+        return;  // the transaction rolls back
+      }
+      tx.commit();
+      repaired = true;
+    }
+    load_verified();
+  }
+
+  void load_verified() {
+    if (auto env = meta_blob("trust")) trust = parse_trust(*env);
+    if (auto env = meta_blob("timestamp")) {
+      auto s = value_or_throw(SignedStatement::decode(*env));
+      timestamp = value_or_throw(CatalogTimestamp::from_body(s.body));
+    }
   }
 
   // The rule state as stored: counters plus every release and revocation.
@@ -130,16 +396,25 @@ struct DeviceCatalog::Impl {
     return state;
   }
 
+  // A delta from seq 0 to a catalog that holds statements (or is damaged)
+  // rebuilds it: everything is checked from the root again, and, unless the
+  // held catalog is damaged, the rebuilt one must keep every release and
+  // revocation held (a hub whose history diverged cannot withdraw one).
   Result<ApplyReport> apply(const CatalogDelta& delta) {
     const auto root_bytes = meta_blob("root");
     if (!root_bytes) return Status(Errc::invalid_argument, "no root key is pinned on this device; enroll it first");
     crypto::PublicKey root;
     std::copy(root_bytes->begin(), root_bytes->end(), root.bytes.begin());
+    const bool rebuild = delta.from_seq == 0 && (damage || meta_int("seq").value_or(0) > 0);
+    if (damage && !rebuild) {
+      return Status(Errc::integrity, "the catalog on this device failed its integrity check (" + *damage +
+                                         "): only a whole catalog (from seq 0, as `outpost sync` fetches) repairs it");
+    }
 
     ApplyReport report;
     std::optional<TrustList> new_trust = trust;
     if (delta.trust_list) {
-      const auto held = meta_blob("trust");
+      const auto held = damage ? std::nullopt : meta_blob("trust");
       if (!held || *held != delta.trust_list->encode()) {
         Result<TrustList> checked = check_trust_list(*delta.trust_list, root, trust ? &*trust : nullptr);
         if (!checked) return checked.status();
@@ -160,13 +435,14 @@ struct DeviceCatalog::Impl {
       return Status(Errc::integrity, "the catalog timestamp is older than the one held (replayed update refused)");
     }
 
-    CatalogState state = load_state();
+    const CatalogState held = damage ? CatalogState{} : load_state();
+    CatalogState state = rebuild ? CatalogState{} : held;
     report.from_seq = state.seq();
     if (delta.from_seq != state.seq()) {
       return Status(Errc::invalid_argument, "the update starts at catalog seq " + std::to_string(delta.from_seq) +
                                                 " but this device holds seq " + std::to_string(state.seq()));
     }
-    if (ts->seq < state.seq()) {
+    if (ts->seq < held.seq()) {
       return Status(Errc::integrity, "the timestamp's seq " + std::to_string(ts->seq) +
                                          " is lower than the held seq (rollback refused)");
     }
@@ -186,47 +462,32 @@ struct DeviceCatalog::Impl {
       return Status(Errc::integrity,
                     "catalog digest mismatch: the statements differ from what the hub signed (nothing applied)");
     }
+    if (rebuild && !damage) {
+      if (auto dropped = held.missing_from(state)) {
+        return Status(Errc::integrity, "the whole catalog offered drops " + *dropped +
+                                           ", which this device holds (refused; nothing applied)");
+      }
+    }
 
     storage::Transaction tx(db);
-    SQLite::Statement put(db, "INSERT INTO statements(seq, envelope) VALUES(?, ?)");
-    SQLite::Statement rel(db,
-                          "INSERT INTO releases(asset, version, seq, valid_from, expires_at, grace_s, criticality, "
-                          "digest, size) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    SQLite::Statement rev(db, "INSERT INTO revocations(asset, version, seq) VALUES(?, ?, ?)");
+    if (rebuild) {
+      db.exec("DELETE FROM releases");
+      db.exec("DELETE FROM revocations");
+      db.exec("DELETE FROM statements");
+    }
+    Inserter insert(db);
     std::uint64_t seq = report.from_seq;
     for (std::size_t i = 0; i < records.size(); ++i) {
       ++seq;
-      const Bytes envelope = delta.statements[i].encode();
-      put.reset();
-      put.bind(1, static_cast<std::int64_t>(seq));
-      put.bind(2, envelope.data(), static_cast<int>(envelope.size()));
-      put.exec();
-      SQLite::Statement& target = std::holds_alternative<Release>(records[i]) ? rel : rev;
-      const auto [asset, version] = std::visit(
-          [](const auto& r) { return std::pair<std::string, std::uint64_t>(r.asset, r.version); }, records[i]);
-      target.reset();
-      target.bind(1, asset);
-      target.bind(2, static_cast<std::int64_t>(version));
-      target.bind(3, static_cast<std::int64_t>(seq));
+      insert.statement(seq, delta.statements[i].encode());
+      insert.row(seq, records[i]);
       if (const auto* r = std::get_if<Release>(&records[i])) {
-        target.bind(4, to_unix_ms(r->valid_from));
-        if (r->expires_at) {
-          target.bind(5, to_unix_ms(*r->expires_at));
-        } else {
-          target.bind(5);
-        }
-        target.bind(6, static_cast<std::int64_t>(r->grace.count()));
-        target.bind(7, r->criticality);
-        target.bind(8, r->digest.bytes.data(), static_cast<int>(r->digest.size));
-        target.bind(9, static_cast<std::int64_t>(r->size));
-      }
-      target.exec();
-      if (std::holds_alternative<Release>(records[i])) {
         ++report.releases;
-        report.released.push_back(std::get<Release>(records[i]));
+        report.released.push_back(*r);
       } else {
+        const auto& rev = std::get<Revocation>(records[i]);
         ++report.revocations;
-        report.revoked.push_back({asset, version});
+        report.revoked.push_back({rev.asset, rev.version});
       }
     }
     set_meta("seq", static_cast<std::int64_t>(state.seq()));
@@ -235,11 +496,14 @@ struct DeviceCatalog::Impl {
     if (report.trust_updated) set_meta("trust", delta.trust_list->encode());
     observe(ts->issued_at);
     set_meta("hwm", to_unix_ms(hwm));
+    set_meta("rows", rows_digest().view());
+    reseal();
     tx.commit();
 
     persisted_hwm = hwm;
     trust = std::move(new_trust);
     timestamp = *ts;
+    damage.reset();
     release_cache.clear();
     terms_cache.clear();
     revoked.reset();
@@ -272,6 +536,7 @@ Status DeviceCatalog::observe_hub_time(TimePoint hub_time) {
     storage::Transaction tx(impl_->db);
     impl_->set_meta("clock_offset_ms", static_cast<std::int64_t>(new_offset.count()));
     if (rewind) impl_->set_meta("hwm", to_unix_ms(hub_time));
+    if (!impl_->damage) impl_->reseal();
     tx.commit();
     impl_->offset = new_offset;
     if (rewind) impl_->hwm = impl_->persisted_hwm = hub_time;
@@ -287,9 +552,10 @@ DeviceCatalog::~DeviceCatalog() {
   }
 }
 
-Result<std::unique_ptr<DeviceCatalog>> DeviceCatalog::open(const std::filesystem::path& path, const Clock& clock) {
+Result<std::unique_ptr<DeviceCatalog>> DeviceCatalog::open(const std::filesystem::path& path, const Clock& clock,
+                                                           const crypto::SecretKey& seal_key) {
   return guarded([&]() -> Result<std::unique_ptr<DeviceCatalog>> {
-    return std::unique_ptr<DeviceCatalog>(new DeviceCatalog(std::make_unique<Impl>(path, clock)));
+    return std::unique_ptr<DeviceCatalog>(new DeviceCatalog(std::make_unique<Impl>(path, clock, seal_key)));
   });
 }
 
@@ -299,7 +565,10 @@ Status DeviceCatalog::pin_root(const crypto::PublicKey& root) {
       if (ByteView(*held).size() == 32 && std::equal(held->begin(), held->end(), root.bytes.begin())) return Status::ok();
       return {Errc::already_exists, "this device already trusts another root key"};
     }
+    storage::Transaction tx(impl_->db);
     impl_->set_meta("root", root.bytes);
+    if (!impl_->damage) impl_->reseal();
+    tx.commit();
     return Status::ok();
   });
 }
@@ -320,7 +589,9 @@ TimePoint DeviceCatalog::trusted_now() { return impl_->now(); }
 
 CatalogStatus DeviceCatalog::status() {
   CatalogStatus s;
-  s.seq = static_cast<std::uint64_t>(impl_->meta_int("seq").value_or(0));
+  s.damage = impl_->damage;
+  s.repaired = impl_->repaired;
+  if (!impl_->damage) s.seq = static_cast<std::uint64_t>(impl_->meta_int("seq").value_or(0));
   if (impl_->timestamp) {
     s.verified_as_of = impl_->timestamp->issued_at;
     s.timestamp_expires = impl_->timestamp->expires_at;
@@ -331,6 +602,8 @@ CatalogStatus DeviceCatalog::status() {
 }
 
 const std::optional<TrustList>& DeviceCatalog::trust() const { return impl_->trust; }
+
+const std::optional<std::string>& DeviceCatalog::damage() const { return impl_->damage; }
 
 std::optional<Release> DeviceCatalog::release(const cache::VersionRef& ref) const {
   for (const Release& r : impl_->releases_of(ref.asset)) {

@@ -44,7 +44,8 @@ Status DeviceHome::init(const fs::path& root, Random& random, const HomeOptions&
     cache_options.chunker = options.chunker;
     auto cache = cache::AssetCache::open(cache_path(root), *master, clock, random, cache_options);
     if (!cache) return cache.status();
-    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock);
+    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock,
+                                                crypto::derive_key(*master, crypto::purpose::catalog_seal));
     if (!catalog) return catalog.status();
     if (options.root_key) return (*catalog)->pin_root(*options.root_key);
     return Status::ok();
@@ -70,7 +71,8 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     cache_options.create = false;
     auto cache = cache::AssetCache::open(cache_path(root), *master, clock, random, cache_options);
     if (!cache) return cache.status();
-    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock);
+    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock,
+                                                crypto::derive_key(*master, crypto::purpose::catalog_seal));
     if (!catalog) return catalog.status();
     auto index = search::SearchIndex::open(search_path(root));
     if (!index) return index.status();

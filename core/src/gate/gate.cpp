@@ -91,6 +91,14 @@ Decision Gate::peek(const std::string& asset, std::optional<std::uint64_t> versi
 
 Decision Gate::evaluate(const std::string& asset, std::optional<std::uint64_t> version) {
   const TimePoint now = catalog_.trusted_now();
+  if (const auto& damage = catalog_.damage()) {
+    Decision d;
+    d.asset = asset;
+    d.version = version;
+    d.decided_at = now;
+    return blocked(std::move(d), BlockReason::stale_catalog,
+                   "the catalog on this device failed its integrity check (" + *damage + "); sync to repair it");
+  }
   const std::vector<catalog::ReleaseTerms>& all = catalog_.terms(asset);
 
   if (version) {

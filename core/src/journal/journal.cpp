@@ -121,6 +121,7 @@ struct Journal::Impl {
   Random& random;
   JournalOptions options;
   Bytes id;
+  std::optional<JournalParent> parent;
   std::array<std::uint8_t, 16> nonce_salt{};  // drawn at every open
   std::uint64_t nonce_counter = 0;            // one per sealed payload
   std::uint64_t persisted_dropped = 0;        // dropped_total as the database holds it
@@ -143,6 +144,9 @@ struct Journal::Impl {
 
   void load_state() {
     id = storage::meta_blob(db, "id").value_or(Bytes{});
+    if (auto parent_id = storage::meta_blob(db, "parent_id")) {
+      parent = JournalParent{*parent_id, static_cast<std::uint64_t>(storage::meta_int(db, "parent_seq").value_or(0))};
+    }
     acked = static_cast<std::uint64_t>(storage::meta_int(db, "acked").value_or(0));
     dropped_total = static_cast<std::uint64_t>(storage::meta_int(db, "dropped_total").value_or(0));
     persisted_dropped = dropped_total;
@@ -741,7 +745,57 @@ JournalStats Journal::stats() const {
   return s;
 }
 
-const Bytes& Journal::id() const noexcept { return impl_->id; }
+Bytes Journal::id() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->id;
+}
+
+std::optional<JournalParent> Journal::parent() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->parent;
+}
+
+Result<ChainLink> Journal::link_at(std::uint64_t seq) const {
+  auto lock = impl_->idle_lock();
+  return guarded([&]() -> Result<ChainLink> {
+    const Impl& m = *impl_;
+    if (seq == m.anchor_link.seq) return m.anchor_link;
+    if (seq < m.anchor_link.seq || seq > m.stored_seq) {
+      return Status(Errc::not_found, "the journal holds events " + std::to_string(m.anchor_link.seq + 1) + " to " +
+                                         std::to_string(m.stored_seq) + ", not " + std::to_string(seq));
+    }
+    SQLite::Statement st(m.db, "SELECT seq, hash, time FROM events WHERE seq = ?");
+    st.bind(1, static_cast<std::int64_t>(seq));
+    if (!st.executeStep()) return Status(Errc::corrupt, "journal event " + std::to_string(seq) + " is missing");
+    return ChainLink{seq, digest_column(st.getColumn(1)), HlcTime{static_cast<std::uint64_t>(st.getColumn(2).getInt64())}};
+  });
+}
+
+Status Journal::fork(std::uint64_t seq) {
+  auto lock = impl_->idle_lock();
+  return guarded([&]() -> Status {
+    Impl& m = *impl_;
+    if (seq < std::max(m.anchor_link.seq, m.acked) || seq > m.stored_seq) {
+      return Status(Errc::invalid_argument, "cannot continue the journal after event " + std::to_string(seq) +
+                                                ": it must lie between the delivered event " +
+                                                std::to_string(std::max(m.anchor_link.seq, m.acked)) +
+                                                " and the stored head " + std::to_string(m.stored_seq));
+    }
+    JournalParent parent{m.id, seq};
+    Bytes id(m.id.size());
+    m.random.fill(id);
+    storage::Transaction tx(m.db);
+    storage::set_meta(m.db, "id", id);
+    storage::set_meta(m.db, "parent_id", parent.journal_id);
+    storage::set_meta(m.db, "parent_seq", static_cast<std::int64_t>(seq));
+    storage::set_meta(m.db, "acked", static_cast<std::int64_t>(seq));
+    tx.commit();
+    m.id = std::move(id);
+    m.parent = std::move(parent);
+    m.acked = seq;
+    return Status::ok();
+  });
+}
 
 void Journal::observe(HlcTime remote) {
   std::lock_guard lock(impl_->mu);

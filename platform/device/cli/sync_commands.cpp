@@ -30,6 +30,11 @@ std::string report_text(const sync::SyncReport& r) {
     text += "; WARNING: " + std::to_string(r.leads_unreadable) +
             " lead assignment(s) were sealed to another key and kept out (tell the hub admin)";
   }
+  if (r.journal_forked_at) {
+    text += "; NOTE: the hub held this device's journal differently after event " +
+            std::to_string(*r.journal_forked_at) + " (the device was restored from a copy, or cloned): its " +
+            std::to_string(r.journal_events_continued) + " later event(s) continue in a new journal";
+  }
   return text;
 }
 

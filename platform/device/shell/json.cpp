@@ -50,6 +50,8 @@ json report_json(const sync::SyncReport& r) {
           {"leads_assigned", r.leads_assigned},
           {"leads_withdrawn", r.leads_withdrawn},
           {"leads_unreadable", r.leads_unreadable},
+          {"journal_forked_at", r.journal_forked_at ? json(*r.journal_forked_at) : json(nullptr)},
+          {"journal_events_continued", r.journal_events_continued},
           {"wiped", r.wiped}};
 }
 

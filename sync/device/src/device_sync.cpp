@@ -184,9 +184,21 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     // fails with the catalog's reason.
     Status catalog_refused;
     auto delta = catalog::CatalogDelta::decode(delta_msg->delta);
-    if (!delta) {
-      catalog_refused = delta.status();
-    } else if (auto applied = home.apply_catalog(*delta); !applied) {
+    auto applied = delta ? home.apply_catalog(*delta) : Result<catalog::ApplyReport>(delta.status());
+    if (!applied && applied.status().code() == Errc::integrity && local_seq > 0) {
+      // What the device holds does not chain onto the hub's catalog (its
+      // history differs): the whole catalog, checked from the root again,
+      // rebuilds it, provided it keeps every release and revocation held.
+      const Envelope whole_request = msg::CatalogGet{0}.to_envelope(next_id++);
+      auto whole_msg = co_await s.call<msg::CatalogDeltaMsg>(whole_request);
+      if (!whole_msg) co_return whole_msg.status();
+      auto whole = catalog::CatalogDelta::decode(whole_msg->delta);
+      if (whole) {
+        auto rebuilt = home.apply_catalog(*whole);
+        if (rebuilt) applied = std::move(rebuilt);
+      }
+    }
+    if (!applied) {
       catalog_refused = applied.status();
     } else {
       s.report.catalog_from = applied->from_seq;
@@ -195,7 +207,7 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
       s.report.revocations = applied->revocations;
     }
 
-    if (Status st = co_await push_journal(s, ok->journal_acked); !st) co_return st;
+    if (Status st = co_await push_journal(s, *ok); !st) co_return st;
     if (rep) {
       if (Status st = co_await fetch_leads(s); !st) co_return st;
     }
@@ -207,6 +219,14 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     if (s.send(done)) (void)co_await s.next_reply();
     report_progress("done", 1, 1);
     co_return s.report;
+  }
+
+  Status fork_journal(Session& s, std::uint64_t seq) {
+    const std::uint64_t kept = home.journal().stats().stored_seq - seq;
+    if (Status st = home.journal().fork(seq); !st) return st;
+    s.report.journal_forked_at = seq;
+    s.report.journal_events_continued = kept;
+    return Status::ok();
   }
 
   // A session whose failures, thrown or returned, all come back as a Status.
@@ -229,32 +249,66 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
     co_return s.report;
   }
 
-  awaitable<Status> push_journal(Session& s, std::uint64_t hub_acked) {
+  // Delivers the journal, exactly once. The device takes the hub's word
+  // that it holds more than the device knows it delivered (a lost ack) only
+  // when the hub's hash of that event is the device's own. Otherwise it
+  // resends from what it knows was delivered; the hub compares every resent
+  // event with the one it holds, and where they differ, or where the hub
+  // holds more than the device has at all, the device was restored from a
+  // copy or cloned: its later events continue in a new journal chained to
+  // the old one at the last event they share (Journal::fork), so nothing is
+  // dropped as a "duplicate" and nothing is delivered twice.
+  awaitable<Status> push_journal(Session& s, const msg::HelloOk& hello) {
     journal::Journal& journal = home.journal();
     if (Status st = journal.flush(); !st) co_return st;
     const journal::JournalStats stats = journal.stats();
-    if (hub_acked > stats.acked_seq && hub_acked <= stats.stored_seq) {
-      if (Status st = journal.mark_acked(hub_acked); !st) co_return st;
+    std::uint64_t hub_head = hello.journal_acked;
+    if (hub_head > stats.acked_seq && hub_head <= stats.stored_seq && hello.journal_acked_hash) {
+      auto mine = journal.link_at(hub_head);
+      if (mine && mine->hash == *hello.journal_acked_hash) {
+        if (Status st = journal.mark_acked(hub_head); !st) co_return st;
+      }
     }
-    std::uint64_t acked = hub_acked;
+    const auto parent = journal.parent();
+    // Resend from what the hub is known to hold identically (less, if the
+    // hub lost events: it was restored from a backup).
+    std::uint64_t acked = std::min(hub_head, journal.stats().acked_seq);
+    if (parent && acked < parent->seq) acked = parent->seq;  // a new journal id the hub may not know yet
+    const std::uint64_t start = acked;
     const std::uint64_t total = stats.stored_seq > acked ? stats.stored_seq - acked : 0;
     while (true) {
-      report_progress("journal", acked - hub_acked, total);
+      report_progress("journal", acked - start, total);
       auto events = journal.read_after(acked, options.push_events, options.push_bytes);
       if (!events) co_return events.status();
       if (events->empty()) break;
       const std::uint64_t last = events->back().seq;
-      msg::JournalPush push{journal.id(), std::move(*events)};
+      msg::JournalPush push{journal.id(), std::move(*events), journal.parent()};
       const Envelope push_request = push.to_envelope(next_id++);
       auto ack = co_await s.call<msg::JournalAck>(push_request);
       if (!ack) co_return ack.status();
+      if (ack->diverged_at) {
+        if (*ack->diverged_at == 0 || *ack->diverged_at <= acked) {
+          co_return Status(Errc::integrity, "the hub reports the journal diverged at event " +
+                                                std::to_string(*ack->diverged_at) + ", which it had acknowledged");
+        }
+        if (Status st = fork_journal(s, *ack->diverged_at - 1); !st) co_return st;
+        acked = *ack->diverged_at - 1;
+        hub_head = acked;
+        continue;
+      }
       if (ack->acked_seq < last) {
         co_return Status(Errc::integrity, "the hub acknowledged the journal only up to event " +
                                               std::to_string(ack->acked_seq) + " of " + std::to_string(last));
       }
-      if (Status st = journal.mark_acked(ack->acked_seq); !st) co_return st;
-      s.report.events_pushed += ack->acked_seq - acked;
-      acked = ack->acked_seq;
+      if (Status st = journal.mark_acked(last); !st) co_return st;
+      s.report.events_pushed += last > hub_head ? last - std::max(acked, hub_head) : 0;
+      hub_head = std::max(hub_head, ack->acked_seq);
+      acked = last;
+    }
+    if (hub_head > acked) {
+      // The hub holds more of this journal than the device has: new events
+      // would reuse seqs it holds. Continue in a new journal from here.
+      if (Status st = fork_journal(s, acked); !st) co_return st;
     }
     s.report.journal_acked = acked;
     co_return Status::ok();

@@ -179,8 +179,9 @@ Result<Hello> Hello::parse(const Envelope& e) {
 }
 
 Envelope HelloOk::to_envelope(std::uint64_t id) const {
-  return make(type, id,
-              {{"hub_time", hub_time_ms}, {"catalog_seq", catalog_seq}, {"journal_acked", journal_acked}, {"wipe", wipe}});
+  json body{{"hub_time", hub_time_ms}, {"catalog_seq", catalog_seq}, {"journal_acked", journal_acked}, {"wipe", wipe}};
+  if (journal_acked_hash) body["journal_acked_hash"] = bin(journal_acked_hash->view());
+  return make(type, id, std::move(body));
 }
 Result<HelloOk> HelloOk::parse(const Envelope& e) {
   Fields f(e);
@@ -188,6 +189,10 @@ Result<HelloOk> HelloOk::parse(const Envelope& e) {
   m.hub_time_ms = f.i64("hub_time");
   m.catalog_seq = f.u64("catalog_seq");
   m.journal_acked = f.u64("journal_acked");
+  if (f.optional("journal_acked_hash") != nullptr) {
+    const auto hash = f.fixed<32>("journal_acked_hash");
+    m.journal_acked_hash = crypto::Digest{hash};
+  }
   m.wipe = f.boolean("wipe");
   return f.done(m);
 }
@@ -372,12 +377,18 @@ Envelope JournalPush::to_envelope(std::uint64_t id) const {
   // The rows ride in a data frame: a batch can outgrow the header limit.
   json rows = json::array();
   for (const auto& event : events) rows.push_back(journal::to_row(event));
-  return make(type, id, {{"journal_id", bin(journal_id)}}, {json::to_msgpack(rows)});
+  json body{{"journal_id", bin(journal_id)}};
+  if (continues) {
+    body["parent_id"] = bin(continues->journal_id);
+    body["parent_seq"] = continues->seq;
+  }
+  return make(type, id, std::move(body), {json::to_msgpack(rows)});
 }
 Result<JournalPush> JournalPush::parse(const Envelope& e) {
   Fields f(e);
   JournalPush m;
   m.journal_id = f.bytes("journal_id", 8, 32);
+  if (f.optional("parent_id") != nullptr) m.continues = journal::JournalParent{f.bytes("parent_id", 8, 32), f.u64("parent_seq")};
   if (e.data.size() != 1) f.fail("expected one data frame (the event rows)");
   Result<JournalPush> checked = f.done(std::move(m));
   if (!checked) return checked;
@@ -402,11 +413,16 @@ Result<JournalPush> JournalPush::parse(const Envelope& e) {
   return checked;
 }
 
-Envelope JournalAck::to_envelope(std::uint64_t id) const { return make(type, id, {{"acked_seq", acked_seq}}); }
+Envelope JournalAck::to_envelope(std::uint64_t id) const {
+  json body{{"acked_seq", acked_seq}};
+  if (diverged_at) body["diverged_at"] = *diverged_at;
+  return make(type, id, std::move(body));
+}
 Result<JournalAck> JournalAck::parse(const Envelope& e) {
   Fields f(e);
   JournalAck m;
   m.acked_seq = f.u64("acked_seq");
+  if (f.optional("diverged_at") != nullptr) m.diverged_at = f.u64("diverged_at");
   return f.done(m);
 }
 

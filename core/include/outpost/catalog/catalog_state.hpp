@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <variant>
@@ -36,6 +37,10 @@ class CatalogState {
   }
   void note_release(const std::string& asset, std::uint64_t version) { versions_[asset].insert(version); }
   void note_revocation(const std::string& asset, std::uint64_t version) { revoked_.insert({asset, version}); }
+
+  // The first release or revocation held here that other lacks ("deck@2",
+  // "the revocation of deck@1"); nullopt if other holds them all.
+  std::optional<std::string> missing_from(const CatalogState& other) const;
 
  private:
   std::uint64_t seq_ = 0;

@@ -2,7 +2,12 @@
 // applies a CatalogDelta atomically and only if every rule holds (trusted
 // root, publisher signatures, increasing versions, no rollback, matching
 // digest, fresh timestamp); otherwise nothing changes and the error names
-// the rule. It also keeps trusted time: a persisted high-water mark of the
+// the rule. What it stores is checked when it opens (the statements must
+// chain to the held hub-signed timestamp, and the values the gate trusts
+// are sealed with a device key): derived rows changed behind its back are
+// rebuilt from the statements; anything else makes it damaged, and a
+// damaged catalog lets nothing open until a whole catalog rebuilds it.
+// It also keeps trusted time: a persisted high-water mark of the
 // device clock and of hub times seen, so setting the clock back never
 // un-expires or un-supersedes anything.
 // Used by one thread at a time.
@@ -17,6 +22,7 @@
 #include "outpost/catalog/delta.hpp"
 #include "outpost/catalog/records.hpp"
 #include "outpost/base/clock.hpp"
+#include "outpost/crypto/secret_key.hpp"
 
 namespace outpost::catalog {
 
@@ -31,7 +37,9 @@ struct ApplyReport {
 };
 
 struct CatalogStatus {
-  std::uint64_t seq = 0;
+  std::uint64_t seq = 0;                    // 0 while damaged: the device holds nothing it can vouch for
+  std::optional<std::string> damage;        // why the stored catalog does not verify
+  bool repaired = false;                    // derived rows were rebuilt from the statements at open
   std::optional<TimePoint> verified_as_of;  // issued_at of the last good timestamp
   std::optional<TimePoint> timestamp_expires;
   std::uint64_t trust_version = 0;
@@ -53,7 +61,9 @@ struct ReleaseTerms {
 
 class DeviceCatalog {
  public:
-  static Result<std::unique_ptr<DeviceCatalog>> open(const std::filesystem::path& path, const Clock& clock);
+  // seal_key (from the device's key store) seals what the gate trusts.
+  static Result<std::unique_ptr<DeviceCatalog>> open(const std::filesystem::path& path, const Clock& clock,
+                                                     const crypto::SecretKey& seal_key);
   ~DeviceCatalog();
   DeviceCatalog(const DeviceCatalog&) = delete;
   DeviceCatalog& operator=(const DeviceCatalog&) = delete;
@@ -63,6 +73,9 @@ class DeviceCatalog {
   Status pin_root(const crypto::PublicKey& root);
   std::optional<crypto::PublicKey> root() const;
 
+  // A delta from seq 0 to a catalog that already holds statements, or is
+  // damaged, rebuilds it (a sync repairs a damaged catalog this way); unless
+  // damaged, the rebuilt catalog must keep every release and revocation held.
   Result<ApplyReport> apply(const CatalogDelta& delta);
 
   // max(device clock + the offset the hub last told, highest time seen);
@@ -80,6 +93,8 @@ class DeviceCatalog {
   Status observe_hub_time(TimePoint hub_time);
   CatalogStatus status();
   const std::optional<TrustList>& trust() const;
+  // Set when what is stored failed its check at open (until a rebuild).
+  const std::optional<std::string>& damage() const;
 
   std::optional<Release> release(const cache::VersionRef& ref) const;
   // Every release of the asset, newest version first.

@@ -18,6 +18,8 @@ namespace purpose {
 inline constexpr KeyPurpose chunk_encryption{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 1};
 inline constexpr KeyPurpose chunk_names{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 2};
 inline constexpr KeyPurpose key_check{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 3};
+// Seals what the device catalog's gate trusts (keyed BLAKE2b).
+inline constexpr KeyPurpose catalog_seal{{'O', 'P', 'c', 'a', 't', 'l', 'g', '1'}, 1};
 inline constexpr KeyPurpose journal_payloads{{'O', 'P', 'j', 'r', 'n', 'l', '_', '1'}, 1};
 inline constexpr KeyPurpose lead_dedupe{{'O', 'P', 'l', 'e', 'a', 'd', 's', '1'}, 1};
 // A rep device's X25519 secret key: the hub seals the leads assigned to the

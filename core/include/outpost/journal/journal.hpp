@@ -66,6 +66,14 @@ struct ChainLink {
   HlcTime time;
 };
 
+// Where a journal continues another: after a device was restored from a
+// copy or cloned, its later events go under a new journal id, chained to
+// the old journal at seq (the last event the hub holds of it identically).
+struct JournalParent {
+  Bytes journal_id;
+  std::uint64_t seq = 0;
+};
+
 struct StoredEvent {
   std::uint64_t seq = 0;
   HlcTime time;
@@ -148,8 +156,20 @@ class Journal {
   // the first broken link.
   Result<VerifyReport> verify() const;
   JournalStats stats() const;
-  // Random, made with the journal: tells the hub a reset device apart.
-  const Bytes& id() const noexcept;
+  // Random, made with the journal: tells the hub a reset device apart. A
+  // fork() gives it a new one.
+  Bytes id() const;
+  // The journal this one continues, if it was forked.
+  std::optional<JournalParent> parent() const;
+  // The chain link of the stored event seq (the anchor's for seq at the
+  // anchor); not_found outside [anchor, stored head].
+  Result<ChainLink> link_at(std::uint64_t seq) const;
+  // The hub holds this journal identically only up to seq, yet more of it
+  // than this device delivered (the device was restored from a copy, or
+  // cloned): every event after seq is kept and from now on belongs to a new
+  // journal id that continues the old one at seq (parent()); acked becomes
+  // seq. invalid_argument outside [acked, stored head].
+  Status fork(std::uint64_t seq);
 
   // Moves the clock past a time seen from the hub.
   void observe(HlcTime remote);

@@ -640,6 +640,7 @@ struct Hub::Impl {
     if (auto held = store.journal(request->journal_id)) {
       if (held->device != r.user) return Status(Errc::permission, "this journal belongs to another device");
       ok.journal_acked = held->acked_seq;
+      if (held->acked_seq > 0) ok.journal_acked_hash = held->head.hash;
     }
     ok.wipe = device->wipe_requested_at.has_value() && !device->wiped_at.has_value();
     log.info("hub.hello", {{"device", r.user},
@@ -659,7 +660,7 @@ struct Hub::Impl {
   Result<sync::Envelope> journal_push(HubStore& store, const Request& r) {
     auto push = sync::msg::JournalPush::parse(r.envelope);
     if (!push) return push.status();
-    auto result = store.ingest(r.user, push->journal_id, push->events, clock.now());
+    auto result = store.ingest(r.user, push->journal_id, push->events, clock.now(), push->continues);
     if (!result) return result.status();
     counters.events_ingested += result->stored;
     events_taken[r.user] += result->stored;
@@ -667,7 +668,10 @@ struct Hub::Impl {
       log.warn("hub.journal_broken", {{"device", r.user}, {"at_seq", *result->broken_at}, {"what", result->problem}});
       return sync::msg::ErrorMsg{Errc::integrity, result->problem, result->broken_at}.to_envelope(r.envelope.id);
     }
-    return sync::msg::JournalAck{result->acked_seq}.to_envelope(r.envelope.id);
+    if (result->diverged_at) {
+      log.warn("hub.journal_diverged", {{"device", r.user}, {"at_seq", *result->diverged_at}});
+    }
+    return sync::msg::JournalAck{result->acked_seq, result->diverged_at}.to_envelope(r.envelope.id);
   }
 
   Result<sync::Envelope> publish_statement(HubStore& store, const Request& r, std::optional<std::uint64_t>& announce) {

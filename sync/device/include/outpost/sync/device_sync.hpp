@@ -92,6 +92,11 @@ struct SyncReport {
   std::uint64_t bytes_fetched = 0;  // chunk bytes received
   std::uint64_t events_pushed = 0;  // events the hub newly acknowledged
   std::uint64_t journal_acked = 0;
+  // Set when the hub held this journal differently, or further, than the
+  // device (restored from a copy, or cloned): the journal continues under a
+  // new id after this seq, and these events were kept for it.
+  std::optional<std::uint64_t> journal_forked_at;
+  std::uint64_t journal_events_continued = 0;
   // Rep devices: lead deliveries applied (assignments stored, withdrawals
   // deleted) and assignments kept out because this device's key does not
   // open them (the hub sealed to another key: its lead book must resend).

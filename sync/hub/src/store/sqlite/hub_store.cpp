@@ -223,8 +223,10 @@ class SqliteHubStore final : public HubStore {
 
   std::optional<JournalState> journal(ByteView journal_id) override;
   Result<IngestResult> ingest(const std::string& device, ByteView journal_id,
-                              const std::vector<journal::StoredEvent>& events, TimePoint now) override;
+                              const std::vector<journal::StoredEvent>& events, TimePoint now,
+                              const std::optional<journal::JournalParent>& continues) override;
   std::uint64_t event_count() override;
+  Result<journal::ChainLink> held_link(ByteView journal_id, std::uint64_t seq);
   Status add_alert(const std::string& device, const std::string& kind, const std::string& detail,
                    TimePoint now) override;
   std::vector<Alert> alerts() override;
@@ -649,7 +651,8 @@ std::optional<JournalState> SqliteHubStore::journal(ByteView journal_id) {
 }
 
 Result<IngestResult> SqliteHubStore::ingest(const std::string& device, ByteView journal_id,
-                                      const std::vector<journal::StoredEvent>& events, TimePoint now) {
+                                      const std::vector<journal::StoredEvent>& events, TimePoint now,
+                                      const std::optional<journal::JournalParent>& continues) {
   return guarded([&]() -> Result<IngestResult> {
     const UnitPtr w = impl_->units.write();
     JournalState state;
@@ -660,18 +663,46 @@ Result<IngestResult> SqliteHubStore::ingest(const std::string& device, ByteView 
       state = *held;
     } else {
       state.device = device;
-      SQLite::Statement st(impl_->db, "INSERT INTO journals(journal_id, device, head_hash) VALUES(?, ?, ?)");
+      if (continues) {
+        auto parent = journal(continues->journal_id);
+        if (!parent || parent->device != device) {
+          return Status(Errc::permission, "the journal this one continues is not this device's");
+        }
+        if (continues->seq > parent->acked_seq) {
+          return Status(Errc::invalid_argument, "the journal continues event " + std::to_string(continues->seq) +
+                                                    " of one the hub holds only up to " +
+                                                    std::to_string(parent->acked_seq));
+        }
+        auto link = held_link(continues->journal_id, continues->seq);
+        if (!link) return link.status();
+        state.acked_seq = continues->seq;
+        state.head = *link;
+      }
+      SQLite::Statement st(impl_->db,
+                           "INSERT INTO journals(journal_id, device, acked_seq, head_hash, head_time) VALUES(?, ?, ?, ?, ?)");
       bind_blob(st, 1, journal_id);
       st.bind(2, device);
-      bind_blob(st, 3, crypto::Digest{}.view());
+      st.bind(3, static_cast<std::int64_t>(state.acked_seq));
+      bind_blob(st, 4, state.head.hash.view());
+      st.bind(5, static_cast<std::int64_t>(state.head.time.value));
       st.exec();
     }
     IngestResult result;
+    SQLite::Statement held_hash(impl_->db, "SELECT hash FROM events WHERE journal_id = ? AND seq = ?");
     SQLite::Statement put(impl_->db,
                           "INSERT INTO events(journal_id, seq, time, type, payload, payload_hash, hash, device, "
                           "received_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
     for (const journal::StoredEvent& e : events) {
       if (e.seq <= state.acked_seq) {
+        held_hash.reset();
+        bind_blob(held_hash, 1, journal_id);
+        held_hash.bind(2, static_cast<std::int64_t>(e.seq));
+        if (held_hash.executeStep() && digest_col(held_hash.getColumn(0)) != e.hash) {
+          result.diverged_at = e.seq;
+          result.problem = "event " + std::to_string(e.seq) +
+                           " differs from the one the hub holds (the device was restored from a copy or cloned)";
+          break;
+        }
         ++result.duplicates;  // held already: the device resent after a lost ack
         continue;
       }
@@ -709,10 +740,26 @@ Result<IngestResult> SqliteHubStore::ingest(const std::string& device, ByteView 
     if (result.broken_at) {
       if (Status s = add_alert(device, "journal.chain", result.problem, now); !s) return s;
     }
+    if (result.diverged_at) {
+      if (Status s = add_alert(device, "journal.diverged", result.problem, now); !s) return s;
+    }
     w->commit();
     result.acked_seq = state.acked_seq;
     return result;
   });
+}
+
+// The link of an event the hub holds (the zero link for seq 0).
+Result<journal::ChainLink> SqliteHubStore::held_link(ByteView journal_id, std::uint64_t seq) {
+  if (seq == 0) return journal::ChainLink{};
+  SQLite::Statement st(impl_->db, "SELECT hash, time FROM events WHERE journal_id = ? AND seq = ?");
+  bind_blob(st, 1, journal_id);
+  st.bind(2, static_cast<std::int64_t>(seq));
+  if (!st.executeStep()) {
+    return Status(Errc::not_found, "the hub no longer holds event " + std::to_string(seq) + " of that journal");
+  }
+  return journal::ChainLink{seq, digest_col(st.getColumn(0)),
+                            journal::HlcTime{static_cast<std::uint64_t>(st.getColumn(1).getInt64())}};
 }
 
 std::uint64_t SqliteHubStore::event_count() {

@@ -67,6 +67,10 @@ struct HelloOk {
   std::uint64_t catalog_seq = 0;
   std::uint64_t journal_acked = 0;
   bool wipe = false;
+  // The chain hash of event journal_acked as the hub holds it (absent when
+  // it holds none): a device compares it with its own before taking the
+  // hub's word that it holds that much.
+  std::optional<crypto::Digest> journal_acked_hash = std::nullopt;
   Envelope to_envelope(std::uint64_t id) const;
   static Result<HelloOk> parse(const Envelope& e);
 };
@@ -143,6 +147,9 @@ struct JournalPush {
   static constexpr const char* type = "journal.push";
   Bytes journal_id;
   std::vector<journal::StoredEvent> events;  // contiguous seqs
+  // A forked journal names the journal it continues, in every push; the
+  // hub uses it when the journal id is new to it.
+  std::optional<journal::JournalParent> continues = std::nullopt;
   Envelope to_envelope(std::uint64_t id) const;
   // Checks each row's form and payload hash (not the chain: the hub does,
   // against what it holds).
@@ -152,6 +159,10 @@ struct JournalPush {
 struct JournalAck {
   static constexpr const char* type = "journal.ack";
   std::uint64_t acked_seq = 0;
+  // The first resent event that differs from the one the hub holds: the
+  // device's journal diverged there (restored from a copy, or cloned), and
+  // nothing of the push from there on was taken.
+  std::optional<std::uint64_t> diverged_at = std::nullopt;
   Envelope to_envelope(std::uint64_t id) const;
   static Result<JournalAck> parse(const Envelope& e);
 };

@@ -71,6 +71,9 @@ struct IngestResult {
   // Set when the batch does not continue the chain: the first seq that does
   // not link (also recorded as an alert). Nothing after acked_seq was stored.
   std::optional<std::uint64_t> broken_at;
+  // Set when a resent event differs from the one held (the device was
+  // restored from a copy or cloned); nothing from there on was stored.
+  std::optional<std::uint64_t> diverged_at;
   std::string problem;
 };
 
@@ -169,10 +172,15 @@ class JournalRepository {
   virtual ~JournalRepository() = default;
   virtual std::optional<JournalState> journal(ByteView journal_id) = 0;  // throws outpost::Error
   // Stores the events of one push (seqs contiguous) once each and moves the
-  // acked seq over every event that continues the chain. A journal id seen
-  // from another device is permission.
+  // acked seq over every event that continues the chain. A resent event
+  // (seq at or below acked) must be the one held (same chain hash): the
+  // first that differs stops the push (diverged_at, and an alert). A new
+  // journal id that continues another (a forked journal) starts at the
+  // parent's event parent.seq, which the hub must hold; the parent must be
+  // the same device's. A journal id seen from another device is permission.
   virtual Result<IngestResult> ingest(const std::string& device, ByteView journal_id,
-                                      const std::vector<journal::StoredEvent>& events, TimePoint now) = 0;
+                                      const std::vector<journal::StoredEvent>& events, TimePoint now,
+                                      const std::optional<journal::JournalParent>& continues) = 0;
   virtual std::uint64_t event_count() = 0;  // throws outpost::Error
 };
 
