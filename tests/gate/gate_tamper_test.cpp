@@ -83,11 +83,12 @@ struct TamperWorld : CatalogWorld {
     CHECK(device->status().damage.has_value());
   }
 
-  // What a sync of a damaged catalog fetches: everything from seq 0.
-  catalog::ApplyReport rebuild() {
+  // What a sync fetches for a damaged catalog, or when the hub's history
+  // differs: everything from seq 0.
+  catalog::ApplyReport rebuild(catalog::DeviceCatalog::ApplyMode mode = catalog::DeviceCatalog::ApplyMode::continue_held) {
     auto d = authority.delta(0, hub, clock.now(), timestamp_lifetime);
     REQUIRE(d.is_ok());
-    auto r = device->apply(*d);
+    auto r = device->apply(*d, mode);
     INFO(r.status().to_string());
     REQUIRE(r.is_ok());
     return *r;
@@ -210,7 +211,11 @@ TEST_CASE("Gate tampering: a whole catalog from a sound device rebuilds only if 
   SECTION("the same history, grown: accepted, nothing lost") {
     w.clock.advance(1h);
     w.publish_cached("deck", 3, random_bytes(3000, 5));
-    const auto report = w.rebuild();
+    // Not without asking: a whole catalog to a sound device is refused as not continuing it.
+    auto whole = w.authority.delta(0, w.hub, w.clock.now(), w.timestamp_lifetime);
+    REQUIRE(whole.is_ok());
+    CHECK_FALSE(w.device->apply(*whole).is_ok());
+    const auto report = w.rebuild(catalog::DeviceCatalog::ApplyMode::rebuild);
     CHECK(report.from_seq == 0);
     CHECK(report.to_seq == 6);
     CHECK(w.decide("deck").version == std::optional<std::uint64_t>(3));
@@ -227,7 +232,7 @@ TEST_CASE("Gate tampering: a whole catalog from a sound device rebuilds only if 
     REQUIRE(other.submit(w.sign(w.release_of("deck", 3, random_bytes(3000, 6)))).is_ok());
     auto whole = other.delta(0, w.hub, w.clock.now(), w.timestamp_lifetime);
     REQUIRE(whole.is_ok());
-    auto r = w.device->apply(*whole);
+    auto r = w.device->apply(*whole, catalog::DeviceCatalog::ApplyMode::rebuild);
     REQUIRE_FALSE(r.is_ok());
     CHECK_THAT(r.status().message(), Contains("drops the revocation of brochure@1"));
     w.check_rules_hold();

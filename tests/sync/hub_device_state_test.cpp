@@ -5,7 +5,11 @@
 // connection it already has.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "hub_fixture.hpp"
+#include "outpost/sync/messages.hpp"
+#include "outpost/sync/transport.hpp"
 #include "raw_client.hpp"
 
 using namespace outpost;
@@ -85,4 +89,66 @@ TEST_CASE("a device revoked while connected is refused on its open connection at
   ping.id = 9;
   ping.body = nlohmann::json::object();
   CHECK(raw.ask(ping).type == "pong");
+}
+
+namespace {
+
+// A device's notice subscription, as its daemon holds one (SUB, CURVE with
+// the device's own key), read without blocking.
+struct NoticeListener {
+  zmq::context_t context;
+  zmq::socket_t sub{context, zmq::socket_type::sub};
+  std::vector<std::uint64_t> heard;
+
+  NoticeListener(const device::DeviceHome& home, HubFixture& f) {
+    sync::make_curve_client(sub, sync::transport_keys(home), f.hub->curve_key());
+    sub.set(zmq::sockopt::subscribe, std::string(sync::msg::notice_topic));
+    sub.set(zmq::sockopt::linger, 0);
+    sub.connect(f.address.notices());
+  }
+
+  // Takes every notice waiting; true if seq is among those heard.
+  bool heard_seq(std::uint64_t seq) {
+    while (auto frames = sync::recv_frames(sub, zmq::recv_flags::dontwait)) {
+      if (auto n = sync::msg::parse_catalog_notice(*frames)) heard.push_back(*n);
+    }
+    return std::find(heard.begin(), heard.end(), seq) != heard.end();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a revoked or wiped device's notice subscription is cut within seconds; other devices keep hearing notices",
+          "[sync][hub][attack]") {
+  HubFixture f;
+  auto rep1 = f.device("rep-1");
+  auto rep2 = f.device("rep-2");
+  NoticeListener one(*rep1.home, f), two(*rep2.home, f);
+  auto probe = [&] {
+    ++f.probes;
+    return f.publish("probe", f.probes, random_bytes(500, f.probes)).seq;
+  };
+  // A subscription reaches the hub some time after the connect: probe until both hear one.
+  REQUIRE(eventually([&] {
+    const std::uint64_t seq = probe();
+    return eventually([&] { return one.heard_seq(seq) && two.heard_seq(seq); }, 2s);
+  }));
+
+  SECTION("revoked") { must(f.admin()->store().revoke_device("rep-1", f.clock.now())); }
+  SECTION("asked to wipe") { must(f.admin()->store().request_wipe("rep-1", f.clock.now())); }
+  // The hub checks for revocations once a second and then binds the notice
+  // socket anew; rep-2 reconnects (and is admitted again), rep-1 is refused.
+  const auto revoked = std::chrono::steady_clock::now();
+  REQUIRE(eventually([&] {
+    const std::uint64_t seq = probe();
+    return eventually([&] { return two.heard_seq(seq); }, 2s) && std::chrono::steady_clock::now() - revoked > 3s;
+  }, 30s));
+  (void)one.heard_seq(0);  // what reached rep-1 before the cut
+  one.heard.clear();
+  for (int i = 0; i < 3; ++i) {
+    const std::uint64_t seq = probe();
+    REQUIRE(eventually([&] { return two.heard_seq(seq); }, 5s));
+    CHECK_FALSE(one.heard_seq(seq));
+  }
+  CHECK(one.heard.empty());
 }

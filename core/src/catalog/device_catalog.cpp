@@ -396,16 +396,20 @@ struct DeviceCatalog::Impl {
     return state;
   }
 
-  // A delta from seq 0 to a catalog that holds statements (or is damaged)
-  // rebuilds it: everything is checked from the root again, and, unless the
-  // held catalog is damaged, the rebuilt one must keep every release and
-  // revocation held (a hub whose history diverged cannot withdraw one).
-  Result<ApplyReport> apply(const CatalogDelta& delta) {
+  // A rebuild (asked for, or of a damaged catalog) checks a whole catalog
+  // from the root again and, unless the held catalog is damaged, must keep
+  // every release and revocation held (a hub whose history diverged cannot
+  // withdraw one).
+  Result<ApplyReport> apply(const CatalogDelta& delta, ApplyMode mode) {
     const auto root_bytes = meta_blob("root");
     if (!root_bytes) return Status(Errc::invalid_argument, "no root key is pinned on this device; enroll it first");
     crypto::PublicKey root;
     std::copy(root_bytes->begin(), root_bytes->end(), root.bytes.begin());
-    const bool rebuild = delta.from_seq == 0 && (damage || meta_int("seq").value_or(0) > 0);
+    const bool rebuild = delta.from_seq == 0 && (damage || mode == ApplyMode::rebuild);
+    if (mode == ApplyMode::rebuild && delta.from_seq != 0) {
+      return Status(Errc::invalid_argument, "a rebuild needs the whole catalog (from seq 0), not one from seq " +
+                                                std::to_string(delta.from_seq));
+    }
     if (damage && !rebuild) {
       return Status(Errc::integrity, "the catalog on this device failed its integrity check (" + *damage +
                                          "): only a whole catalog (from seq 0, as `outpost sync` fetches) repairs it");
@@ -581,8 +585,8 @@ std::optional<crypto::PublicKey> DeviceCatalog::root() const {
   return key;
 }
 
-Result<ApplyReport> DeviceCatalog::apply(const CatalogDelta& delta) {
-  return guarded([&]() -> Result<ApplyReport> { return impl_->apply(delta); });
+Result<ApplyReport> DeviceCatalog::apply(const CatalogDelta& delta, ApplyMode mode) {
+  return guarded([&]() -> Result<ApplyReport> { return impl_->apply(delta, mode); });
 }
 
 TimePoint DeviceCatalog::trusted_now() { return impl_->now(); }

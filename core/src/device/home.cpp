@@ -117,8 +117,9 @@ Status DeviceHome::destroy() {
   });
 }
 
-Result<catalog::ApplyReport> DeviceHome::apply_catalog(const catalog::CatalogDelta& delta) {
-  Result<catalog::ApplyReport> report = catalog_->apply(delta);
+Result<catalog::ApplyReport> DeviceHome::apply_catalog(const catalog::CatalogDelta& delta,
+                                                       catalog::DeviceCatalog::ApplyMode mode) {
+  Result<catalog::ApplyReport> report = catalog_->apply(delta, mode);
   if (!report) return report;
   if (Status s = shred_revoked(); !s) return s;
   if (Status s = index_->index(report->released, report->to_seq); !s) return s;

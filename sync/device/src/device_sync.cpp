@@ -194,7 +194,7 @@ struct SyncEngine::Impl : std::enable_shared_from_this<SyncEngine::Impl> {
       if (!whole_msg) co_return whole_msg.status();
       auto whole = catalog::CatalogDelta::decode(whole_msg->delta);
       if (whole) {
-        auto rebuilt = home.apply_catalog(*whole);
+        auto rebuilt = home.apply_catalog(*whole, catalog::DeviceCatalog::ApplyMode::rebuild);
         if (rebuilt) applied = std::move(rebuilt);
       }
     }

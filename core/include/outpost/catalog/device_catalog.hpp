@@ -73,10 +73,12 @@ class DeviceCatalog {
   Status pin_root(const crypto::PublicKey& root);
   std::optional<crypto::PublicKey> root() const;
 
-  // A delta from seq 0 to a catalog that already holds statements, or is
-  // damaged, rebuilds it (a sync repairs a damaged catalog this way); unless
-  // damaged, the rebuilt catalog must keep every release and revocation held.
-  Result<ApplyReport> apply(const CatalogDelta& delta);
+  // continue_held: the delta must start at the held seq (a damaged catalog
+  // holds seq 0: a whole catalog rebuilds it, as the next sync fetches).
+  // rebuild: a whole catalog (from seq 0) replaces a sound one whose history
+  // differs from the hub's; it must keep every release and revocation held.
+  enum class ApplyMode { continue_held, rebuild };
+  Result<ApplyReport> apply(const CatalogDelta& delta, ApplyMode mode = ApplyMode::continue_held);
 
   // max(device clock + the offset the hub last told, highest time seen);
   // never goes backwards except by observe_hub_time().

@@ -70,7 +70,9 @@ class DeviceHome {
   Result<journal::Appended> record(const Result<journal::Event>& event);
 
   // Applies a catalog update and shreds the chunks of revoked versions.
-  Result<catalog::ApplyReport> apply_catalog(const catalog::CatalogDelta& delta);
+  Result<catalog::ApplyReport> apply_catalog(
+      const catalog::CatalogDelta& delta,
+      catalog::DeviceCatalog::ApplyMode mode = catalog::DeviceCatalog::ApplyMode::continue_held);
 
   // Every decision of the gate is journaled (asset.opened / asset.blocked)
   // and also handed to sink, if set.

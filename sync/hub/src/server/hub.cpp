@@ -314,6 +314,22 @@ struct Hub::Impl {
         [] {});
   }
 
+  // A CURVE server socket of the hub, bound (ZAP must already run).
+  zmq::socket_t bind_server(zmq::socket_type type, const std::string& domain, const std::string& endpoint) {
+    zmq::socket_t s(context, type);
+    sync::make_curve_server(s, keys.curve, domain);
+    // Enrollment carries one small header and no data: a bigger frame
+    // cuts the peer off before libzmq buffers it.
+    if (domain == "enroll") s.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(sync::Limits{}.max_header));
+    if (type == zmq::socket_type::router) s.set(zmq::sockopt::router_mandatory, true);
+    try {
+      s.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+      throw Error(e.num() == EADDRINUSE ? Errc::busy : Errc::io, "cannot listen on " + endpoint + ": " + e.what());
+    }
+    return s;
+  }
+
   // Serves requests from `in`; tick() runs after every poll, busy or idle.
   // Whatever a request throws is logged and answered with an error: one bad
   // request never stops a thread.
@@ -490,23 +506,57 @@ struct Hub::Impl {
   // Leads are taken into the lead book (null if it could not open) right
   // after their journal events commit (its own connection: never inside
   // the batch's transaction).
-  void writer(HubStore& writer_store, LeadBook* lead_book, zmq::socket_t in, zmq::socket_t out, zmq::socket_t notices) {
+  // The notice socket is recreated (same endpoint) when a device is revoked
+  // or asked to wipe: every subscriber reconnects and passes ZAP again, so
+  // a revoked device's subscription ends within a second or two.
+  void writer(HubStore& writer_store, LeadBook* lead_book, zmq::socket_t in, zmq::socket_t out, zmq::socket_t notices,
+              const std::function<zmq::socket_t()>& open_notices) {
     HubStore* const store = &writer_store;
+    auto notify = [&](std::vector<Bytes> frames) {
+      if (notices.handle() != nullptr) sync::send_frames(notices, std::move(frames));
+    };
+    std::optional<TimePoint> cut_seen = store->last_cut_off();
+    bool cut_pending = false;
+    auto cut_subscriptions = [&] {
+      const auto latest = store->last_cut_off();
+      if (latest == cut_seen && !cut_pending) return;
+      cut_seen = latest;
+      notices.close();
+      // The port is released by libzmq's I/O thread: a bounded retry.
+      const auto deadline = std::chrono::steady_clock::now() + 2s;
+      while (true) {
+        try {
+          notices = open_notices();
+          cut_pending = false;
+          log.info("hub.notices_cut", {{"why", "a device was revoked or asked to wipe"}});
+          return;
+        } catch (const Error& e) {
+          if (e.status().code() != Errc::busy || std::chrono::steady_clock::now() > deadline) {
+            cut_pending = true;  // notices are off until a later tick binds again
+            log.error("hub.notices", {{"what", e.what()}});
+            return;
+          }
+          std::this_thread::sleep_for(20ms);  // the I/O thread releases the port
+        }
+      }
+    };
     // Lead notices: once a second, a rep device whose deliveries grew (by
     // this process or by `outpost-hub leads` in another) is told on its own
     // topic, so an online rep gets a new lead in seconds, not at its timer.
     std::map<std::string, std::uint64_t> announced_leads;
     auto next_lead_check = std::chrono::steady_clock::now();
     auto announce_leads = [&] {
-      if (!lead_book || std::chrono::steady_clock::now() < next_lead_check) return;
+      if (std::chrono::steady_clock::now() < next_lead_check) return;
       next_lead_check = std::chrono::steady_clock::now() + lead_notice_interval;
+      cut_subscriptions();
+      if (!lead_book) return;
       auto heads = lead_book->delivery_heads();
       if (!heads) return lead_book_failed("delivery_heads", heads.status());
       for (const LeadBook::DeliveryHead& h : *heads) {
         std::uint64_t& told = announced_leads[h.device];
         if (h.seq <= told) continue;
         told = h.seq;
-        sync::send_frames(notices, sync::msg::lead_notice(sync::msg::lead_notice_topic(h.lead_box), h.seq));
+        notify(sync::msg::lead_notice(sync::msg::lead_notice_topic(h.lead_box), h.seq));
       }
     };
     std::vector<Request> batch;
@@ -546,7 +596,7 @@ struct Hub::Impl {
                 committed ? std::move(replies[i]) : sync::error_reply(batch[i].envelope.id, committed);
             sync::send_frames(out, internal_reply(batch[i], std::move(reply)), zmq::send_flags::none);
           }
-          if (committed && announce) sync::send_frames(notices, sync::msg::catalog_notice(*announce));
+          if (committed && announce) notify(sync::msg::catalog_notice(*announce));
           if (committed && lead_book && std::any_of(batch.begin(), batch.end(), [](const Request& r) {
                 return r.envelope.type == sync::msg::JournalPush::type;
               })) {
@@ -837,22 +887,14 @@ Result<std::unique_ptr<Hub>> Hub::start(const fs::path& home, const Clock& clock
           if (domain != "sync" && domain != "notices") return std::nullopt;
           auto device = zap_store->device_by_key(key);
           if (!device || device->revoked_at) return std::nullopt;
+          // A device with a wipe pending still connects to sync (to be told
+          // to wipe), but hears no more notices.
+          if (domain == "notices" && (device->wipe_requested_at || device->wiped_at)) return std::nullopt;
           return device->name;
         });
 
-    auto server = [&](zmq::socket_type type, const std::string& domain, const std::string& endpoint) {
-      zmq::socket_t s(hub.context, type);
-      sync::make_curve_server(s, hub.keys.curve, domain);
-      // Enrollment carries one small header and no data: a bigger frame
-      // cuts the peer off before libzmq buffers it.
-      if (domain == "enroll") s.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(sync::Limits{}.max_header));
-      if (type == zmq::socket_type::router) s.set(zmq::sockopt::router_mandatory, true);
-      try {
-        s.bind(endpoint);
-      } catch (const zmq::error_t& e) {
-        throw Error(e.num() == EADDRINUSE ? Errc::busy : Errc::io, "cannot listen on " + endpoint + ": " + e.what());
-      }
-      return s;
+    auto server = [&hub](zmq::socket_type type, const std::string& domain, const std::string& endpoint) {
+      return hub.bind_server(type, domain, endpoint);
     };
     auto inproc = [&](zmq::socket_type type, const std::string& endpoint, bool bind) {
       zmq::socket_t s(hub.context, type);
@@ -885,8 +927,11 @@ Result<std::unique_ptr<Hub>> Hub::start(const fs::path& home, const Clock& clock
     hub.spawn("writer",
               [&hub, store = std::move(*writer_store), book = std::move(books.back()),
                in = inproc(zmq::socket_type::pull, writer_inproc, false),
-               out = inproc(zmq::socket_type::push, replies_inproc, false), pub = std::move(notices)]() mutable {
-                hub.writer(*store, book.get(), std::move(in), std::move(out), std::move(pub));
+               out = inproc(zmq::socket_type::push, replies_inproc, false), pub = std::move(notices),
+               open_notices = std::function<zmq::socket_t()>([&hub] {
+                 return hub.bind_server(zmq::socket_type::pub, "notices", hub.address.notices());
+               })]() mutable {
+                hub.writer(*store, book.get(), std::move(in), std::move(out), std::move(pub), open_notices);
               });
     hub.spawn("front", [&hub, a = std::move(sync), b = std::move(enroll), c = std::move(publish),
                         d = std::move(to_workers), e = std::move(to_writer), f = std::move(replies)]() mutable {

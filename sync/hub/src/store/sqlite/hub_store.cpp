@@ -202,6 +202,7 @@ class SqliteHubStore final : public HubStore {
   Status request_wipe(const std::string& name, TimePoint now) override;
   Status mark_wiped(const std::string& name, TimePoint now) override;
   Status touch_device(const std::string& name, TimePoint now, std::uint64_t catalog_seq) override;
+  std::optional<TimePoint> last_cut_off() override;
   Status set_holdings(const std::string& device, const std::vector<cache::VersionRef>& holdings,
                       TimePoint now) override;
   std::optional<std::vector<cache::VersionRef>> holdings(const std::string& device) override;
@@ -403,6 +404,12 @@ std::optional<DeviceRecord> SqliteHubStore::device_by_key(const sync::CurvePubli
 
 Status SqliteHubStore::revoke_device(const std::string& name, TimePoint now) {
   return guarded([&] { return impl_->set_device_time(name, "revoked_at", now); });
+}
+
+std::optional<TimePoint> SqliteHubStore::last_cut_off() {
+  SQLite::Statement st(impl_->db, "SELECT max(max(coalesce(revoked_at, 0), coalesce(wipe_requested_at, 0))) FROM devices");
+  if (!st.executeStep() || st.getColumn(0).isNull() || st.getColumn(0).getInt64() == 0) return std::nullopt;
+  return from_unix_ms(st.getColumn(0).getInt64());
 }
 
 Status SqliteHubStore::request_wipe(const std::string& name, TimePoint now) {

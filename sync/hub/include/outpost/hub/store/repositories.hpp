@@ -116,6 +116,10 @@ class DeviceRepository {
   virtual Status request_wipe(const std::string& name, TimePoint now) = 0;
   virtual Status mark_wiped(const std::string& name, TimePoint now) = 0;
   virtual Status touch_device(const std::string& name, TimePoint now, std::uint64_t catalog_seq) = 0;
+  // The latest time any device was revoked or asked to wipe (nullopt if
+  // none ever was): the hub cuts the notice subscriptions when it moves.
+  // Throws outpost::Error.
+  virtual std::optional<TimePoint> last_cut_off() = 0;
   // Replaces the versions a device said it holds (session.done); not_found
   // for an unknown device.
   virtual Status set_holdings(const std::string& device, const std::vector<cache::VersionRef>& holdings,
