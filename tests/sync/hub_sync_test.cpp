@@ -631,3 +631,36 @@ TEST_CASE("a catalog changed behind the device's back blocks every open until th
   // The hub's record of the device said seq 0 for that session, and 2 now.
   CHECK(f.admin()->store().device("rep-1")->catalog_seq == 2);
 }
+
+// Issue 18, finding 7 (file modes): hub and device homes are 0700 and every
+// file in them 0600, so another user of the machine reads nothing; a
+// database made readable by others is tightened when it is next opened.
+TEST_CASE("hub and device homes are the owner's alone: 0700 homes, 0600 files", "[sync][hub][attack]") {
+  HubFixture f;
+  f.publish("deck", 1, random_bytes(200'000, 51));
+  auto rep = f.device("rep-1");
+  must(f.sync(rep));
+  must(rep.home->record(journal::content_request("send the deck", "deck")));
+  must(f.sync(rep));
+
+  auto check_private = [](const fs::path& home) {
+    INFO(home.string());
+    CHECK((fs::status(home).permissions() & fs::perms::all) == fs::perms::owner_all);
+    std::size_t files = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(home)) {
+      if (!entry.is_regular_file()) continue;
+      ++files;
+      INFO(entry.path().string());
+      CHECK((entry.status().permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+    }
+    CHECK(files > 3);
+  };
+  check_private(f.hub_home);
+  check_private(rep.root);
+
+  f.stop();
+  const fs::path db = hub::HubStore::db_path(f.hub_home);
+  fs::permissions(db, fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+  (void)f.admin();
+  CHECK((fs::status(db).permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+}

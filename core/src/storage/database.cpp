@@ -1,7 +1,10 @@
 #include "outpost/storage/database.hpp"
 
 #include <SQLiteCpp/Statement.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -10,12 +13,25 @@
 
 namespace outpost::storage {
 
+void make_private(const std::filesystem::path& path, bool create) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string name = path.string() + suffix;
+    const int flags = O_RDWR | O_CLOEXEC | (create && *suffix == '\0' ? O_CREAT : 0);
+    const int fd = ::open(name.c_str(), flags, 0600);
+    if (fd < 0) continue;  // absent (or unreadable: SQLite says why when it opens it)
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) (void)::fchmod(fd, 0600);
+    ::close(fd);
+  }
+}
+
 SQLite::Database open_database(const std::filesystem::path& path, const Schema& schema, bool create,
                                Durability durability) {
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) {
     throw Error(Errc::not_found, std::string(schema.name) + " not found at " + path.string());
   }
+  make_private(path, create);
   const int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
   SQLite::Database db(path.string(), flags, 5000);
 

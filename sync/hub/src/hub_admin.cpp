@@ -14,6 +14,7 @@ Status HubAdmin::init(const fs::path& home, Random& random, const Clock& clock, 
       return {Errc::already_exists, home.string() + " already holds a hub"};
     }
     fs::create_directories(home);
+    fs::permissions(home, fs::perms::owner_all, fs::perm_options::replace);  // hub.db, keys, chunks: the owner's alone
     HubKeys keys = generate_hub_keys(random, true);
     auto backend = open_backend(home, true);
     if (!backend) return backend.status();

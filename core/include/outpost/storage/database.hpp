@@ -29,6 +29,12 @@ enum class Durability {
   normal,  // a power cut may roll back the last commits (synchronous=NORMAL)
 };
 
+// A database file is its owner's alone: created 0600 before SQLite opens it
+// (SQLite gives its -wal and -shm files the database file's mode), and an
+// existing one (with its -wal and -shm) tightened to 0600 if wider. Does
+// nothing for a file that does not exist unless create.
+void make_private(const std::filesystem::path& path, bool create);
+
 // Throws outpost::Error: not_found (create=false and no file), corrupt (not
 // an SQLite file, or another application's), unsupported (newer schema).
 SQLite::Database open_database(const std::filesystem::path& path, const Schema& schema, bool create,

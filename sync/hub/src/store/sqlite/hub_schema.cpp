@@ -49,6 +49,7 @@ std::size_t repository_version(SQLite::Database& db, std::string_view repository
 SQLite::Database open_hub_db(const std::filesystem::path& path, bool create) {
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) throw Error(Errc::not_found, "hub store not found at " + path.string());
+  storage::make_private(path, create);
   SQLite::Database db(path.string(), SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0), 5000);
   std::int32_t app_id = 0;
   try {
