@@ -21,6 +21,12 @@ using outpost::test::random_bytes;
 
 namespace {
 
+// The hub lead key a follow-up's note is sealed to.
+crypto::BoxPublicKey hub_lead_key() {
+  outpost::test::SeededRandom random{9};
+  return crypto::BoxKeyPair::generate(random).public_key();
+}
+
 // A minimal MessagePack writer, so the tests build payloads byte by byte
 // without trusting the library under test.
 class Pack {
@@ -184,8 +190,8 @@ TEST_CASE("Event: every typed constructor makes an event Event::parse accepts as
   made.emplace_back("search.performed", search_performed("", 0));
   made.emplace_back("lead.captured", lead_captured(l));
   made.emplace_back("lead.repeat_visit", lead_repeat_visit(l));
-  made.emplace_back("lead.followed_up", lead_followed_up("lead-1", "meeting", "call back in May"));
-  made.emplace_back("lead.followed_up", lead_followed_up("lead-1", "no-interest", ""));
+  made.emplace_back("lead.followed_up", lead_followed_up("lead-1", "meeting", "call back in May", hub_lead_key()));
+  made.emplace_back("lead.followed_up", lead_followed_up("lead-1", "no-interest", "", hub_lead_key()));
   made.emplace_back("consent.withdrawn", consent_withdrawn("show-berlin-2024", l.dedupe_key, sealed));
   made.emplace_back("sync.completed", sync_completed(SyncSummary{10, 20, 30, 40, 50}));
   made.emplace_back("journal.dropped", journal_dropped(3, 10, 12));
@@ -228,7 +234,7 @@ TEST_CASE("Event: values out of bounds are refused with invalid_argument naming 
     CHECK(asset_feedback(Feedback{"deck", 1, 3, std::string(4000, 'c'), false}).is_ok());
     CHECK_THAT(rejection(asset_feedback(Feedback{"deck", 1, 3, std::string(4001, 'c'), false})),
                Catch::Contains("'comment'"));
-    CHECK_THAT(rejection(lead_followed_up("lead-1", "meeting", std::string(4001, 'n'))), Catch::Contains("'note'"));
+    CHECK_THAT(rejection(lead_followed_up("lead-1", "meeting", std::string(4001, 'n'), hub_lead_key())), Catch::Contains("'note'"));
     CHECK_THAT(rejection(content_request(std::string(4001, 't'))), Catch::Contains("'text'"));
     CHECK_THAT(rejection(asset_opened(std::string(257, 'a'), 1)), Catch::Contains("'asset'"));
   }
@@ -245,7 +251,7 @@ TEST_CASE("Event: values out of bounds are refused with invalid_argument naming 
   SECTION("empty required texts") {
     CHECK_THAT(rejection(asset_blocked("deck", 1, "")), Catch::Contains("'reason'"));
     CHECK_THAT(rejection(content_request("")), Catch::Contains("'text'"));
-    CHECK_THAT(rejection(lead_followed_up("", "meeting", "")), Catch::Contains("'lead'"));
+    CHECK_THAT(rejection(lead_followed_up("", "meeting", "", hub_lead_key())), Catch::Contains("'lead'"));
     LeadRecord l = lead();
     l.consent_version.clear();
     CHECK_THAT(rejection(lead_captured(l)), Catch::Contains("'consent_version'"));

@@ -153,7 +153,8 @@ struct LeadWorld {
 
   void follow_up(const std::string& rep, const std::string& lead, const std::string& outcome,
                  const std::string& note = "spoke for 10 minutes") {
-    (void)must(journal_of(rep).journal->append(must(journal::lead_followed_up(lead, outcome, note))));
+    (void)must(journal_of(rep).journal->append(
+        must(journal::lead_followed_up(lead, outcome, note, admin->keys().lead.public_key()))));
   }
 
   void record(const std::string& device, const Result<journal::Event>& event) {
@@ -469,6 +470,18 @@ TEST_CASE("Lead book: a follow-up from a device the lead is not assigned to is r
   CHECK(lead.follow_ups[0].note == "Tuesday 10:00");
   CHECK(lead.follow_ups[0].at == w.clock.now());
   CHECK(lead.state(w.clock.now()) == "followed-up");
+
+  // Issue 18, finding 7: the notes (accepted or refused) are nowhere in clear in hub.db.
+  w.follow_up("rep-2", id, "called", "Secret-note-of-rep-2");
+  w.push("rep-2");
+  (void)must(book->absorb(w.clock.now()));
+  book.reset();
+  for (const char* suffix : {"", "-wal"}) {
+    const fs::path db = hub::HubStore::db_path(w.home).string() + suffix;
+    CHECK_FALSE(file_contains(db, "Tuesday 10:00"));
+    CHECK_FALSE(file_contains(db, "Secret-note-of-rep-2"));
+  }
+  CHECK(must(w.book()->lead(id)).follow_ups[0].note == "Tuesday 10:00");
 }
 
 TEST_CASE("Lead book: SLA counts leads within, late and overdue on an injected clock", "[sync][leads]") {

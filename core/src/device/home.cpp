@@ -305,7 +305,14 @@ Result<journal::Appended> DeviceHome::follow_up_lead(const std::string& lead, co
     return Status(Errc::not_found, "no lead " + lead + " is assigned to this device (see `outpost lead list`)");
   }
   // The journal first: it is what reaches the hub; the local mark only saves a look-up.
-  Result<journal::Appended> appended = record(journal::lead_followed_up(lead, outcome, note));
+  // A note is sealed to the hub's lead key; an outcome alone needs none.
+  crypto::BoxPublicKey hub{};
+  if (!note.empty()) {
+    Result<crypto::BoxPublicKey> key = hub_lead_key();
+    if (!key) return key.status();
+    hub = *key;
+  }
+  Result<journal::Appended> appended = record(journal::lead_followed_up(lead, outcome, note, hub));
   if (!appended) return appended;
   if (Status s = assigned_->mark_followed_up(lead, outcome, catalog_->trusted_now()); !s) return s;
   return appended;

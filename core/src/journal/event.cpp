@@ -55,7 +55,8 @@ constexpr FieldSpec lead_fields[] = {{"form", K::text, true, id_max, 1},
                               {"sealed", K::bytes, true, sealed_max, 49}};
 constexpr FieldSpec followed_fields[] = {{"lead", K::text, true, id_max, 1},
                                   {"outcome", K::text, true, label_max, 1},
-                                  {"note", K::text, false, prose_max}};
+                                  {"note", K::text, false, prose_max},  // before 0.2: the note in clear
+                                  {"sealed_note", K::bytes, false, prose_max + 48, 49}};
 constexpr FieldSpec withdrawn_fields[] = {{"show", K::text, true, id_max, 1},
                                    {"dedupe_key", K::bytes, true, crypto::Digest::size, crypto::Digest::size},
                                    {"sealed", K::bytes, true, sealed_max, 49}};
@@ -295,8 +296,19 @@ Result<Event> lead_event(std::string_view type, const LeadRecord& lead) {
 Result<Event> lead_captured(const LeadRecord& lead) { return lead_event("lead.captured", lead); }
 Result<Event> lead_repeat_visit(const LeadRecord& lead) { return lead_event("lead.repeat_visit", lead); }
 
-Result<Event> lead_followed_up(std::string_view lead, std::string_view outcome, std::string_view note) {
-  return EventBuilder("lead.followed_up").set("lead", lead).set("outcome", outcome).text_if("note", note).build();
+Result<Event> lead_followed_up(std::string_view lead, std::string_view outcome, std::string_view note,
+                               const crypto::BoxPublicKey& hub) {
+  EventBuilder b("lead.followed_up");
+  b.set("lead", lead).set("outcome", outcome);
+  if (!note.empty()) {
+    if (note.size() > prose_max) {
+      return Status(Errc::invalid_argument,
+                    "lead.followed_up: 'note' is longer than " + std::to_string(prose_max) + " bytes");
+    }
+    if (!valid_utf8(note)) return Status(Errc::invalid_argument, "lead.followed_up: 'note' is not valid UTF-8");
+    b.set("sealed_note", binary(crypto::seal(hub, as_bytes(note))));
+  }
+  return b.build();
 }
 
 Result<Event> consent_withdrawn(std::string_view show, const crypto::Digest& dedupe_key, ByteView sealed) {

@@ -14,14 +14,17 @@
 namespace outpost::storage {
 
 void make_private(const std::filesystem::path& path, bool create) {
+  // Never open and close a database file this process may hold open: a
+  // close drops every POSIX lock the process holds on it (SQLite's too).
+  // O_EXCL creates only a file nobody has; the others are changed by name.
+  if (create) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   for (const char* suffix : {"", "-wal", "-shm"}) {
     const std::string name = path.string() + suffix;
-    const int flags = O_RDWR | O_CLOEXEC | (create && *suffix == '\0' ? O_CREAT : 0);
-    const int fd = ::open(name.c_str(), flags, 0600);
-    if (fd < 0) continue;  // absent (or unreadable: SQLite says why when it opens it)
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) (void)::fchmod(fd, 0600);
-    ::close(fd);
+    if (::stat(name.c_str(), &st) == 0 && (st.st_mode & 077) != 0) (void)::chmod(name.c_str(), 0600);
   }
 }
 

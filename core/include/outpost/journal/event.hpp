@@ -14,6 +14,7 @@
 #include "outpost/base/bytes.hpp"
 #include "outpost/base/status.hpp"
 #include "outpost/crypto/hash.hpp"
+#include "outpost/crypto/sealed_box.hpp"
 
 namespace outpost::journal {
 
@@ -99,7 +100,11 @@ struct LeadRecord {
 };
 Result<Event> lead_captured(const LeadRecord& lead);
 Result<Event> lead_repeat_visit(const LeadRecord& lead);  // the same person again at the same show
-Result<Event> lead_followed_up(std::string_view lead, std::string_view outcome, std::string_view note);
+// note: free text the rep typed; sealed to the hub lead key (hub) like a
+// lead, so it is in clear nowhere but on the rep's device and in the hub's
+// lead book (its box). Empty: no note.
+Result<Event> lead_followed_up(std::string_view lead, std::string_view outcome, std::string_view note,
+                               const crypto::BoxPublicKey& hub);
 // sealed: the withdrawal (email, time) sealed to the hub lead key.
 Result<Event> consent_withdrawn(std::string_view show, const crypto::Digest& dedupe_key, ByteView sealed);
 struct SyncSummary {

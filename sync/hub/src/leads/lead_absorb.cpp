@@ -216,6 +216,26 @@ struct Absorber {
     if (auto lead = book.db.lead_by_person(person.view())) book.take_back_if_withdrawn(lead->id, now);
   }
 
+  // The rep's note: sealed to the hub's lead key (a device before 0.2 sent
+  // it in clear as "note").
+  std::string note_of(const json& doc, const std::string& what) {
+    const auto sealed = doc.find("sealed_note");
+    if (sealed == doc.end()) return doc.value("note", "");
+    if (!sealed->is_binary()) throw Refused{"lead.malformed", what + ": 'sealed_note' is not bytes"};
+    std::optional<Bytes> plain = crypto::open_sealed(book.lead_key, sealed->get_binary());
+    if (!plain) {
+      throw Refused{"lead.sealed", what + ": the note does not open with the hub's lead key (tampered, or sealed to "
+                                          "another hub)"};
+    }
+    std::string note(plain->begin(), plain->end());
+    crypto::wipe(*plain);
+    if (!valid_utf8(note)) {
+      crypto::wipe(MutableByteView(reinterpret_cast<std::uint8_t*>(note.data()), note.size()));
+      throw Refused{"lead.malformed", what + ": the note is not valid UTF-8"};
+    }
+    return note;
+  }
+
   void follow_up(const RawEvent& e) {
     const std::string what = e.where();
     const json doc = decode_map(*e.payload, what);
@@ -242,7 +262,7 @@ struct Absorber {
                                           " and was never delivered to this device, refused"};
     }
     book.db.insert_follow_up({e.journal_id, e.seq, current, e.device, outcome,
-                              book.seal_box({{"note", doc.value("note", "")}}, e.ad("note")), from_unix_ms(e.time_ms())});
+                              book.seal_box({{"note", note_of(doc, what)}}, e.ad("note")), from_unix_ms(e.time_ms())});
     ++report.follow_ups;
   }
 
