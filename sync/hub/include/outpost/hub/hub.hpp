@@ -1,6 +1,7 @@
 // The hub server (docs/protocol.md §10). Threads, all on one ZeroMQ context:
 //   ZAP       admits CURVE clients per endpoint (registered, non-revoked
-//             device keys on sync and notices; any key on enroll; on publish
+//             device keys on sync and notices; on enroll only the enrollment
+//             keys of tokens this hub issued; on publish
 //             only registered publishers, by the Curve25519 form of their
 //             signing key on the current trust list)
 //   front     owns the three ROUTER sockets; checks every message with
