@@ -342,6 +342,18 @@ TEMPLATE_TEST_CASE("store contract: journals are held once, in chain order", "[s
 
   CHECK(s->ingest("kiosk-2", jid, events, w.clock.now(), std::nullopt).status().code() == Errc::permission);
 
+  SECTION("an event whose time is not after the one before is refused, even if it chains") {
+    DeviceJournal other(w.dir / "other.journal", w.clock, w.random);
+    auto more = other.events(3);
+    journal::StoredEvent& late = more[2];
+    late.time = more[1].time;  // the same time again, re-chained so only the time is wrong
+    late.hash = journal::chain_hash(more[1].hash, late.seq, late.time, late.type->name, late.payload_hash);
+    const auto t = must(s->ingest("kiosk-3", other.journal->id(), more, w.clock.now(), std::nullopt));
+    REQUIRE(t.broken_at);
+    CHECK(*t.broken_at == 3);
+    CHECK(t.acked_seq == 2);
+    CHECK_THAT(t.problem, Catch::Matchers::Contains("not later than event 2"));
+  }
   SECTION("a gap is refused, alerted, and stores nothing after it") {
     DeviceJournal other(w.dir / "other.journal", w.clock, w.random);
     const auto more = other.events(4);

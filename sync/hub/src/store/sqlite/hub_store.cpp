@@ -722,6 +722,14 @@ Result<IngestResult> SqliteHubStore::ingest(const std::string& device, ByteView 
                                    std::to_string(state.acked_seq);
         break;
       }
+      // A journal's clock only moves forward (a hybrid logical clock): an
+      // event not after the one before it was not made by a device's journal.
+      if (state.acked_seq > 0 && e.time.value <= state.head.time.value) {
+        result.broken_at = e.seq;
+        result.problem = "event " + std::to_string(e.seq) + " is not later than event " +
+                         std::to_string(state.acked_seq) + " (a journal's times only increase)";
+        break;
+      }
       put.reset();
       bind_blob(put, 1, journal_id);
       put.bind(2, static_cast<std::int64_t>(e.seq));
