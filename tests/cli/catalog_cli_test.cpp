@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <SQLiteCpp/Database.h>
 
 #include "org.hpp"
 #include "cli_runner.hpp"
@@ -137,4 +138,50 @@ TEST_CASE("CLI: search finds assets by prefix and facet and shows each one's gat
   CHECK(json::parse(none.out)["total"] == 0);
   CHECK(cli("search x --facet colour=red").code == 1);
   CHECK(cli("search x --facet oops").code == 1);
+}
+
+// Issue 18, finding 2, as the campaign ran it: sqlite3 on a rep's catalog.db.
+TEST_CASE("CLI: a superseded version stays blocked after catalog.db is edited, and a damaged catalog says so",
+          "[cli][catalog][attack]") {
+  Org org;
+  Cli cli;
+  REQUIRE(cli("init --root " + org.root.public_key().hex()).code == 0);
+  const Bytes v1 = random_bytes(20'000, 61);
+  const fs::path v1_file = cli.dir / "v1";
+  write_file(v1_file, v1);
+  org.release("emea-prices", 1, v1);
+  org.release("emea-prices", 2, random_bytes(20'000, 62));
+  REQUIRE(cli("catalog apply '" + org.bundle(cli.dir, "u1").string() + "'").code == 0);
+  REQUIRE(cli("cache import '" + v1_file.string() + "' --asset emea-prices --version 1").code == 0);
+  REQUIRE(cli("open emea-prices@1").code == 3);
+  auto edit = [&](const std::string& sql) {
+    SQLite::Database db((cli.home / "catalog.db").string(), SQLite::OPEN_READWRITE);
+    db.exec(sql);
+  };
+
+  edit("DELETE FROM releases WHERE asset = 'emea-prices' AND version = 2");
+  auto old = cli("open emea-prices@1");
+  CHECK(old.code == 3);
+  CHECK(old.err.find("superseded") != std::string::npos);
+  CHECK(old.out.empty());
+
+  edit("DELETE FROM releases WHERE version = 2; DELETE FROM statements WHERE seq = 2");
+  auto blocked = cli("open emea-prices@1");
+  CHECK(blocked.code == 3);
+  CHECK(blocked.err.find("integrity check") != std::string::npos);
+  CHECK(blocked.out.empty());
+  auto status = cli("status");
+  REQUIRE(status.code == 0);
+  CHECK(status.out.find("WARNING: the catalog failed its integrity check") != std::string::npos);
+  CHECK_FALSE(json::parse(cli("--json status").out)["catalog"]["damage"].is_null());
+
+  // A whole catalog (from seq 0) rebuilds it.
+  org.device_seq = 0;
+  auto rebuilt = cli("catalog apply '" + org.bundle(cli.dir, "u2").string() + "'");
+  INFO(rebuilt.err);
+  REQUIRE(rebuilt.code == 0);
+  CHECK(json::parse(cli("--json status").out)["catalog"]["damage"].is_null());
+  auto again = cli("open emea-prices@1");
+  CHECK(again.code == 3);
+  CHECK(again.err.find("superseded") != std::string::npos);
 }

@@ -158,6 +158,10 @@ void add_status(CLI::App& app, Context& ctx) {
       text << "device:           not enrolled (outpost enroll TOKEN)\n";
     }
     const json& verified = catalog["verified_as_of"];
+    if (!catalog["damage"].is_null()) {
+      text << "WARNING: the catalog failed its integrity check (" << catalog["damage"].get<std::string>()
+           << "): nothing opens until `outpost sync` rebuilds it\n";
+    }
     text << "catalog seq:      " << catalog["seq"].get<std::uint64_t>() << "\n"
          << "verified as of:   " << (verified.is_null() ? std::string("never") : verified.get<std::string>()) << "\n"
          << "trusted time:     " << catalog["trusted_now"].get<std::string>() << "\n"

@@ -90,6 +90,7 @@ json catalog_status_json(const catalog::CatalogStatus& s, const std::map<std::st
           {"verified_as_of", optional_time(s.verified_as_of)},
           {"trusted_now", iso_time(s.trusted_now)},
           {"trust_version", s.trust_version},
+          {"damage", s.damage ? json(*s.damage) : json(nullptr)},
           {"offline_budget", classes}};
 }
 
