@@ -130,7 +130,17 @@ struct DeviceCatalog::Impl {
     return state;
   }
 
-  Result<ApplyReport> apply(const CatalogDelta& delta) {
+  // A delta that passed every rule, ready to be written.
+  struct Checked {
+    ApplyReport report;
+    std::vector<Record> records;
+    std::optional<TrustList> trust;
+    CatalogTimestamp timestamp;
+    CatalogState state;
+  };
+
+  // Every rule, nothing written (but trusted time, which only moves forward).
+  Result<Checked> check(const CatalogDelta& delta) {
     const auto root_bytes = meta_blob("root");
     if (!root_bytes) return Status(Errc::invalid_argument, "no root key is pinned on this device; enroll it first");
     crypto::PublicKey root;
@@ -186,6 +196,27 @@ struct DeviceCatalog::Impl {
       return Status(Errc::integrity,
                     "catalog digest mismatch: the statements differ from what the hub signed (nothing applied)");
     }
+    for (const Record& record : records) {
+      if (const auto* r = std::get_if<Release>(&record)) {
+        ++report.releases;
+        report.released.push_back(*r);
+      } else {
+        const auto& v = std::get<Revocation>(record);
+        ++report.revocations;
+        report.revoked.push_back({v.asset, v.version});
+      }
+    }
+    report.to_seq = state.seq();
+    return Checked{std::move(report), std::move(records), std::move(new_trust), *ts, std::move(state)};
+  }
+
+  Result<ApplyReport> apply(const CatalogDelta& delta) {
+    Result<Checked> checked = check(delta);
+    if (!checked) return checked.status();
+    ApplyReport& report = checked->report;
+    const std::vector<Record>& records = checked->records;
+    const CatalogState& state = checked->state;
+    const CatalogTimestamp* ts = &checked->timestamp;
 
     storage::Transaction tx(db);
     SQLite::Statement put(db, "INSERT INTO statements(seq, envelope) VALUES(?, ?)");
@@ -221,13 +252,6 @@ struct DeviceCatalog::Impl {
         target.bind(9, static_cast<std::int64_t>(r->size));
       }
       target.exec();
-      if (std::holds_alternative<Release>(records[i])) {
-        ++report.releases;
-        report.released.push_back(std::get<Release>(records[i]));
-      } else {
-        ++report.revocations;
-        report.revoked.push_back({asset, version});
-      }
     }
     set_meta("seq", static_cast<std::int64_t>(state.seq()));
     set_meta("digest", state.digest().view());
@@ -238,13 +262,12 @@ struct DeviceCatalog::Impl {
     tx.commit();
 
     persisted_hwm = hwm;
-    trust = std::move(new_trust);
+    trust = std::move(checked->trust);
     timestamp = *ts;
     release_cache.clear();
     terms_cache.clear();
     revoked.reset();
-    report.to_seq = state.seq();
-    return report;
+    return std::move(report);
   }
 
   const std::vector<Release>& releases_of(const std::string& asset) const {
@@ -314,6 +337,14 @@ std::optional<crypto::PublicKey> DeviceCatalog::root() const {
 
 Result<ApplyReport> DeviceCatalog::apply(const CatalogDelta& delta) {
   return guarded([&]() -> Result<ApplyReport> { return impl_->apply(delta); });
+}
+
+Result<ApplyReport> DeviceCatalog::check(const CatalogDelta& delta) {
+  return guarded([&]() -> Result<ApplyReport> {
+    Result<Impl::Checked> checked = impl_->check(delta);
+    if (!checked) return checked.status();
+    return std::move(checked->report);
+  });
 }
 
 TimePoint DeviceCatalog::trusted_now() { return impl_->now(); }

@@ -64,6 +64,10 @@ class DeviceCatalog {
   std::optional<crypto::PublicKey> root() const;
 
   Result<ApplyReport> apply(const CatalogDelta& delta);
+  // Every check apply() makes, writing nothing: the report apply() would
+  // give, or its error. For a caller that must verify more than the
+  // catalog before it changes anything (an offline bundle).
+  Result<ApplyReport> check(const CatalogDelta& delta);
 
   // max(device clock + the offset the hub last told, highest time seen);
   // never goes backwards except by observe_hub_time().
