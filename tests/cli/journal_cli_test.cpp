@@ -267,6 +267,32 @@ TEST_CASE("CLI: journal verify names the event whose payload was altered on disk
   CHECK(json::parse(broken_json.out)["ok"] == false);
 }
 
+TEST_CASE("CLI: journal verify fails when delivery is recorded past the newest event", "[cli][journal]") {
+  Org org;
+  Cli cli;
+  set_up(org, cli);
+  REQUIRE(cli("request 'Need X'").code == 0);
+  REQUIRE(cli("request 'Need Y'").code == 0);
+  const json stats = parse_json(cli("--json journal stats"));
+  const std::uint64_t head = stats["head_seq"];
+  REQUIRE(head >= 2);
+  REQUIRE(cli("journal verify").code == 0);
+  {
+    SQLite::Database db((cli.home / "journal.db").string(), SQLite::OPEN_READWRITE);
+    SQLite::Statement put(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('acked', ?)");
+    put.bind(1, static_cast<std::int64_t>(head + 5));
+    put.exec();
+  }
+  auto broken = cli("journal verify");
+  INFO(broken.err);
+  CHECK(broken.code == 1);
+  CHECK(broken.err.find("delivered up to seq " + std::to_string(head + 5)) != std::string::npos);
+  CHECK(broken.err.find("ends at seq " + std::to_string(head)) != std::string::npos);
+  auto broken_json = cli("--json journal verify");
+  CHECK(broken_json.code == 1);
+  CHECK(json::parse(broken_json.out)["broken_at"] == head + 1);
+}
+
 TEST_CASE("CLI: a scanned badge is captured offline with the details from the attendee list published for the show",
           "[cli][journal][badge]") {
   Org org;
