@@ -610,6 +610,14 @@ TEST_CASE("DeviceCatalog: CatalogDelta encodes and decodes losslessly, garbage i
   }
   // A statement envelope is not a delta.
   check_refused(CatalogDelta::decode(d.timestamp.encode()), Errc::corrupt);
+  // Seqs are at most 2^63-1, the largest SQLite keeps.
+  auto far = no_trust;
+  far.from_seq = std::uint64_t{1} << 63;
+  auto refused = CatalogDelta::decode(far.encode());
+  check_refused(refused, Errc::corrupt);
+  CHECK_THAT(refused.status().message(), Contains("from_seq"));
+  far.from_seq = far.from_seq - 1;
+  CHECK(CatalogDelta::decode(far.encode()).is_ok());
 
   // The decoded delta is what the device applies.
   REQUIRE(w.device->apply(*back).is_ok());
