@@ -161,6 +161,14 @@ struct DeviceCatalog::Impl {
 
     Result<CatalogTimestamp> ts = check_timestamp(delta.timestamp, *new_trust);
     if (!ts) return ts.status();
+    // A timestamp that stays valid for long would keep a frozen catalog
+    // (one that withholds a revocation) fresh for as long.
+    if (ts->expires_at - ts->issued_at > max_timestamp_validity) {
+      const auto hours = std::chrono::duration_cast<std::chrono::hours>(ts->expires_at - ts->issued_at).count();
+      return Status(Errc::integrity, "the catalog timestamp is valid for " + std::to_string(hours) +
+                                         " h, longer than the " + std::to_string(max_timestamp_validity.count()) +
+                                         " h a device accepts: refused");
+    }
     const TimePoint trusted = now();
     if (ts->expires_at <= trusted) {
       return Status(Errc::integrity, "the catalog timestamp expired at " + iso(ts->expires_at) +

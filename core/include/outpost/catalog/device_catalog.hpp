@@ -81,6 +81,11 @@ class DeviceCatalog {
   // ahead of the hub is brought back to the hub's time. Drift within the
   // tolerance is left to the device clock.
   static constexpr std::chrono::minutes clock_tolerance{2};
+  // The longest a catalog timestamp may be valid (expires_at - issued_at):
+  // a hub signs them for an hour, offline bundles for 7 days. A longer one
+  // is refused, so a stolen or replayed timestamp cannot keep a frozen
+  // catalog fresh for long.
+  static constexpr std::chrono::hours max_timestamp_validity{24 * 7};
   Status observe_hub_time(TimePoint hub_time);
   CatalogStatus status();
   const std::optional<TrustList>& trust() const;
