@@ -11,6 +11,7 @@
 using namespace outpost;
 using namespace outpost::test;
 using nlohmann::json;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -139,4 +140,31 @@ TEST_CASE("CLI: pin keeps an asset for offline use, cached or not, and unpin let
   CHECK(s["journal"]["head_seq"].get<std::uint64_t>() > 0);
   CHECK(s["journal"]["undelivered"] == s["journal"]["head_seq"]);
   CHECK(r.cli("status").out.find("not enrolled") != std::string::npos);
+}
+
+TEST_CASE("CLI: a full disk is reported as disk full, not as a damaged file, and nothing stored is lost",
+          "[cli][faults]") {
+  Rep r;
+  REQUIRE(r.cli("request 'Need X'").code == 0);
+  const json before = json::parse(r.cli("--json journal stats").out);
+  // prlimit caps the size of any file the CLI writes, as a full disk would:
+  // 8 KiB leaves no room for the index SQLite makes beside a database in
+  // WAL mode when the home opens.
+  const CliOutput full = run_cli("prlimit --fsize=8192 '" OUTPOST_CLI_PATH "'", r.cli.home, "request 'Need Y'");
+  INFO(full.err);
+  CHECK(full.code == 1);
+  CHECK_THAT(full.err, Contains("outpost: disk full: no space left to write " + r.cli.home.string()));
+  CHECK(full.err.find("not SQLite") == std::string::npos);
+  CHECK(full.err.find("corrupt") == std::string::npos);
+
+  // With room again: every event, the catalog and the cache as they were.
+  const json after = json::parse(r.cli("--json journal stats").out);
+  CHECK(after["head_seq"] == before["head_seq"]);
+  CHECK(after["events"] == before["events"]);
+  CHECK(r.cli("journal verify").code == 0);
+  CHECK(r.cli("cache verify").code == 0);
+  auto opened = r.cli("open deck");
+  CHECK(opened.code == 0);
+  CHECK(Bytes(opened.out.begin(), opened.out.end()) == r.deck);
+  CHECK(json::parse(r.cli("--json status").out)["catalog"]["seq"] == 2);
 }
