@@ -8,6 +8,7 @@
 #include "outpost/base/guard.hpp"
 #include "outpost/crypto/kdf.hpp"
 #include "outpost/leads/attendees.hpp"
+#include "outpost/storage/database.hpp"
 #include "outpost/storage/file_io.hpp"
 
 namespace outpost::device {
@@ -89,6 +90,34 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     if (Status s = home->shred_revoked(); !s) return s;
     if (Status s = home->catch_up_index(); !s) return s;
     return home;
+  });
+}
+
+Status DeviceHome::check_databases(const fs::path& root) {
+  return guarded([&]() -> Status {
+    struct Database {
+      fs::path path;
+      const char* recovery;
+    };
+    const std::string home = "outpost --home " + root.string();
+    const std::string rebuild_catalog = "remove it (and its -wal and -shm files) to rebuild it from the hub with " +
+                                        home + " sync, or from a bundle, under the root key this home pinned";
+    const std::string new_journal = "restore it from a backup, or start a new journal with " + home +
+                                    " journal reset (events it had not delivered to the hub are lost)";
+    const Database databases[] = {
+        {catalog_path(root), rebuild_catalog.c_str()},
+        {journal_path(root), new_journal.c_str()},
+        {cache_path(root) / "cache.db", "restore it from a backup, or make a new home and sync it again"},
+        {search_path(root), "remove it: it is rebuilt from the catalog at the next open"},
+        {leads_path(root), "restore it from a backup, or make a new home and sync it again"},
+    };
+    for (const Database& d : databases) {
+      if (!fs::exists(d.path)) continue;
+      Status s = storage::check_database(d.path);
+      if (s.code() == Errc::corrupt) return Status(Errc::corrupt, d.path.string() + " is damaged: " + d.recovery);
+      if (!s) return s;
+    }
+    return Status::ok();
   });
 }
 

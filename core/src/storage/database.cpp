@@ -111,6 +111,19 @@ SQLite::Database open_database(const std::filesystem::path& path, const Schema& 
   return std::move(*db);
 }
 
+Status check_database(const std::filesystem::path& path) {
+  std::optional<SQLite::Database> db;
+  try {
+    db.emplace(path.string(), SQLite::OPEN_READONLY, 5000);
+    SQLite::Statement check(*db, "PRAGMA quick_check(1)");
+    if (check.executeStep() && check.getColumn(0).getString() == "ok") return Status::ok();
+    return Status(Errc::corrupt, path.string() + " is damaged (SQLite's check: " + check.getColumn(0).getString() +
+                                     "): restore it from a backup");
+  } catch (const SQLite::Exception& e) {
+    return database_status(path, e, db ? sqlite3_system_errno(db->getHandle()) : errno);
+  }
+}
+
 std::optional<Bytes> meta_blob(SQLite::Database& db, const std::string& key) {
   SQLite::Statement st(db, "SELECT value FROM meta WHERE key = ?");
   st.bind(1, key);

@@ -58,6 +58,11 @@ class DeviceHome {
   static Result<std::unique_ptr<DeviceHome>> open(const fs::path& root, const Clock& clock, Random& random,
                                                   const HomeOptions& options);
 
+  // Reads every page of the home's databases, changing nothing: ok, or the
+  // first one found damaged (corrupt, naming it and how to recover).
+  // SQLite reports a damaged page without its file; this finds the file.
+  static Status check_databases(const fs::path& root);
+
   const fs::path& root() const noexcept { return root_; }
   cache::AssetCache& cache() noexcept { return *cache_; }
   catalog::DeviceCatalog& catalog() noexcept { return *catalog_; }

@@ -43,6 +43,11 @@ SQLite::Database open_database(const std::filesystem::path& path, const Schema& 
 // permission, io. system_errno: sqlite3_system_errno() of the connection.
 Status database_status(const std::filesystem::path& path, const SQLite::Exception& e, int system_errno);
 
+// Reads every page of the database at path (PRAGMA quick_check), read-only:
+// ok, or corrupt naming the file and the first problem; an error as
+// database_status() when it cannot be read.
+Status check_database(const std::filesystem::path& path);
+
 // The `meta(key TEXT PRIMARY KEY, value)` table each Outpost database keeps
 // for its small settings and counters.
 std::optional<Bytes> meta_blob(SQLite::Database& db, const std::string& key);
