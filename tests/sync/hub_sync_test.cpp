@@ -52,6 +52,43 @@ TEST_CASE("publish, enroll, sync, open: the device shows exactly the published b
   CHECK(again.releases == 0);
 }
 
+TEST_CASE("a device whose catalog.db was deleted keeps its root: another organisation cannot enroll it, its hub "
+          "rebuilds the catalog", "[sync][hub][attack]") {
+  HubFixture f;
+  const Bytes content = random_bytes(60'000, 2);
+  f.publish("deck", 1, content);
+  auto rep = f.device("rep-1");
+  REQUIRE(must(f.sync(rep)).catalog_to == 1);
+  const crypto::PublicKey root = must(f.admin()->store().root_key());
+  rep.home.reset();
+  for (const char* part : {"", "-wal", "-shm"}) fs::remove((rep.root / "catalog.db").string() + part);
+  rep.home = f.open_home(rep.root);
+  CHECK(rep.home->catalog().status().seq == 0);
+  REQUIRE(rep.home->catalog().root());
+  CHECK(*rep.home->catalog().root() == root);
+
+  // A token of another organisation (its root differs) is refused before
+  // anything reaches a hub, even with the link removed.
+  fs::remove(sync::DeviceLink::path(rep.root));
+  sync::EnrollToken foreign = must(f.admin()->enroll_token("rep-2", "rep"));
+  foreign.root_key = crypto::SigningKey::generate(f.random).public_key();
+  auto refused = sync::enroll(*rep.home, foreign);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().code() == Errc::permission);
+  CHECK_THAT(refused.status().message(), Contains("another organisation"));
+  CHECK(*rep.home->catalog().root() == root);
+  CHECK_FALSE(f.admin()->store().device("rep-2").has_value());
+
+  // Its own hub rebuilds the catalog at the next sync.
+  must(rep.link.save(rep.root));
+  const sync::SyncReport repaired = must(f.sync(rep));
+  CHECK(repaired.catalog_to == 1);
+  CHECK(rep.home->catalog().status().seq == 1);
+  auto opened = must(rep.home->open_asset("deck"));
+  REQUIRE(opened.reader);
+  CHECK(read_all(*opened.reader) == content);
+}
+
 TEST_CASE("enrollment refuses a reused, an expired and a forged token", "[sync][hub]") {
   HubFixture f;
   auto admin = f.admin();
