@@ -390,6 +390,31 @@ TEST_CASE("DeviceCatalog: an expired timestamp is refused, exactly at expires-at
   }
 }
 
+TEST_CASE("DeviceCatalog: a timestamp valid for longer than the device accepts is refused", "[catalog]") {
+  PendingWorld w;
+  const Snapshot before = snapshot(*w.device);
+  const auto signed_for = [&](std::chrono::seconds lifetime) {
+    auto d = w.authority.delta(w.device->status().seq, w.hub, w.clock.now(), lifetime);
+    REQUIRE(d.is_ok());
+    return std::move(d).value();
+  };
+  SECTION("a year") {
+    auto r = w.device->apply(signed_for(std::chrono::hours(24 * 365)));
+    check_refused(r, Errc::integrity);
+    CHECK_THAT(r.status().message(), Contains("valid for 8760 h") && Contains("168 h a device accepts"));
+    check_same(before, snapshot(*w.device));
+  }
+  SECTION("one second over the maximum") {
+    const auto over = std::chrono::duration_cast<std::chrono::seconds>(DeviceCatalog::max_timestamp_validity) + 1s;
+    check_refused(w.device->apply(signed_for(over)), Errc::integrity);
+    check_same(before, snapshot(*w.device));
+  }
+  SECTION("exactly the maximum (an offline bundle's 7 days): accepted") {
+    REQUIRE(w.device->apply(signed_for(DeviceCatalog::max_timestamp_validity)).is_ok());
+    CHECK(w.device->status().seq == 4);
+  }
+}
+
 TEST_CASE("DeviceCatalog: a trust list cannot be rolled back", "[catalog]") {
   CatalogWorld w;
   const auto second = crypto::SigningKey::generate(w.random);
@@ -610,6 +635,14 @@ TEST_CASE("DeviceCatalog: CatalogDelta encodes and decodes losslessly, garbage i
   }
   // A statement envelope is not a delta.
   check_refused(CatalogDelta::decode(d.timestamp.encode()), Errc::corrupt);
+  // Seqs are at most 2^63-1, the largest SQLite keeps.
+  auto far = no_trust;
+  far.from_seq = std::uint64_t{1} << 63;
+  auto refused = CatalogDelta::decode(far.encode());
+  check_refused(refused, Errc::corrupt);
+  CHECK_THAT(refused.status().message(), Contains("from_seq"));
+  far.from_seq = far.from_seq - 1;
+  CHECK(CatalogDelta::decode(far.encode()).is_ok());
 
   // The decoded delta is what the device applies.
   REQUIRE(w.device->apply(*back).is_ok());

@@ -575,6 +575,19 @@ TEST_CASE("Records: budget_for uses the class budget and falls back to 'general'
   CHECK(t.find_publisher(t.hub_key) == nullptr);
 }
 
+TEST_CASE("Records: a timestamp seq above 2^63-1 (what SQLite keeps) is refused", "[catalog]") {
+  constexpr std::uint64_t largest = std::numeric_limits<std::int64_t>::max();
+  Fields f = timestamp_fields(sample_timestamp());
+  set_field(f, "seq", mp_uint(largest));
+  auto ok = CatalogTimestamp::from_body(mp_map(f));
+  REQUIRE(ok.is_ok());
+  CHECK(ok->seq == largest);
+  for (const std::uint64_t seq : {largest + 1, std::numeric_limits<std::uint64_t>::max()}) {
+    set_field(f, "seq", mp_uint(seq));
+    check_corrupt_naming(CatalogTimestamp::from_body(mp_map(f)), "seq");
+  }
+}
+
 TEST_CASE("Records: a grace_s too large for signed seconds is refused, not read as a negative grace",
           "[catalog]") {
   // grace_s is unsigned on the wire; 2^64-1 must not become a grace of -1 s

@@ -112,6 +112,36 @@ TEST_CASE("CLI: a tampered or foreign catalog update changes nothing", "[cli][ca
   CHECK(again.err.find("seq") != std::string::npos);
 }
 
+TEST_CASE("CLI: a deleted catalog.db is rebuilt under the pinned root and another organisation's root is refused",
+          "[cli][catalog]") {
+  Org org;
+  Cli cli;
+  REQUIRE(cli("init --root " + org.root.public_key().hex()).code == 0);
+  org.release("deck", 1, random_bytes(1000, 4));
+  REQUIRE(cli("catalog apply '" + org.bundle(cli.dir, "u1").string() + "'").code == 0);
+  for (const char* part : {"", "-wal", "-shm"}) fs::remove((cli.home / "catalog.db").string() + part);
+
+  // The rebuilt catalog trusts the root the home pinned, and no other.
+  CHECK(json::parse(cli("--json status").out)["catalog"]["seq"] == 0);
+  Org other(6);
+  other.release("deck", 1, random_bytes(1000, 5));
+  auto foreign = cli("catalog apply '" + other.bundle(cli.dir, "foreign").string() + "'");
+  CHECK(foreign.code == 1);
+  CHECK(foreign.err.find("root") != std::string::npos);
+  auto repin = cli("catalog pin-root " + other.root.public_key().hex());
+  CHECK(repin.code == 1);
+  CHECK(repin.err.find("another root key") != std::string::npos);
+  CHECK(json::parse(cli("--json status").out)["catalog"]["seq"] == 0);
+
+  // The organisation's own catalog repairs it.
+  org.device_seq = 0;
+  auto repaired = cli("catalog apply '" + org.bundle(cli.dir, "again").string() + "'");
+  INFO(repaired.err);
+  CHECK(repaired.code == 0);
+  CHECK(json::parse(cli("--json status").out)["catalog"]["seq"] == 1);
+  CHECK(cli("catalog pin-root " + org.root.public_key().hex()).code == 0);  // the same key: fine
+}
+
 TEST_CASE("CLI: search finds assets by prefix and facet and shows each one's gate decision", "[cli][catalog][search]") {
   Org org;
   Cli cli;

@@ -2,7 +2,12 @@
 // does in front of a client, and what the journal makes of it.
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 #include "cli_runner.hpp"
 #include "org.hpp"
@@ -11,6 +16,7 @@
 using namespace outpost;
 using namespace outpost::test;
 using nlohmann::json;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -139,4 +145,85 @@ TEST_CASE("CLI: pin keeps an asset for offline use, cached or not, and unpin let
   CHECK(s["journal"]["head_seq"].get<std::uint64_t>() > 0);
   CHECK(s["journal"]["undelivered"] == s["journal"]["head_seq"]);
   CHECK(r.cli("status").out.find("not enrolled") != std::string::npos);
+}
+
+namespace {
+
+// Overwrites one page of an SQLite file with bytes no page starts with: the
+// root page of table, or the page after the header page when table is empty.
+void damage_page(const fs::path& db_file, const std::string& table) {
+  std::int64_t page = 2;
+  std::int64_t page_size = 4096;
+  {
+    SQLite::Database db(db_file.string(), SQLite::OPEN_READONLY);
+    page_size = db.execAndGet("PRAGMA page_size").getInt64();
+    if (!table.empty()) {
+      SQLite::Statement root(db, "SELECT rootpage FROM sqlite_master WHERE name = ?");
+      root.bind(1, table);
+      REQUIRE(root.executeStep());
+      page = root.getColumn(0).getInt64();
+    }
+  }
+  Bytes bytes = read_file(db_file);
+  const auto at = static_cast<std::size_t>((page - 1) * page_size);
+  REQUIRE(bytes.size() >= at + static_cast<std::size_t>(page_size));
+  std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(at), bytes.begin() + static_cast<std::ptrdiff_t>(at + page_size),
+            std::uint8_t{0xff});
+  write_file(db_file, bytes);
+}
+
+}  // namespace
+
+TEST_CASE("CLI: a damaged database page is reported as corrupt (exit 1) naming the file, not as an internal error",
+          "[cli][faults]") {
+  Rep r;
+  REQUIRE(r.cli("request 'Need X'").code == 0);
+  fs::path damaged;
+  std::string command;
+  SECTION("catalog.db, read in the middle of a command") {
+    damaged = r.cli.home / "catalog.db";
+    damage_page(damaged, "releases");
+    command = "catalog show";
+  }
+  SECTION("journal.db, read when the home opens") {
+    damaged = r.cli.home / "journal.db";
+    damage_page(damaged, "events");
+    command = "journal stats";
+  }
+  for (const std::string& args : {command, "--json " + command}) {
+    INFO(args);
+    const auto failed = r.cli(args);
+    INFO(failed.err);
+    CHECK(failed.code == 1);
+    CHECK_THAT(failed.err, Contains("outpost: corrupt: " + damaged.string() + " is damaged"));
+    CHECK(failed.err.find("internal error") == std::string::npos);
+    if (args.starts_with("--json")) CHECK(json::parse(failed.out)["error"]["code"] == "corrupt");
+  }
+}
+
+TEST_CASE("CLI: a full disk is reported as disk full, not as a damaged file, and nothing stored is lost",
+          "[cli][faults]") {
+  Rep r;
+  REQUIRE(r.cli("request 'Need X'").code == 0);
+  const json before = json::parse(r.cli("--json journal stats").out);
+  // prlimit caps the size of any file the CLI writes, as a full disk would:
+  // 8 KiB leaves no room for the index SQLite makes beside a database in
+  // WAL mode when the home opens.
+  const CliOutput full = run_cli("prlimit --fsize=8192 '" OUTPOST_CLI_PATH "'", r.cli.home, "request 'Need Y'");
+  INFO(full.err);
+  CHECK(full.code == 1);
+  CHECK_THAT(full.err, Contains("outpost: disk full: no space left to write " + r.cli.home.string()));
+  CHECK(full.err.find("not SQLite") == std::string::npos);
+  CHECK(full.err.find("corrupt") == std::string::npos);
+
+  // With room again: every event, the catalog and the cache as they were.
+  const json after = json::parse(r.cli("--json journal stats").out);
+  CHECK(after["head_seq"] == before["head_seq"]);
+  CHECK(after["events"] == before["events"]);
+  CHECK(r.cli("journal verify").code == 0);
+  CHECK(r.cli("cache verify").code == 0);
+  auto opened = r.cli("open deck");
+  CHECK(opened.code == 0);
+  CHECK(Bytes(opened.out.begin(), opened.out.end()) == r.deck);
+  CHECK(json::parse(r.cli("--json status").out)["catalog"]["seq"] == 2);
 }

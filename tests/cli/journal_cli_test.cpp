@@ -21,6 +21,7 @@ using namespace outpost;
 using namespace outpost::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -265,6 +266,80 @@ TEST_CASE("CLI: journal verify names the event whose payload was altered on disk
   CHECK(broken_json.code == 1);
   CHECK(json::parse(broken_json.out)["broken_at"] == seq);
   CHECK(json::parse(broken_json.out)["ok"] == false);
+}
+
+TEST_CASE("CLI: journal verify fails when delivery is recorded past the newest event", "[cli][journal]") {
+  Org org;
+  Cli cli;
+  set_up(org, cli);
+  REQUIRE(cli("request 'Need X'").code == 0);
+  REQUIRE(cli("request 'Need Y'").code == 0);
+  const json stats = parse_json(cli("--json journal stats"));
+  const std::uint64_t head = stats["head_seq"];
+  REQUIRE(head >= 2);
+  REQUIRE(cli("journal verify").code == 0);
+  {
+    SQLite::Database db((cli.home / "journal.db").string(), SQLite::OPEN_READWRITE);
+    SQLite::Statement put(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('acked', ?)");
+    put.bind(1, static_cast<std::int64_t>(head + 5));
+    put.exec();
+  }
+  auto broken = cli("journal verify");
+  INFO(broken.err);
+  CHECK(broken.code == 1);
+  CHECK(broken.err.find("delivered up to seq " + std::to_string(head + 5)) != std::string::npos);
+  CHECK(broken.err.find("ends at seq " + std::to_string(head)) != std::string::npos);
+  auto broken_json = cli("--json journal verify");
+  CHECK(broken_json.code == 1);
+  CHECK(json::parse(broken_json.out)["broken_at"] == head + 1);
+}
+
+TEST_CASE("CLI: a deleted or emptied journal.db is refused with the way to recover, never silently started anew",
+          "[cli][journal]") {
+  Org org;
+  Cli cli;
+  set_up(org, cli);
+  REQUIRE(cli("request 'Need X'").code == 0);  // undelivered: it would vanish with the journal
+  const fs::path journal = cli.home / "journal.db";
+  // Nothing to reset while the journal is intact, and nothing changes.
+  auto intact = cli("journal reset");
+  CHECK(intact.code == 1);
+  CHECK_THAT(intact.err, Contains("intact"));
+  const std::uint64_t head = parse_json(cli("--json journal stats"))["head_seq"];
+  REQUIRE(head >= 1);
+
+  bool emptied = false;
+  SECTION("deleted") {
+    for (const char* part : {"", "-wal", "-shm"}) fs::remove(journal.string() + part);
+  }
+  SECTION("emptied") {
+    write_file(journal, Bytes{});
+    emptied = true;
+  }
+  for (const char* command : {"journal stats", "status", "request 'Need Y'"}) {
+    INFO(command);
+    auto refused = cli(command);
+    CHECK(refused.code == 1);
+    CHECK_THAT(refused.err, Contains(journal.string()) && Contains(emptied ? "is empty" : "is missing"));
+    CHECK_THAT(refused.err, Contains("not yet delivered") && Contains("journal reset"));
+  }
+  // Nothing was made in its place.
+  CHECK(fs::exists(journal) == emptied);
+  if (emptied) CHECK(fs::file_size(journal) == 0);
+
+  // The explicit way on: a new journal, what was left of the old kept aside.
+  auto reset = cli("journal reset");
+  INFO(reset.err);
+  REQUIRE(reset.code == 0);
+  CHECK_THAT(reset.out, Contains("new journal"));
+  CHECK(parse_json(cli("--json journal stats"))["head_seq"] == 0);
+  REQUIRE(cli("request 'Need Z'").code == 0);
+  CHECK(cli("journal verify").code == 0);
+  std::size_t kept = 0;
+  for (const auto& entry : fs::directory_iterator(cli.home)) {
+    kept += entry.path().filename().string().starts_with("journal.db.lost-") ? 1 : 0;
+  }
+  CHECK(kept == (emptied ? 1 : 0));
 }
 
 TEST_CASE("CLI: a scanned badge is captured offline with the details from the attendee list published for the show",

@@ -96,3 +96,40 @@ TEST_CASE("DeviceHome: a lost or stale search index is rebuilt from the catalog"
   REQUIRE(later.is_ok());
   CHECK(later->found.size() == 1);
 }
+
+TEST_CASE("DeviceHome: home.json is checked - altered it is refused, missing it is made again from the databases",
+          "[device]") {
+  Home h;
+  h.apply();
+  const Bytes journal_id = h.home->journal().id();
+  h.home.reset();
+  const fs::path record = h.dir / "home" / "home.json";
+  REQUIRE(fs::exists(record));
+  const Bytes good = read_file(record);
+  std::string text(good.begin(), good.end());
+  REQUIRE(text.find(h.org.root.public_key().hex()) != std::string::npos);
+  REQUIRE(text.find(to_hex(journal_id)) != std::string::npos);
+
+  SECTION("another root key written in") {
+    const crypto::PublicKey other = crypto::SigningKey::generate(h.random).public_key();
+    text.replace(text.find(h.org.root.public_key().hex()), 64, other.hex());
+    write_file(record, as_bytes(text));
+    auto refused = device::DeviceHome::open(h.dir / "home", h.clock, h.random, h.options);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Errc::corrupt);
+    CHECK(refused.status().message().find("home.json") != std::string::npos);
+  }
+  SECTION("not JSON") {
+    write_file(record, as_bytes("{ not json"));
+    auto refused = device::DeviceHome::open(h.dir / "home", h.clock, h.random, h.options);
+    REQUIRE_FALSE(refused.is_ok());
+    CHECK(refused.status().code() == Errc::corrupt);
+  }
+  SECTION("deleted (as in a home from before the record)") {
+    fs::remove(record);
+    h.home = h.open();
+    CHECK(h.home->journal().id() == journal_id);
+    h.home.reset();
+    CHECK(read_file(record) == good);
+  }
+}

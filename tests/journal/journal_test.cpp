@@ -769,6 +769,15 @@ TEST_CASE("Journal: verify() finds the exact event that was tampered with", "[jo
       db.exec("UPDATE events SET payload = NULL WHERE seq = 7");  // content.request: never dropped
       expected = 7;
     }
+    SECTION("the delivery mark moved past the newest event") {
+      db.exec("INSERT OR REPLACE INTO meta(key, value) VALUES('acked', 15)");
+      expected = 11;
+    }
+    SECTION("the newest events deleted after they were delivered") {
+      db.exec("INSERT OR REPLACE INTO meta(key, value) VALUES('acked', 10)");
+      db.exec("DELETE FROM events WHERE seq > 8");
+      expected = 9;
+    }
   }
   f.open();
   auto report = f.j().verify();

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 
 #include "hub_fixture.hpp"
 #include "outpost/sync/messages.hpp"
@@ -40,6 +41,28 @@ TEST_CASE("an unsolicited wipe.done is refused, and the device is not recorded a
   CHECK_FALSE(record->wipe_requested_at);
   // Nothing else changed for it: it still syncs.
   CHECK(must(f.sync(rep)).catalog_to == 1);
+}
+
+TEST_CASE("a catalog seq above 2^63-1 from a device is refused, not stored as a negative number",
+          "[sync][hub][attack]") {
+  HubFixture f;
+  f.publish("deck", 1, random_bytes(50'000, 4));
+  auto rep = f.device("rep-1");
+  REQUIRE(must(f.sync(rep)).catalog_to == 1);
+  RawClient raw(sync::transport_keys(*rep.home), f.hub->curve_key(), f.address.sync());
+  sync::Envelope hello = hello_for(*rep.home, 1);
+  hello.body["catalog_seq"] = std::numeric_limits<std::uint64_t>::max();
+  CHECK(error_code(raw.ask(hello)) == Errc::invalid_argument);
+  REQUIRE_FALSE(error_code(raw.ask(hello_for(*rep.home, 2))));
+  sync::Envelope done = sync::msg::SessionDone{1, std::nullopt}.to_envelope(3);
+  done.body["catalog_seq"] = std::numeric_limits<std::uint64_t>::max();
+  CHECK(error_code(raw.ask(done)) == Errc::invalid_argument);
+  const auto record = f.admin()->store().device("rep-1");
+  REQUIRE(record);
+  CHECK(record->catalog_seq == 1);
+  // A good session still reports and records it.
+  CHECK(must(f.sync(rep)).catalog_to == 1);
+  CHECK(f.admin()->store().device("rep-1")->catalog_seq == 1);
 }
 
 TEST_CASE("a device with a wipe pending gets the wipe and nothing else", "[sync][hub][attack]") {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <SQLiteCpp/Database.h>
+#include <nlohmann/json.hpp>
 
 #include "hub_fixture.hpp"
 #include "outpost/cache/content_digest.hpp"
@@ -52,6 +53,43 @@ TEST_CASE("publish, enroll, sync, open: the device shows exactly the published b
   const sync::SyncReport again = must(f.sync(rep));
   CHECK(again.chunks_fetched == 0);
   CHECK(again.releases == 0);
+}
+
+TEST_CASE("a device whose catalog.db was deleted keeps its root: another organisation cannot enroll it, its hub "
+          "rebuilds the catalog", "[sync][hub][attack]") {
+  HubFixture f;
+  const Bytes content = random_bytes(60'000, 2);
+  f.publish("deck", 1, content);
+  auto rep = f.device("rep-1");
+  REQUIRE(must(f.sync(rep)).catalog_to == 1);
+  const crypto::PublicKey root = must(f.admin()->store().root_key());
+  rep.home.reset();
+  for (const char* part : {"", "-wal", "-shm"}) fs::remove((rep.root / "catalog.db").string() + part);
+  rep.home = f.open_home(rep.root);
+  CHECK(rep.home->catalog().status().seq == 0);
+  REQUIRE(rep.home->catalog().root());
+  CHECK(*rep.home->catalog().root() == root);
+
+  // A token of another organisation (its root differs) is refused before
+  // anything reaches a hub, even with the link removed.
+  fs::remove(sync::DeviceLink::path(rep.root));
+  sync::EnrollToken foreign = must(f.admin()->enroll_token("rep-2", "rep"));
+  foreign.root_key = crypto::SigningKey::generate(f.random).public_key();
+  auto refused = sync::enroll(*rep.home, foreign);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().code() == Errc::permission);
+  CHECK_THAT(refused.status().message(), Contains("another organisation"));
+  CHECK(*rep.home->catalog().root() == root);
+  CHECK_FALSE(f.admin()->store().device("rep-2").has_value());
+
+  // Its own hub rebuilds the catalog at the next sync.
+  must(rep.link.save(rep.root));
+  const sync::SyncReport repaired = must(f.sync(rep));
+  CHECK(repaired.catalog_to == 1);
+  CHECK(rep.home->catalog().status().seq == 1);
+  auto opened = must(rep.home->open_asset("deck"));
+  REQUIRE(opened.reader);
+  CHECK(read_all(*opened.reader) == content);
 }
 
 TEST_CASE("enrollment refuses a reused, an expired and a forged token", "[sync][hub]") {
@@ -504,6 +542,89 @@ TEST_CASE("an offline bundle brings an air-gapped kiosk the catalog and content,
     CHECK(hub::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h, bundle).status().code() ==
           Errc::already_exists);
   }
+}
+
+namespace {
+
+// What a device shows of its catalog and cache, for comparing before and after.
+std::string device_state(device::DeviceHome& home) {
+  const catalog::CatalogStatus status = home.catalog().status();
+  std::string out = "seq " + std::to_string(status.seq) + " trust " + std::to_string(status.trust_version);
+  out += " verified " + std::to_string(status.verified_as_of ? to_unix_ms(*status.verified_as_of) : 0);
+  for (const catalog::Release& r : home.catalog().latest_releases()) {
+    out += " release " + r.asset + "@" + std::to_string(r.version);
+    if (home.catalog().is_revoked({r.asset, r.version})) out += " (revoked)";
+  }
+  for (const cache::VersionInfo& v : home.cache().list()) {
+    out += " cached " + v.ref.to_string() + " missing " + std::to_string(v.missing_chunks);
+  }
+  out += " chunks " + std::to_string(home.cache().stats().chunks);
+  return out;
+}
+
+// The bundle with the recipe of its last version entry altered (one byte of
+// its first chunk id), everything else as it was.
+Bytes with_last_recipe_altered(const Bytes& bundle) {
+  const std::size_t magic = sizeof sync::bundle_magic;
+  const std::uint32_t n = load_be32(bundle.data() + magic);
+  nlohmann::json doc = nlohmann::json::from_msgpack(bundle.begin() + static_cast<std::ptrdiff_t>(magic + 4),
+                                                    bundle.begin() + static_cast<std::ptrdiff_t>(magic + 4 + n));
+  REQUIRE(doc["versions"].size() >= 2);
+  doc["versions"].back()["recipe"].get_binary()[0] ^= 1;
+  const Bytes header = nlohmann::json::to_msgpack(doc);
+  Bytes out(bundle.begin(), bundle.begin() + static_cast<std::ptrdiff_t>(magic));
+  append_be32(out, static_cast<std::uint32_t>(header.size()));
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), bundle.begin() + static_cast<std::ptrdiff_t>(magic + 4 + n), bundle.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a bundle damaged after its first records changes nothing on the device, catalog or cache",
+          "[sync][hub][bundle]") {
+  HubFixture f;
+  const Bytes form = random_bytes(20'000, 50);
+  f.publish("deck", 1, random_bytes(100'000, 51));
+  f.publish("form", 1, form);
+  auto admin = f.admin();
+  const fs::path first = f.dir / "first.opb";
+  (void)must(hub::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h * 7, first));
+  const fs::path root = f.dir / "kiosk";
+  device::HomeOptions options;
+  options.root_key = must(admin->store().root_key());
+  must(device::DeviceHome::init(root, f.random, options));
+  auto kiosk = f.open_home(root);
+  REQUIRE(must(sync::apply_bundle(*kiosk, first)).catalog_seq == 2);
+
+  // The next bundle brings new versions and withdraws the form.
+  f.publish("deck", 2, random_bytes(400'000, 52));
+  f.publish("promo", 1, random_bytes(300'000, 53));
+  f.revoke("form", 1);
+  const fs::path second = f.dir / "second.opb";
+  (void)must(hub::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h * 7, second));
+  const std::string before = device_state(*kiosk);
+  Bytes bytes = read_file(second);
+  SECTION("a byte of its last chunk flipped") { bytes[bytes.size() - 10] ^= 1; }
+  SECTION("cut short in its last chunk") { bytes.resize(bytes.size() - 100); }
+  SECTION("the recipe of its last version altered") { bytes = with_last_recipe_altered(bytes); }
+  write_file(second, bytes);
+
+  auto refused = sync::apply_bundle(*kiosk, second);
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().code() == Errc::integrity);
+  CHECK_THAT(refused.status().message(), Contains(second.string()));
+  CHECK(device_state(*kiosk) == before);
+  // The form's withdrawal in the refused bundle was not applied either.
+  CHECK(kiosk->decide("form").allowed);
+  auto opened = must(kiosk->open_asset("form"));
+  REQUIRE(opened.reader);
+  CHECK(read_all(*opened.reader) == form);
+  // The same bundle undamaged applies in full.
+  const fs::path good = f.dir / "good.opb";
+  (void)must(hub::export_bundle(admin->store(), admin->keys().signing, f.clock.now(), 24h * 7, good));
+  CHECK(must(sync::apply_bundle(*kiosk, good)).catalog_seq == 5);
+  CHECK_FALSE(kiosk->decide("form").allowed);
 }
 
 TEST_CASE("after a small edit of a large file the device fetches only the changed chunks and a recipe delta",

@@ -741,6 +741,45 @@ TEST_CASE("Sync messages: catalog notices round-trip and malformed ones are refu
   }
 }
 
+TEST_CASE("Sync messages: every seq is at most 2^63-1 (what SQLite keeps) and a larger one is refused by name",
+          "[sync][messages]") {
+  constexpr std::uint64_t largest = std::numeric_limits<std::int64_t>::max();
+  const std::vector<json> too_large = {json(largest + 1), json(std::numeric_limits<std::uint64_t>::max())};
+  // The largest seq survives every message that carries one.
+  CHECK(round_trip(msg::Hello{random_bytes(16, 3), largest, largest}).catalog_seq == largest);
+  CHECK(round_trip(msg::HelloOk{1, largest, largest, false}).journal_acked == largest);
+  CHECK(round_trip(msg::CatalogGet{largest}).since_seq == largest);
+  CHECK(round_trip(msg::JournalAck{largest}).acked_seq == largest);
+  CHECK(round_trip(msg::LeadsGet{largest}).after == largest);
+  CHECK(round_trip(msg::SessionDone{largest, std::nullopt}).catalog_seq == largest);
+  CHECK(round_trip(msg::PublishOk{largest}).seq == largest);
+  CHECK(*msg::parse_catalog_notice(msg::catalog_notice(largest)) == largest);
+  // One more is refused, naming the field.
+  const auto refused = [&](const Envelope& good, const char* field, const auto& parse) {
+    for (const json& value : too_large) {
+      INFO(good.type << " " << field << " = " << value.dump());
+      Envelope bad = good;
+      bad.body[field] = value;
+      check_refused(parse(wire(bad)), good.type + ": " + field + " is above 2^63-1");
+    }
+  };
+  refused(msg::Hello{random_bytes(16, 3), 1, 2}.to_envelope(1), "catalog_seq", msg::Hello::parse);
+  refused(msg::Hello{random_bytes(16, 3), 1, 2}.to_envelope(1), "journal_head", msg::Hello::parse);
+  refused(msg::HelloOk{1, 2, 3, false}.to_envelope(1), "catalog_seq", msg::HelloOk::parse);
+  refused(msg::HelloOk{1, 2, 3, false}.to_envelope(1), "journal_acked", msg::HelloOk::parse);
+  refused(msg::CatalogGet{1}.to_envelope(1), "since_seq", msg::CatalogGet::parse);
+  refused(msg::JournalAck{1}.to_envelope(1), "acked_seq", msg::JournalAck::parse);
+  refused(msg::LeadsGet{1}.to_envelope(1), "after", msg::LeadsGet::parse);
+  refused(msg::SessionDone{1, std::nullopt}.to_envelope(1), "catalog_seq", msg::SessionDone::parse);
+  refused(msg::PublishOk{1}.to_envelope(1), "seq", msg::PublishOk::parse);
+  Envelope error = msg::ErrorMsg{Errc::integrity, "broken chain", 5}.to_envelope(1);
+  error.body["seq"] = largest + 1;
+  check_refused(msg::ErrorMsg::parse(wire(error)), "error: seq is not an unsigned integer up to 2^63-1");
+  const Bytes topic(msg::notice_topic.begin(), msg::notice_topic.end());
+  check_refused(msg::parse_catalog_notice({topic, json::to_msgpack(json{{"seq", largest + 1}})}),
+                "malformed catalog notice");
+}
+
 TEST_CASE("Sync messages: a recipe delta rebuilds the new recipe from the old one and is refused when malformed",
           "[sync][messages]") {
   const Bytes v1 = random_bytes(3 << 20, 50);

@@ -40,9 +40,18 @@ Status sqlite_status(const SQLite::Exception& e) {
     case SQLITE_PERM:
     case SQLITE_CANTOPEN: return {Errc::permission, std::move(message)};
     case SQLITE_IOERR:
-      if (e.getExtendedErrorCode() == SQLITE_IOERR_WRITE || e.getExtendedErrorCode() == SQLITE_IOERR_FSYNC) {
-        // SQLite reports ENOSPC during WAL writes as a plain write error.
-        if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG) return {Errc::disk_full, std::move(message)};
+      switch (e.getExtendedErrorCode()) {
+        case SQLITE_IOERR_WRITE:
+        case SQLITE_IOERR_FSYNC:
+        case SQLITE_IOERR_TRUNCATE:
+        case SQLITE_IOERR_SHMSIZE:
+        case SQLITE_IOERR_SHMOPEN:
+          // SQLite reports a write refused for want of space (or by the
+          // file size limit) as an I/O error - a WAL write, a truncate,
+          // the WAL index growing - with the system's errno still set.
+          if (errno == ENOSPC || errno == EDQUOT || errno == EFBIG) return {Errc::disk_full, std::move(message)};
+          break;
+        default: break;
       }
       return {Errc::io, std::move(message)};
     default: return {Errc::io, std::move(message)};

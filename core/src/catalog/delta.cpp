@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "outpost/base/seq.hpp"
+
 namespace outpost::catalog {
 
 namespace {
@@ -43,6 +45,7 @@ Result<CatalogDelta> CatalogDelta::decode(ByteView bytes) {
   }
   CatalogDelta d;
   d.from_seq = from->get<std::uint64_t>();
+  if (d.from_seq > max_seq) return Status(Errc::corrupt, "catalog delta: from_seq is above 2^63-1, the largest seq");
   d.statements.reserve(list->size());
   for (const json& item : *list) {
     if (!item.is_binary()) return Status(Errc::corrupt, "catalog delta holds a non-binary statement");

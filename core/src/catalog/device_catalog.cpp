@@ -396,11 +396,22 @@ struct DeviceCatalog::Impl {
     return state;
   }
 
-  // A rebuild (asked for, or of a damaged catalog) checks a whole catalog
-  // from the root again and, unless the held catalog is damaged, must keep
-  // every release and revocation held (a hub whose history diverged cannot
-  // withdraw one).
-  Result<ApplyReport> apply(const CatalogDelta& delta, ApplyMode mode) {
+  // A delta that passed every rule, ready to be written.
+  struct Checked {
+    ApplyReport report;
+    std::vector<Record> records;
+    std::optional<TrustList> trust;
+    CatalogTimestamp timestamp;
+    CatalogState state;
+    bool rebuild = false;
+  };
+
+  // Every rule, nothing written (but trusted time, which only moves
+  // forward). A rebuild (asked for, or of a damaged catalog) checks a whole
+  // catalog from the root again and, unless the held catalog is damaged,
+  // must keep every release and revocation held (a hub whose history
+  // diverged cannot withdraw one).
+  Result<Checked> check(const CatalogDelta& delta, ApplyMode mode) {
     const auto root_bytes = meta_blob("root");
     if (!root_bytes) return Status(Errc::invalid_argument, "no root key is pinned on this device; enroll it first");
     crypto::PublicKey root;
@@ -430,6 +441,14 @@ struct DeviceCatalog::Impl {
 
     Result<CatalogTimestamp> ts = check_timestamp(delta.timestamp, *new_trust);
     if (!ts) return ts.status();
+    // A timestamp that stays valid for long would keep a frozen catalog
+    // (one that withholds a revocation) fresh for as long.
+    if (ts->expires_at - ts->issued_at > max_timestamp_validity) {
+      const auto hours = std::chrono::duration_cast<std::chrono::hours>(ts->expires_at - ts->issued_at).count();
+      return Status(Errc::integrity, "the catalog timestamp is valid for " + std::to_string(hours) +
+                                         " h, longer than the " + std::to_string(max_timestamp_validity.count()) +
+                                         " h a device accepts: refused");
+    }
     const TimePoint trusted = now();
     if (ts->expires_at <= trusted) {
       return Status(Errc::integrity, "the catalog timestamp expired at " + iso(ts->expires_at) +
@@ -472,9 +491,30 @@ struct DeviceCatalog::Impl {
                                            ", which this device holds (refused; nothing applied)");
       }
     }
+    for (const Record& record : records) {
+      if (const auto* r = std::get_if<Release>(&record)) {
+        ++report.releases;
+        report.released.push_back(*r);
+      } else {
+        const auto& v = std::get<Revocation>(record);
+        ++report.revocations;
+        report.revoked.push_back({v.asset, v.version});
+      }
+    }
+    report.to_seq = state.seq();
+    return Checked{std::move(report), std::move(records), std::move(new_trust), *ts, std::move(state), rebuild};
+  }
+
+  Result<ApplyReport> apply(const CatalogDelta& delta, ApplyMode mode) {
+    Result<Checked> checked = check(delta, mode);
+    if (!checked) return checked.status();
+    ApplyReport& report = checked->report;
+    const std::vector<Record>& records = checked->records;
+    const CatalogState& state = checked->state;
+    const CatalogTimestamp& ts = checked->timestamp;
 
     storage::Transaction tx(db);
-    if (rebuild) {
+    if (checked->rebuild) {
       db.exec("DELETE FROM releases");
       db.exec("DELETE FROM revocations");
       db.exec("DELETE FROM statements");
@@ -485,34 +525,25 @@ struct DeviceCatalog::Impl {
       ++seq;
       insert.statement(seq, delta.statements[i].encode());
       insert.row(seq, records[i]);
-      if (const auto* r = std::get_if<Release>(&records[i])) {
-        ++report.releases;
-        report.released.push_back(*r);
-      } else {
-        const auto& rev = std::get<Revocation>(records[i]);
-        ++report.revocations;
-        report.revoked.push_back({rev.asset, rev.version});
-      }
     }
     set_meta("seq", static_cast<std::int64_t>(state.seq()));
     set_meta("digest", state.digest().view());
     set_meta("timestamp", delta.timestamp.encode());
     if (report.trust_updated) set_meta("trust", delta.trust_list->encode());
-    observe(ts->issued_at);
+    observe(ts.issued_at);
     set_meta("hwm", to_unix_ms(hwm));
     set_meta("rows", rows_digest().view());
     reseal();
     tx.commit();
 
     persisted_hwm = hwm;
-    trust = std::move(new_trust);
-    timestamp = *ts;
+    trust = std::move(checked->trust);
+    timestamp = ts;
     damage.reset();
     release_cache.clear();
     terms_cache.clear();
     revoked.reset();
-    report.to_seq = state.seq();
-    return report;
+    return std::move(report);
   }
 
   const std::vector<Release>& releases_of(const std::string& asset) const {
@@ -587,6 +618,14 @@ std::optional<crypto::PublicKey> DeviceCatalog::root() const {
 
 Result<ApplyReport> DeviceCatalog::apply(const CatalogDelta& delta, ApplyMode mode) {
   return guarded([&]() -> Result<ApplyReport> { return impl_->apply(delta, mode); });
+}
+
+Result<ApplyReport> DeviceCatalog::check(const CatalogDelta& delta, ApplyMode mode) {
+  return guarded([&]() -> Result<ApplyReport> {
+    Result<Impl::Checked> checked = impl_->check(delta, mode);
+    if (!checked) return checked.status();
+    return std::move(checked->report);
+  });
 }
 
 TimePoint DeviceCatalog::trusted_now() { return impl_->now(); }

@@ -4,6 +4,7 @@
 
 #include "outpost/cache/version_ref.hpp"
 #include "outpost/base/guard.hpp"
+#include "outpost/base/seq.hpp"
 
 namespace outpost::catalog {
 
@@ -228,6 +229,7 @@ Result<CatalogTimestamp> CatalogTimestamp::from_body(ByteView body) {
     BodyReader r(body, "timestamp");
     CatalogTimestamp ts;
     ts.seq = r.u64("seq");
+    if (ts.seq > max_seq) r.fail("seq", "is above 2^63-1, the largest seq");
     ts.digest = r.digest("digest");
     ts.issued_at = r.time("issued_at");
     ts.expires_at = r.time("expires_at");

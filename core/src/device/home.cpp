@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <string_view>
 
+#include "home_record.hpp"
 #include "outpost/base/guard.hpp"
 #include "outpost/crypto/kdf.hpp"
 #include "outpost/leads/attendees.hpp"
+#include "outpost/storage/database.hpp"
 #include "outpost/storage/file_io.hpp"
 
 namespace outpost::device {
@@ -29,6 +31,25 @@ std::string_view loggable_query(std::string_view text) {
   return text.substr(0, cut);
 }
 
+// An empty file is what SQLite would silently turn into a new database.
+bool missing_or_empty(const fs::path& file) {
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  return ec || size == 0;
+}
+
+// A new journal on a home whose journal disappeared would lose, without a
+// word, every event not yet delivered to the hub.
+Status journal_lost(const fs::path& root, const Bytes& id) {
+  const fs::path file = DeviceHome::journal_path(root);
+  return Status(Errc::corrupt, file.string() + " is " + (fs::exists(file) ? "empty" : "missing") +
+                                   ": the journal this home created (id " + to_hex(id) +
+                                   ") is gone, and with it every event not yet delivered to the hub (leads, "
+                                   "feedback, usage). Restore journal.db from a backup if there is one; to go "
+                                   "on without it, start a new journal with: outpost --home " + root.string() +
+                                   " journal reset");
+}
+
 }  // namespace
 
 Status DeviceHome::init(const fs::path& root, Random& random, const HomeOptions& options) {
@@ -47,8 +68,12 @@ Status DeviceHome::init(const fs::path& root, Random& random, const HomeOptions&
     auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock,
                                                 crypto::derive_key(*master, crypto::purpose::catalog_seal));
     if (!catalog) return catalog.status();
-    if (options.root_key) return (*catalog)->pin_root(*options.root_key);
-    return Status::ok();
+    HomeRecord record;
+    if (options.root_key) {
+      if (Status s = (*catalog)->pin_root(*options.root_key); !s) return s;
+      record.root_key = options.root_key;
+    }
+    return record.save(root, crypto::derive_key(*master, crypto::purpose::home_record));
   });
 }
 
@@ -70,15 +95,46 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     cache_options.chunker = options.chunker;
     cache_options.create = false;
     auto cache = cache::AssetCache::open(cache_path(root), *master, clock, random, cache_options);
-    if (!cache) return cache.status();
+    if (!cache) return cache.status();  // first: it tells another device's key (wrong_key) from damage
+    crypto::SecretKey record_key = crypto::derive_key(*master, crypto::purpose::home_record);
+    auto loaded = HomeRecord::load(root, record_key);
+    if (!loaded) return loaded.status();
+    HomeRecord record = loaded->value_or(HomeRecord{});
+    bool record_changed = !loaded->has_value();  // a home from before the record: make one now
     auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock,
                                                 crypto::derive_key(*master, crypto::purpose::catalog_seal));
     if (!catalog) return catalog.status();
+    // The catalog holds the root key the home pinned; one rebuilt (deleted
+    // or emptied) gets the same key again, never another one.
+    if (const std::optional<crypto::PublicKey> pinned = (*catalog)->root(); record.root_key && !pinned) {
+      if (Status s = (*catalog)->pin_root(*record.root_key); !s) return s;
+    } else if (record.root_key && *pinned != *record.root_key) {
+      return Status(Errc::corrupt, catalog_path(root).string() + " trusts another root key than the one this home "
+                                                                  "pinned (recorded in " + HomeRecord::path(root).string() +
+                                                                  "): restore it, or remove it to rebuild the catalog "
+                                                                  "from the hub under the pinned key");
+    } else if (pinned && !record.root_key) {
+      record.root_key = pinned;
+      record_changed = true;
+    }
     auto index = search::SearchIndex::open(search_path(root));
     if (!index) return index.status();
+    if (record.journal_id && missing_or_empty(journal_path(root))) return journal_lost(root, *record.journal_id);
     auto journal = journal::Journal::open(journal_path(root), crypto::derive_key(*master, crypto::purpose::journal_payloads),
                                           clock, random, options.journal);
     if (!journal) return journal.status();
+    if (!record.journal_id) {
+      record.journal_id = (*journal)->id();
+      record_changed = true;
+    } else if (*record.journal_id != (*journal)->id()) {
+      return Status(Errc::corrupt, journal_path(root).string() + " is not the journal this home created (its id " +
+                                       to_hex((*journal)->id()) + " is not " + to_hex(*record.journal_id) +
+                                       "): restore this home's journal.db, or start a new journal with: outpost "
+                                       "--home " + root.string() + " journal reset");
+    }
+    if (record_changed) {
+      if (Status s = record.save(root, record_key); !s) return s;
+    }
     // The lead key pair lives in guarded memory (SecretKey), like every key derived here.
     const crypto::SecretKey inbox = crypto::derive_key(*master, crypto::purpose::lead_inbox);
     auto assigned = leads::AssignedLeads::open(leads_path(root), crypto::BoxKeyPair::from_secret(inbox.view()), clock);
@@ -87,10 +143,94 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
                                                     std::move(index).value(), std::move(journal).value(),
                                                     std::move(assigned).value(),
                                                     crypto::derive_key(*master, crypto::purpose::lead_dedupe),
-                                                    crypto::derive_key(*master, crypto::purpose::device_transport)));
+                                                    crypto::derive_key(*master, crypto::purpose::device_transport),
+                                                    std::move(record_key)));
     if (Status s = home->shred_revoked(); !s) return s;
     if (Status s = home->catch_up_index(); !s) return s;
     return home;
+  });
+}
+
+Status DeviceHome::check_databases(const fs::path& root) {
+  return guarded([&]() -> Status {
+    struct Database {
+      fs::path path;
+      const char* recovery;
+    };
+    const std::string home = "outpost --home " + root.string();
+    const std::string rebuild_catalog = "remove it (and its -wal and -shm files) to rebuild it from the hub with " +
+                                        home + " sync, or from a bundle, under the root key this home pinned";
+    const std::string new_journal = "restore it from a backup, or start a new journal with " + home +
+                                    " journal reset (events it had not delivered to the hub are lost)";
+    const Database databases[] = {
+        {catalog_path(root), rebuild_catalog.c_str()},
+        {journal_path(root), new_journal.c_str()},
+        {cache_path(root) / "cache.db", "restore it from a backup, or make a new home and sync it again"},
+        {search_path(root), "remove it: it is rebuilt from the catalog at the next open"},
+        {leads_path(root), "restore it from a backup, or make a new home and sync it again"},
+    };
+    for (const Database& d : databases) {
+      if (!fs::exists(d.path)) continue;
+      Status s = storage::check_database(d.path);
+      if (s.code() == Errc::corrupt) return Status(Errc::corrupt, d.path.string() + " is damaged: " + d.recovery);
+      if (!s) return s;
+    }
+    return Status::ok();
+  });
+}
+
+Status DeviceHome::reset_journal(const fs::path& root, const Clock& clock, Random& random, const HomeOptions& options) {
+  return guarded([&]() -> Status {
+    keys::FileKeyStore store(key_path(root), random, options.passphrase, options.cost);
+    if (!store.has_master_key()) return Status(Errc::not_found, "no Outpost home in " + root.string());
+    Result<crypto::SecretKey> master = store.load_master_key();
+    if (!master) return master.status();
+    // The cache's lock keeps every other process out of the home meanwhile.
+    cache::AssetCache::Options cache_options;
+    cache_options.create = false;
+    auto cache = cache::AssetCache::open(cache_path(root), *master, clock, random, cache_options);
+    if (!cache) return cache.status();
+    const crypto::SecretKey record_key = crypto::derive_key(*master, crypto::purpose::home_record);
+    auto loaded = HomeRecord::load(root, record_key);
+    if (!loaded) return loaded.status();
+    if (!*loaded || !(*loaded)->journal_id) {
+      return Status(Errc::invalid_argument, "this home records no journal to reset (the next open starts one)");
+    }
+    HomeRecord record = **loaded;
+    const fs::path file = journal_path(root);
+    if (!missing_or_empty(file)) {
+      journal::JournalOptions check = options.journal;
+      check.background_flush = false;
+      auto journal = journal::Journal::open(file, crypto::derive_key(*master, crypto::purpose::journal_payloads), clock,
+                                            random, check);
+      if (journal && (*journal)->id() == *record.journal_id && storage::check_database(file)) {
+        return Status(Errc::already_exists, file.string() + " is this home's journal and is intact: there is "
+                                                            "nothing to reset (its undelivered events would be lost)");
+      }
+    }
+    // Whatever is left of the old journal is kept aside, never deleted.
+    Bytes tag(4);
+    random.fill(tag);
+    const std::string suffix = ".lost-" + to_hex(tag);
+    for (const char* part : {"", "-wal", "-shm"}) {
+      const fs::path p(file.string() + part);
+      if (fs::exists(p)) storage::rename_file(p, fs::path(file.string() + suffix + part));
+    }
+    storage::sync_dir(root);
+    record.journal_id.reset();
+    return record.save(root, record_key);
+  });
+}
+
+Status DeviceHome::pin_root(const crypto::PublicKey& root) {
+  return guarded([&]() -> Status {
+    if (Status s = catalog_->pin_root(root); !s) return s;
+    auto loaded = HomeRecord::load(root_, record_key_);
+    if (!loaded) return loaded.status();
+    HomeRecord record = loaded->value_or(HomeRecord{});
+    if (record.root_key == root) return Status::ok();
+    record.root_key = root;
+    return record.save(root_, record_key_);
   });
 }
 
@@ -107,6 +247,7 @@ Status DeviceHome::destroy() {
       storage::sync_fd(fd.get(), key);
       fs::remove(key);
     }
+    fs::remove(HomeRecord::path(root_));
     for (const fs::path& p :
          {cache_path(root_), catalog_path(root_), search_path(root_), journal_path(root_), leads_path(root_)}) {
       fs::remove_all(p);

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "outpost/base/seq.hpp"
+
 namespace outpost::journal {
 
 namespace {
@@ -30,6 +32,7 @@ Result<StoredEvent> from_row(const json& row) {
   StoredEvent e;
   e.seq = row[0].get<std::uint64_t>();
   if (e.seq == 0) return bad("seq 0");
+  if (e.seq > max_seq) return bad("seq " + std::to_string(e.seq) + " is above 2^63-1, the largest seq");
   e.time = HlcTime{row[1].get<std::uint64_t>()};
   e.type = find_type(row[2].get_ref<const std::string&>());
   if (e.type == nullptr) return bad("unknown event type '" + row[2].get<std::string>() + "'");

@@ -726,6 +726,14 @@ Result<VerifyReport> Journal::verify() const {
       prev = {e.seq, e.hash, e.time};
       ++report.checked;
     }
+    // The newest events deleted leave an intact chain; the delivery mark
+    // past its end tells (or the mark itself was altered, which would
+    // have the device treat events it has not sent as delivered).
+    if (m.acked > prev.seq) {
+      return broken(prev.seq + 1, "missing (delivered up to seq " + std::to_string(m.acked) +
+                                      ", but the journal ends at seq " + std::to_string(prev.seq) +
+                                      ": its newest events were deleted, or the delivery mark altered)");
+    }
     return report;
   });
 }

@@ -108,6 +108,22 @@ void create_file_durably(const fs::path& path, ByteView data, mode_t mode) {
   sync_dir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
 }
 
+void replace_file_durably(const fs::path& path, ByteView data, mode_t mode) {
+  const fs::path temp = path.string() + ".tmp";
+  ::unlink(temp.c_str());  // a leftover from an interrupted earlier attempt
+  {
+    UniqueFd fd = open_file(temp, O_WRONLY | O_CREAT | O_EXCL, mode);
+    write_all(fd.get(), data, temp);
+    sync_fd(fd.get(), temp);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    throw_errno(err, "cannot replace", path);
+  }
+  sync_dir(path.parent_path().empty() ? fs::path(".") : path.parent_path());
+}
+
 void shred_file(const fs::path& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0 && errno == EACCES && ::chmod(path.c_str(), S_IRUSR | S_IWUSR) == 0) {

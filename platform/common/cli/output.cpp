@@ -6,12 +6,15 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
+#include "outpost/base/guard.hpp"
 #include "outpost/cli/text.hpp"
 
 namespace outpost::cli {
 
-void Output::fail(const Status& status) const {
+void Output::fail(const Status& reported) const {
+  const Status status = explain ? explain(reported) : reported;
   if (json) {
     std::cout << nlohmann::json{{"error", {{"code", std::string(errc_name(status.code()))}, {"message", status.message()}}}}
               << "\n";
@@ -54,7 +57,7 @@ ProgressFn Output::progress(const std::string& label) const {
   };
 }
 
-int run_cli(CLI::App& app, int argc, char** argv, const std::string& program) {
+int run_cli(CLI::App& app, int argc, char** argv, const Output& out) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -67,10 +70,26 @@ int run_cli(CLI::App& app, int argc, char** argv, const std::string& program) {
   } catch (const Exit& e) {
     return e.code;
   } catch (const std::exception& e) {
-    std::cerr << program << ": internal error: " << e.what() << "\n";
-    return 70;
+    std::optional<Status> failure;
+    try {
+      failure = status_from_current_exception();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): not a failure the libraries report - a bug, below
+    }
+    if (!failure) {
+      std::cerr << out.program << ": internal error: " << e.what() << "\n";
+      return 70;
+    }
+    try {
+      out.fail(*failure);
+    } catch (const Exit& exit) {
+      return exit.code;
+    }
   }
   return 0;
+}
+
+int run_cli(CLI::App& app, int argc, char** argv, const std::string& program) {
+  return run_cli(app, argc, argv, Output(program));
 }
 
 }  // namespace outpost::cli

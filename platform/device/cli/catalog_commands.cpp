@@ -24,7 +24,7 @@ void add_pin_root(CLI::App& cat, Context& ctx) {
     auto root = crypto::PublicKey::from_hex(*key);
     if (!root) ctx.fail({Errc::invalid_argument, "the root key must be 64 hex characters"});
     auto home = ctx.open_home();
-    ctx.check(home->catalog().pin_root(*root));
+    ctx.check(home->pin_root(*root));
     ctx.print({{"root", root->hex()}}, "pinned root key " + root->hex());
   });
 }

@@ -49,6 +49,17 @@ std::unique_ptr<device::DeviceHome> Context::open_home() {
   return take(device::DeviceHome::open(home, clock, random, home_options()));
 }
 
+Context::Context() : Output("outpost") {
+  explain = [this](const Status& status) { return explain_failure(status); };
+}
+
+Status Context::explain_failure(const Status& status) const {
+  if (status.code() != Errc::corrupt || status.message().find(home) != std::string::npos) return status;
+  Status damaged = device::DeviceHome::check_databases(home);
+  if (damaged) return status;
+  return Status(damaged.code(), damaged.message() + " [" + status.message() + "]");
+}
+
 using nlohmann::json;
 
 void report_decision(const Context& ctx, const gate::Decision& d) {

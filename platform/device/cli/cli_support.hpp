@@ -35,7 +35,9 @@ class DeviceClock final : public Clock {
 };
 
 struct Context : Output {
-  Context() : Output("outpost") {}
+  Context();
+  Context(const Context&) = delete;  // explain points back at this one
+  Context& operator=(const Context&) = delete;
 
   std::string home;  // the device home directory
   std::string passphrase_file;
@@ -47,6 +49,9 @@ struct Context : Output {
   device::HomeOptions home_options() const;
   // Opens the home or exits with the error.
   std::unique_ptr<device::DeviceHome> open_home();
+  // A damaged page SQLite found without naming its file: the home's
+  // database it is in, and how to recover (Output::explain).
+  Status explain_failure(const Status& status) const;
 };
 
 // The exit code of a command the version gate refused (open, present).

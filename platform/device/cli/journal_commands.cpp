@@ -86,6 +86,21 @@ void add_verify(CLI::App& parent, Context& ctx) {
   });
 }
 
+void add_reset(CLI::App& parent, Context& ctx) {
+  auto* cmd = parent.add_subcommand(
+      "reset", "Start a new journal after this home's journal.db went missing, empty or was replaced");
+  cmd->footer("Only when the home refuses to open for that reason: the events the old journal had not yet\n"
+              "delivered to the hub are lost (restore journal.db from a backup instead, if there is one).\n"
+              "What is left of it is kept as journal.db.lost-XXXXXXXX. An intact journal is never reset.\n"
+              "Example: outpost journal reset");
+  cmd->callback([&ctx] {
+    ctx.check(device::DeviceHome::reset_journal(ctx.home, ctx.clock, ctx.random, ctx.home_options()));
+    auto home = ctx.open_home();
+    ctx.print({{"journal_id", to_hex(home->journal().id())}},
+              "started a new journal in " + ctx.home + " (events the old one had not delivered are lost)");
+  });
+}
+
 void add_stats(CLI::App& parent, Context& ctx) {
   auto* cmd = parent.add_subcommand("stats", "Journal size, quota, delivery and dropped telemetry");
   cmd->footer("Delivered events are compacted away; leads and feedback are never dropped for quota.\n"
@@ -264,6 +279,7 @@ void add_journal_commands(CLI::App& app, Context& ctx) {
   add_verify(*journal, ctx);
   add_stats(*journal, ctx);
   add_export(*journal, ctx);
+  add_reset(*journal, ctx);
   auto* lead = app.add_subcommand(
       "lead", "Capture leads at a booth (kiosks, sealed to the hub); list and follow up assigned leads (reps)");
   lead->require_subcommand(1);

@@ -64,5 +64,5 @@ int main(int argc, char** argv) {
   outpost::cli::add_sync_commands(app, ctx);
   outpost::cli::add_serve_command(app, ctx);
 
-  return outpost::cli::run_cli(app, argc, argv, ctx.program);
+  return outpost::cli::run_cli(app, argc, argv, ctx);
 }

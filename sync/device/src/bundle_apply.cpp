@@ -2,11 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <set>
 
 #include "outpost/base/guard.hpp"
+#include "outpost/cache/content_digest.hpp"
+#include "outpost/crypto/hash.hpp"
 #include "outpost/storage/file_io.hpp"
 #include "outpost/sync/messages.hpp"
 
@@ -69,27 +72,83 @@ Result<BundleSummary> apply_bundle(device::DeviceHome& home, const std::filesyst
       delta->statements.erase(delta->statements.begin(), delta->statements.begin() + static_cast<std::ptrdiff_t>(skip));
       delta->from_seq = local;
     }
-    auto applied = home.apply_catalog(*delta);
-    if (!applied) return applied.status();
 
-    BundleSummary summary;
-    summary.catalog_seq = applied->to_seq;
-    std::uint64_t total = 0;
+    // All or nothing: the whole file is verified - the catalog with every
+    // rule, each recipe against its release, each chunk against its id -
+    // before anything is written, so a bundle damaged anywhere leaves the
+    // device exactly as it was.
+    auto checked = home.catalog().check(*delta);
+    if (!checked) return checked.status();
+    const auto release_of = [&](const cache::VersionRef& ref) -> std::optional<catalog::Release> {
+      for (const catalog::Release& r : checked->released) {
+        if (r.asset == ref.asset && r.version == ref.version) return r;
+      }
+      return home.catalog().release(ref);
+    };
+    const auto revoked = [&](const cache::VersionRef& ref) {
+      return home.catalog().is_revoked(ref) ||
+             std::find(checked->revoked.begin(), checked->revoked.end(), ref) != checked->revoked.end();
+    };
+    struct Version {
+      cache::VersionRef ref;
+      std::vector<cache::RecipeEntry> recipe;
+      catalog::Release release;
+    };
+    std::vector<Version> versions;
     for (const json& v : doc["versions"]) {
       if (!v.is_object() || !v.contains("asset") || !v["asset"].is_string() || !v.contains("version") ||
           !v["version"].is_number_unsigned() || !v.contains("recipe") || !v["recipe"].is_binary()) {
         return bad("a version entry is malformed");
       }
       const cache::VersionRef ref{v["asset"].get<std::string>(), v["version"].get<std::uint64_t>()};
-      const auto release = home.catalog().release(ref);
+      std::optional<catalog::Release> release = release_of(ref);
       if (!release) return bad(ref.to_string() + " is not in the bundle's catalog");
-      if (home.catalog().is_revoked(ref)) continue;
+      if (revoked(ref)) continue;
       auto recipe = msg::unpack_recipe(v["recipe"].get_binary());
-      if (!recipe) return recipe.status();
-      auto added = home.cache().add_recipe(ref, *recipe, release->digest, release->size);
+      if (!recipe) return bad(ref.to_string() + ": " + recipe.status().message());
+      if (Status s = cache::check_recipe(*recipe, release->size, release->digest); !s) {
+        return bad(ref.to_string() + ": " + s.message());
+      }
+      versions.push_back({ref, std::move(recipe).value(), std::move(*release)});
+    }
+    const std::streampos chunks_start = in.tellg();
+    // Reads the next chunk into id and bytes: false at the end of the file,
+    // an error when the rest is not a whole chunk.
+    const auto next_chunk = [&](cache::ChunkId& id, Bytes& bytes) -> Result<bool> {
+      if (in.peek() == std::char_traits<char>::eof()) return false;
+      std::uint32_t size = 0;
+      if (!in.read(reinterpret_cast<char*>(id.bytes.data()), 32) || !get_be32(in, size) ||
+          size > cache::ChunkerParams{}.max_size) {
+        return bad("cut short or malformed in its chunks");
+      }
+      bytes.resize(size);
+      if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) return bad("cut short in a chunk");
+      return true;
+    };
+    {
+      cache::ChunkId id;
+      Bytes bytes;
+      for (std::uint64_t index = 0;; ++index) {
+        Result<bool> more = next_chunk(id, bytes);
+        if (!more) return more.status();
+        if (!*more) break;
+        if (crypto::blake2b(bytes) != id) {
+          return bad("chunk " + std::to_string(index) + " (" + to_hex(id.bytes) + ") does not hash to its id");
+        }
+      }
+    }
+
+    auto applied = home.apply_catalog(*delta);
+    if (!applied) return applied.status();
+
+    BundleSummary summary;
+    summary.catalog_seq = applied->to_seq;
+    std::uint64_t total = 0;
+    for (const Version& v : versions) {
+      auto added = home.cache().add_recipe(v.ref, v.recipe, v.release.digest, v.release.size);
       if (!added) return added.status();
       ++summary.versions;
-      total += release->size;
+      total += v.release.size;
     }
 
     // Chunks, in batches; those the cache does not miss are skipped.
@@ -115,15 +174,15 @@ Result<BundleSummary> apply_bundle(device::DeviceHome& home, const std::filesyst
       for (const auto& c : *missing) wanted.insert(c.id);
     }
     held.reserve(1024);
-    while (in.peek() != std::char_traits<char>::eof()) {
+    in.clear();
+    in.seekg(chunks_start);
+    for (;;) {
       cache::ChunkId id;
-      std::uint32_t size = 0;
-      if (!in.read(reinterpret_cast<char*>(id.bytes.data()), 32) || !get_be32(in, size) ||
-          size > cache::ChunkerParams{}.max_size) {
-        return bad("cut short or malformed in its chunks");
-      }
-      Bytes bytes(size);
-      if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) return bad("cut short in a chunk");
+      Bytes bytes;
+      Result<bool> more = next_chunk(id, bytes);
+      if (!more) return more.status();
+      if (!*more) break;
+      const std::size_t size = bytes.size();
       done += size;
       summary.bytes += size;
       if (!wanted.contains(id)) continue;

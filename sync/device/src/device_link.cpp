@@ -55,7 +55,7 @@ Result<DeviceLink> enroll(device::DeviceHome& home, const EnrollToken& token, st
       return Status(Errc::already_exists, "this device is enrolled already (as in " +
                                               DeviceLink::path(home.root()).string() + ")");
     }
-    if (Status s = home.catalog().pin_root(token.root_key); !s) {
+    if (Status s = home.pin_root(token.root_key); !s) {
       if (s.code() == Errc::already_exists) {
         return Status(Errc::permission, "the token is for another organisation (its root key differs from the "
                                         "one this device trusts)");

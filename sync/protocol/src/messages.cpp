@@ -4,6 +4,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "outpost/base/seq.hpp"
 #include "outpost/cache/version_ref.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/journal/event_row.hpp"
@@ -36,6 +37,12 @@ class Fields {
     if (v == nullptr) return 0;
     if (!v->is_number_unsigned()) return fail(name, "is not an unsigned integer"), 0;
     return v->get<std::uint64_t>();
+  }
+  // A sequence number: at most max_seq (base/seq.hpp).
+  std::uint64_t seq(const char* name) {
+    const std::uint64_t v = u64(name);
+    if (v > max_seq) return fail(name, "is above 2^63-1, the largest seq"), 0;
+    return v;
   }
   std::int64_t i64(const char* name) {
     const json* v = find(name);
@@ -172,8 +179,8 @@ Result<Hello> Hello::parse(const Envelope& e) {
   Fields f(e);
   Hello m;
   m.journal_id = f.bytes("journal_id", 8, 32);
-  m.catalog_seq = f.u64("catalog_seq");
-  m.journal_head = f.u64("journal_head");
+  m.catalog_seq = f.seq("catalog_seq");
+  m.journal_head = f.seq("journal_head");
   if (f.optional("lead_box") != nullptr) m.lead_box = f.fixed<32>("lead_box");
   return f.done(m);
 }
@@ -187,8 +194,8 @@ Result<HelloOk> HelloOk::parse(const Envelope& e) {
   Fields f(e);
   HelloOk m;
   m.hub_time_ms = f.i64("hub_time");
-  m.catalog_seq = f.u64("catalog_seq");
-  m.journal_acked = f.u64("journal_acked");
+  m.catalog_seq = f.seq("catalog_seq");
+  m.journal_acked = f.seq("journal_acked");
   if (f.optional("journal_acked_hash") != nullptr) {
     const auto hash = f.fixed<32>("journal_acked_hash");
     m.journal_acked_hash = crypto::Digest{hash};
@@ -201,7 +208,7 @@ Envelope CatalogGet::to_envelope(std::uint64_t id) const { return make(type, id,
 Result<CatalogGet> CatalogGet::parse(const Envelope& e) {
   Fields f(e);
   CatalogGet m;
-  m.since_seq = f.u64("since_seq");
+  m.since_seq = f.seq("since_seq");
   return f.done(m);
 }
 
@@ -388,7 +395,7 @@ Result<JournalPush> JournalPush::parse(const Envelope& e) {
   Fields f(e);
   JournalPush m;
   m.journal_id = f.bytes("journal_id", 8, 32);
-  if (f.optional("parent_id") != nullptr) m.continues = journal::JournalParent{f.bytes("parent_id", 8, 32), f.u64("parent_seq")};
+  if (f.optional("parent_id") != nullptr) m.continues = journal::JournalParent{f.bytes("parent_id", 8, 32), f.seq("parent_seq")};
   if (e.data.size() != 1) f.fail("expected one data frame (the event rows)");
   Result<JournalPush> checked = f.done(std::move(m));
   if (!checked) return checked;
@@ -421,8 +428,8 @@ Envelope JournalAck::to_envelope(std::uint64_t id) const {
 Result<JournalAck> JournalAck::parse(const Envelope& e) {
   Fields f(e);
   JournalAck m;
-  m.acked_seq = f.u64("acked_seq");
-  if (f.optional("diverged_at") != nullptr) m.diverged_at = f.u64("diverged_at");
+  m.acked_seq = f.seq("acked_seq");
+  if (f.optional("diverged_at") != nullptr) m.diverged_at = f.seq("diverged_at");
   return f.done(m);
 }
 
@@ -430,7 +437,7 @@ Envelope LeadsGet::to_envelope(std::uint64_t id) const { return make(type, id, {
 Result<LeadsGet> LeadsGet::parse(const Envelope& e) {
   Fields f(e);
   LeadsGet m;
-  m.after = f.u64("after");
+  m.after = f.seq("after");
   return f.done(m);
 }
 
@@ -467,8 +474,9 @@ Result<LeadsBatch> LeadsBatch::parse(const Envelope& e) {
     if (!item.is_object()) return bad(at + "is not a map");
     leads::LeadDelivery d;
     const auto seq = item.find("seq");
-    if (seq == item.end() || !seq->is_number_unsigned() || seq->get<std::uint64_t>() == 0) {
-      return bad(at + "seq is not an unsigned integer >= 1");
+    if (seq == item.end() || !seq->is_number_unsigned() || seq->get<std::uint64_t>() == 0 ||
+        seq->get<std::uint64_t>() > max_seq) {
+      return bad(at + "seq is not an unsigned integer from 1 to 2^63-1");
     }
     d.seq = seq->get<std::uint64_t>();
     if (!checked->items.empty() && d.seq != checked->items.back().seq + 1) {
@@ -511,7 +519,7 @@ Envelope SessionDone::to_envelope(std::uint64_t id) const {
 Result<SessionDone> SessionDone::parse(const Envelope& e) {
   Fields f(e);
   SessionDone m;
-  m.catalog_seq = f.u64("catalog_seq");
+  m.catalog_seq = f.seq("catalog_seq");
   if (e.data.size() > 1) f.fail("expected at most one data frame (the holdings)");
   Result<SessionDone> checked = f.done(std::move(m));
   if (!checked || e.data.empty()) return checked;
@@ -610,7 +618,7 @@ Envelope PublishOk::to_envelope(std::uint64_t id) const { return make(type, id, 
 Result<PublishOk> PublishOk::parse(const Envelope& e) {
   Fields f(e);
   PublishOk m;
-  m.seq = f.u64("seq");
+  m.seq = f.seq("seq");
   return f.done(m);
 }
 
@@ -636,10 +644,10 @@ Result<ErrorMsg> ErrorMsg::parse(const Envelope& e) {
   m.code = errc_from_wire(f.text("code", 64));
   m.message = f.text("message", 4096);
   if (const json* seq = f.optional("seq"); seq != nullptr) {
-    if (seq->is_number_unsigned()) {
+    if (seq->is_number_unsigned() && seq->get<std::uint64_t>() <= max_seq) {
       m.seq = seq->get<std::uint64_t>();
     } else {
-      f.fail("seq", "is not an unsigned integer");
+      f.fail("seq", "is not an unsigned integer up to 2^63-1");
     }
   }
   if (m.code == Errc::ok) f.fail("code", "is 'ok'");
@@ -662,7 +670,10 @@ Result<std::uint64_t> parse_notice(const std::vector<Bytes>& frames, std::string
   }
   try {
     const json doc = json::from_msgpack(frames[1].begin(), frames[1].end());
-    if (!doc.is_object() || !doc.contains("seq") || !doc["seq"].is_number_unsigned()) return bad();
+    if (!doc.is_object() || !doc.contains("seq") || !doc["seq"].is_number_unsigned() ||
+        doc["seq"].get<std::uint64_t>() > max_seq) {
+      return bad();
+    }
     return doc["seq"].get<std::uint64_t>();
   } catch (const json::exception&) {
     return bad();

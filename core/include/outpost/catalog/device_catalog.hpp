@@ -79,6 +79,10 @@ class DeviceCatalog {
   // differs from the hub's; it must keep every release and revocation held.
   enum class ApplyMode { continue_held, rebuild };
   Result<ApplyReport> apply(const CatalogDelta& delta, ApplyMode mode = ApplyMode::continue_held);
+  // Every check apply() makes, writing nothing: the report apply() would
+  // give, or its error. For a caller that must verify more than the
+  // catalog before it changes anything (an offline bundle).
+  Result<ApplyReport> check(const CatalogDelta& delta, ApplyMode mode = ApplyMode::continue_held);
 
   // max(device clock + the offset the hub last told, highest time seen);
   // never goes backwards except by observe_hub_time().
@@ -92,6 +96,11 @@ class DeviceCatalog {
   // ahead of the hub is brought back to the hub's time. Drift within the
   // tolerance is left to the device clock.
   static constexpr std::chrono::minutes clock_tolerance{2};
+  // The longest a catalog timestamp may be valid (expires_at - issued_at):
+  // a hub signs them for an hour, offline bundles for 7 days. A longer one
+  // is refused, so a stolen or replayed timestamp cannot keep a frozen
+  // catalog fresh for long.
+  static constexpr std::chrono::hours max_timestamp_validity{24 * 7};
   Status observe_hub_time(TimePoint hub_time);
   CatalogStatus status();
   const std::optional<TrustList>& trust() const;

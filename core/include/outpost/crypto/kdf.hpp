@@ -27,6 +27,9 @@ inline constexpr KeyPurpose lead_dedupe{{'O', 'P', 'l', 'e', 'a', 'd', 's', '1'}
 inline constexpr KeyPurpose lead_inbox{{'O', 'P', 'l', 'e', 'a', 'd', 's', '1'}, 2};
 // The device's CURVE secret key for the hub link (a Curve25519 scalar).
 inline constexpr KeyPurpose device_transport{{'O', 'P', 's', 'y', 'n', 'c', '_', '1'}, 1};
+// The keyed hash of the device home's record (home.json): the root key it
+// pinned and the journal it created.
+inline constexpr KeyPurpose home_record{{'O', 'P', 'h', 'o', 'm', 'e', '_', '1'}, 1};
 }  // namespace purpose
 
 inline constexpr std::size_t master_key_size = 32;

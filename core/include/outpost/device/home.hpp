@@ -7,6 +7,10 @@
 //                            search, presentation, feedback and lead
 //   <root>/leads.db          leads the hub assigned to this rep device, sealed
 //                            to its lead key (AssignedLeads)
+//   <root>/home.json         the root key the home pinned and the id of the
+//                            journal it created, keyed-hashed: a deleted
+//                            catalog.db is rebuilt under the same root, a
+//                            deleted or emptied journal.db is refused
 // init() makes a new home; open() unlocks an existing one. Shells (CLI,
 // C API, web) go through this, so they agree on the layout.
 // A DeviceHome is used by one thread at a time.
@@ -54,9 +58,22 @@ class DeviceHome {
   static Status init(const fs::path& root, Random& random, const HomeOptions& options);
 
   // not_found (with a hint to run init) if root holds no home; wrong_key,
-  // permission, busy as for the key store and the cache.
+  // permission, busy as for the key store and the cache; corrupt when the
+  // journal the home created is missing, empty or another one, or the
+  // catalog trusts another root than the home pinned.
   static Result<std::unique_ptr<DeviceHome>> open(const fs::path& root, const Clock& clock, Random& random,
                                                   const HomeOptions& options);
+
+  // Reads every page of the home's databases, changing nothing: ok, or the
+  // first one found damaged (corrupt, naming it and how to recover).
+  // SQLite reports a damaged page without its file; this finds the file.
+  static Status check_databases(const fs::path& root);
+
+  // The explicit way on after open() refused a journal that is missing,
+  // empty or not this home's: what is left of it is kept aside as
+  // journal.db.lost-XXXXXXXX and the next open starts a new journal.
+  // already_exists when the journal is intact (nothing is touched).
+  static Status reset_journal(const fs::path& root, const Clock& clock, Random& random, const HomeOptions& options);
 
   const fs::path& root() const noexcept { return root_; }
   cache::AssetCache& cache() noexcept { return *cache_; }
@@ -68,6 +85,11 @@ class DeviceHome {
   // Appends an event made by one of the journal's typed constructors
   // (passing its error through).
   Result<journal::Appended> record(const Result<journal::Event>& event);
+
+  // Pins the organisation's root key (at enrollment) in the catalog and in
+  // the home's record. The same key again is fine; another one is
+  // already_exists.
+  Status pin_root(const crypto::PublicKey& root);
 
   // Applies a catalog update and shreds the chunks of revoked versions.
   Result<catalog::ApplyReport> apply_catalog(
@@ -169,7 +191,7 @@ class DeviceHome {
   DeviceHome(fs::path root, std::unique_ptr<cache::AssetCache> cache, std::unique_ptr<catalog::DeviceCatalog> catalog,
              std::unique_ptr<search::SearchIndex> index, std::unique_ptr<journal::Journal> journal,
              std::unique_ptr<leads::AssignedLeads> assigned, crypto::SecretKey lead_dedupe_key,
-             crypto::SecretKey transport_secret)
+             crypto::SecretKey transport_secret, crypto::SecretKey record_key)
       : root_(std::move(root)),
         cache_(std::move(cache)),
         catalog_(std::move(catalog)),
@@ -177,7 +199,8 @@ class DeviceHome {
         journal_(std::move(journal)),
         assigned_(std::move(assigned)),
         lead_dedupe_key_(std::move(lead_dedupe_key)),
-        transport_secret_(std::move(transport_secret)) {}
+        transport_secret_(std::move(transport_secret)),
+        record_key_(std::move(record_key)) {}
   fs::path root_;
   std::unique_ptr<cache::AssetCache> cache_;
   std::unique_ptr<catalog::DeviceCatalog> catalog_;
@@ -186,6 +209,7 @@ class DeviceHome {
   std::unique_ptr<leads::AssignedLeads> assigned_;
   crypto::SecretKey lead_dedupe_key_;
   crypto::SecretKey transport_secret_;
+  crypto::SecretKey record_key_;  // the keyed hash of home.json
   gate::DecisionSink sink_;
   SearchSink search_sink_;
 

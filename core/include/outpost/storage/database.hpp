@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "outpost/base/bytes.hpp"
+#include "outpost/base/status.hpp"
 
 namespace outpost::storage {
 
@@ -35,10 +36,23 @@ enum class Durability {
 // nothing for a file that does not exist unless create.
 void make_private(const std::filesystem::path& path, bool create);
 
-// Throws outpost::Error: not_found (create=false and no file), corrupt (not
-// an SQLite file, or another application's), unsupported (newer schema).
+// Throws outpost::Error naming the file: not_found (create=false and no
+// file), corrupt (damaged, not an SQLite file, or another application's),
+// unsupported (newer schema), and as database_status() for what SQLite
+// reports on the way (disk_full, busy, permission, io).
 SQLite::Database open_database(const std::filesystem::path& path, const Schema& schema, bool create,
                                Durability durability);
+
+// A failure SQLite reported on the database at path, naming the file:
+// corrupt (SQLITE_CORRUPT, SQLITE_NOTADB), disk_full (SQLITE_FULL, or an
+// I/O error whose system_errno is ENOSPC, EDQUOT or EFBIG), busy,
+// permission, io. system_errno: sqlite3_system_errno() of the connection.
+Status database_status(const std::filesystem::path& path, const SQLite::Exception& e, int system_errno);
+
+// Reads every page of the database at path (PRAGMA quick_check), read-only:
+// ok, or corrupt naming the file and the first problem; an error as
+// database_status() when it cannot be read.
+Status check_database(const std::filesystem::path& path);
 
 // The `meta(key TEXT PRIMARY KEY, value)` table each Outpost database keeps
 // for its small settings and counters.

@@ -45,6 +45,10 @@ void rename_file(const fs::path& from, const fs::path& to);
 // Creates path with exactly data, durably: temp file, fsync, link into place,
 // fsync the directory. Fails with already_exists rather than replace a file.
 void create_file_durably(const fs::path& path, ByteView data, mode_t mode);
+// Writes path with exactly data, durably, replacing what was there: temp
+// file, fsync, rename over it, fsync the directory. A crash leaves the old
+// file or the new, never a mix.
+void replace_file_durably(const fs::path& path, ByteView data, mode_t mode);
 // Overwrites a file with zeros, syncs, and unlinks it. Missing is not an error.
 void shred_file(const fs::path& path);
 

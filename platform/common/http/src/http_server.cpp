@@ -4,10 +4,12 @@
 // security headers, and stream asset content in pieces.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <future>
+#include <list>
 #include <sstream>
 
 #include "outpost/web/http.hpp"
@@ -29,6 +31,14 @@ constexpr char csp[] =
 
 constexpr std::size_t piece_bytes = 64u << 10;
 
+// How long accepting pauses after a failed accept that nothing could fix at
+// once (out of descriptors with no idle connection to close, out of
+// memory): the listen queue would report the same error again at once, and
+// accepting again straight away spins a core.
+constexpr std::chrono::milliseconds accept_backoff{100};
+
+class Session;
+
 // The defaults, then the response's own headers, each replacing a default
 // of the same name.
 template <class Message>
@@ -49,20 +59,53 @@ struct HttpServer::Impl {
   HttpOptions options;
   Handler handler;
   ErrorPage error_page;
+  // Every live session, oldest first. Declared before io so that it
+  // outlives the handlers io destroys (each holds a session that removes
+  // itself from here).
+  std::list<Session*> sessions;
+  std::size_t open_sessions = 0;  // sessions whose socket is not closed yet
   net::io_context io{1};
   tcp::acceptor acceptor{io};
+  net::steady_timer accept_timer{io};
   std::uint16_t port = 0;
 
   void accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  // Closes the connection that has waited longest for a request; false
+  // when every connection is busy answering one.
+  bool evict_idle();
 };
 
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, HttpServer::Impl& server)
+      : stream_(std::move(socket)), server_(server), entry_(server.sessions.insert(server.sessions.end(), this)) {
+    ++server_.open_sessions;
+  }
+  ~Session() {
+    if (!closed_) --server_.open_sessions;  // the socket closes itself
+    server_.sessions.erase(entry_);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void start() { read(); }
+
+  // Waiting for (the rest of) a request, not answering one.
+  bool idle() const noexcept { return waiting_ && !closed_; }
+  std::chrono::steady_clock::time_point waiting_since() const noexcept { return waiting_since_; }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    waiting_ = false;
+    --server_.open_sessions;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
 
  private:
   beast::tcp_stream stream_;
@@ -75,8 +118,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t left_ = 0;
   std::vector<std::uint8_t> piece_;
   bool keep_alive_ = false;
+  std::list<Session*>::iterator entry_;
+  bool waiting_ = false;
+  bool closed_ = false;
+  std::chrono::steady_clock::time_point waiting_since_;
 
   void read() {
+    if (closed_) return;
+    waiting_ = true;
+    waiting_since_ = std::chrono::steady_clock::now();
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
@@ -86,6 +136,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code ec) {
+    waiting_ = false;
+    if (closed_) return;
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted) {
       return close();
     }
@@ -175,22 +227,46 @@ class Session : public std::enable_shared_from_this<Session> {
       self->next_piece();
     });
   }
-
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
-  }
 };
 
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(std::move(socket), *this)->start();
-    accept();
+  acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) { on_accept(ec, std::move(socket)); });
+}
+
+void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted) return;
+  if (!ec) {
+    // At the cap the connection that has waited longest for a request
+    // makes room; when every one is busy answering, the newcomer is turned
+    // away (closed) rather than queued without bound.
+    if (open_sessions < options.max_connections || evict_idle()) {
+      std::make_shared<Session>(std::move(socket), *this)->start();
+    }
+    return accept();
+  }
+  if (ec == net::error::connection_aborted) return accept();  // that client gave up; the next one may not have
+  // Out of file descriptors: closing an idle connection frees one for the
+  // connection waiting in the listen queue (a real request must not wait
+  // behind a flood of half-open ones for their idle timeout).
+  const bool out_of_descriptors =
+      ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system;
+  if (out_of_descriptors && evict_idle()) return accept();
+  accept_timer.expires_after(accept_backoff);
+  accept_timer.async_wait([this](beast::error_code wait_ec) {
+    if (!wait_ec) accept();
   });
+}
+
+bool HttpServer::Impl::evict_idle() {
+  Session* oldest = nullptr;
+  for (Session* s : sessions) {
+    if (s->idle() && (oldest == nullptr || s->waiting_since() < oldest->waiting_since())) oldest = s;
+  }
+  if (oldest == nullptr) return false;
+  oldest->close();
+  return true;
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpOptions& options, Handler handler,
@@ -234,6 +310,7 @@ void HttpServer::stop(std::function<void()> on_stop) {
     if (on_stop) on_stop();
     beast::error_code ignored;
     impl->acceptor.close(ignored);
+    impl->accept_timer.cancel();
     impl->io.stop();
   });
 }

@@ -84,7 +84,7 @@ void Device::open_home(const device::HomeOptions& options, const std::optional<c
     throw ApiError(OUTPOST_ERR_WIPED, "the hub wiped the device home " + root_ + ": its keys and data are gone");
   }
   home_ = take(device::DeviceHome::open(root_, clock_, random_, options));
-  if (root) check(home_->catalog().pin_root(*root));
+  if (root) check(home_->pin_root(*root));
 }
 
 void Device::close(std::shared_ptr<Device> self) noexcept {

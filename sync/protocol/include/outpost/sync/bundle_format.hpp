@@ -9,7 +9,8 @@
 //
 // Nothing in the file is trusted: the device applies the delta with every
 // catalog check, each recipe must match its release's content digest, and
-// each chunk must hash to its id. A bundle is not secret - the chunks are
+// each chunk must hash to its id - all of it checked before anything is
+// applied, so a file damaged anywhere changes nothing. A bundle is not secret - the chunks are
 // in clear (carry it like the documents it holds).
 #pragma once
 

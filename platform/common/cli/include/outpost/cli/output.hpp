@@ -32,9 +32,12 @@ struct Output {
   std::string program;  // prefixes every error message
   bool json = false;    // --json
   bool quiet = false;   // --quiet: no progress bars
+  // Set by a shell that can say more about a failure before it is printed
+  // (which of its files is damaged); returns the status to report.
+  std::function<Status(const Status&)> explain;
 
   // Prints "<program>: <error>" on stderr (and an error document on stdout
-  // with --json) and exits with code 1.
+  // with --json), as explain() tells it if set, and exits with code 1.
   [[noreturn]] void fail(const Status& status) const;
   // A missing or malformed option: "<program>: <message>" and exit code 2.
   [[noreturn]] void usage(const std::string& message) const;
@@ -56,7 +59,11 @@ struct Output {
 
 // Parses the command line, which runs the chosen command, and maps the
 // outcome to the exit code: 0 done, the code of an Exit (1 failure), 2 usage
-// error, 70 internal error; help prints and returns 0.
+// error, 70 internal error (a bug); help prints and returns 0. A failure
+// the libraries raise where the command did not expect one (a database
+// found damaged mid-command, a full disk) is reported through out.fail()
+// with its code (exit 1), not as an internal error.
+int run_cli(CLI::App& app, int argc, char** argv, const Output& out);
 int run_cli(CLI::App& app, int argc, char** argv, const std::string& program);
 
 }  // namespace outpost::cli

@@ -1,6 +1,7 @@
 // The HTTP/1.1 server the local web UIs share (the device's kiosk and
 // presenter, the hub's dashboard): it listens on 127.0.0.1 only, reads each
-// request within size limits and an idle timeout, hands it to the caller's
+// request within size limits and an idle timeout (with a cap on open
+// connections, the longest idle closed first), hands it to the caller's
 // handler, and writes the answer with the security headers (a strict CSP, no
 // framing, no sniffing, no caching), streaming asset content in pieces.
 //
@@ -57,6 +58,11 @@ struct HttpOptions {
   std::size_t body_limit = 64u << 10;
   std::size_t header_limit = 8u << 10;
   std::chrono::milliseconds idle_timeout{30'000};
+  // Open connections at most. At the cap, and whenever accepting fails for
+  // want of file descriptors, the connection that has waited longest for a
+  // request is closed to make room; a failed accept nothing can fix at once
+  // is retried after a short pause, never in a busy loop.
+  std::size_t max_connections = 128;
 };
 
 // The application: a parsed request in, a response out. Exceptions become
