@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test with CTest: once in a
-# normal build and once under AddressSanitizer + UndefinedBehaviorSanitizer.
+# normal build and once under AddressSanitizer + UndefinedBehaviorSanitizer
+# built with clang, which also runs each libFuzzer harness for a few seconds
+# (tests/fuzz; OUTPOST_FUZZ_SECONDS=600 in the environment fuzzes longer).
 #   tools/test.sh            both builds (what CI runs)
 #   tools/test.sh --quick    the normal build only
 # Extra arguments after -- go to ctest (e.g. -- -R cache).
@@ -35,6 +37,8 @@ run_suite() {
 
 run_suite "$root/build"
 if [ $quick -eq 0 ]; then
+  # clang, for libFuzzer (the harnesses are built and run in this build).
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite "$root/build-sanitize" -DOUTPOST_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    CC=clang CXX=clang++ run_suite "$root/build-clang-san" -DOUTPOST_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+    -DOUTPOST_FUZZ=ON -DOUTPOST_FUZZ_SECONDS="${OUTPOST_FUZZ_SECONDS:-8}"
 fi
