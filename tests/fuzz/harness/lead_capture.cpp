@@ -33,7 +33,9 @@ bool clean(const std::string& s) {
 }
 
 void check_lead(const leads::LeadForm& form, const leads::NormalisedLead& lead) {
-  for (const auto& [name, value] : lead.fields) {
+  for (const auto& field : lead.fields) {
+    const std::string& name = field.first;  // not structured bindings: clang before 16 cannot capture them
+    const std::string& value = field.second;
     const auto f = std::find_if(form.fields.begin(), form.fields.end(), [&](const auto& x) { return x.name == name; });
     OUTPOST_FUZZ_CHECK_MSG(f != form.fields.end(), "'" + name + "' is not a field of the form");
     OUTPOST_FUZZ_CHECK(!value.empty() && clean(value));
@@ -47,7 +49,9 @@ void check_lead(const leads::LeadForm& form, const leads::NormalisedLead& lead) 
   }
   OUTPOST_FUZZ_CHECK(!lead.incomplete || !lead.badge.empty());
   std::uint64_t score = 0;
-  for (const auto& [name, value] : lead.answers) {
+  for (const auto& answer : lead.answers) {
+    const std::string& name = answer.first;
+    const std::string& value = answer.second;
     const auto q = std::find_if(form.qualification.begin(), form.qualification.end(), [&](const auto& x) { return x.name == name; });
     OUTPOST_FUZZ_CHECK(q != form.qualification.end());
     const auto o = std::find_if(q->options.begin(), q->options.end(), [&](const auto& x) { return x.value == value; });
