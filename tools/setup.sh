@@ -7,6 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
+  clang libclang-rt-14-dev
   libsqlite3-dev libsqlitecpp-dev sqlite3
   libsodium-dev
   libzmq3-dev cppzmq-dev

@@ -817,3 +817,23 @@ TEST_CASE("Sync messages: a recipe delta rebuilds the new recipe from the old on
     CHECK_FALSE(msg::patch_recipe(base, cut).is_ok());
   }
 }
+
+TEST_CASE("Sync messages: a recipe delta that copies its base over and over is refused past the largest recipe",
+          "[sync][messages]") {
+  // Each 9-byte copy op repeats the whole base: unbounded, a few MiB of
+  // delta would make a recipe of billions of entries on the device.
+  std::vector<cache::RecipeEntry> base(1000);
+  for (std::size_t i = 0; i < base.size(); ++i) base[i] = {crypto::blake2b(random_bytes(8, i)), 0, 100};
+  Bytes copy_all{0x01, 0, 0, 0, 0};
+  append_be32(copy_all, static_cast<std::uint32_t>(base.size()));
+  Bytes at_limit, past_limit;
+  for (std::size_t i = 0; i < msg::max_recipe_entries / base.size(); ++i) at_limit.insert(at_limit.end(), copy_all.begin(), copy_all.end());
+  past_limit = at_limit;
+  past_limit.insert(past_limit.end(), copy_all.begin(), copy_all.end());
+  const auto fits = msg::patch_recipe(base, at_limit);
+  REQUIRE(fits.is_ok());
+  CHECK(fits->size() == msg::max_recipe_entries / base.size() * base.size());
+  const auto refused = msg::patch_recipe(base, past_limit);
+  CHECK(refused.status().code() == Errc::invalid_argument);
+  CHECK_THAT(refused.status().message(), Catch::Matchers::Contains("more than"));
+}

@@ -170,10 +170,10 @@ Result<Release> Release::from_body(ByteView body) {
     };
     rel.facets = {facet("product"), facet("persona"), facet("stage"), facet("region"), facet("language")};
     rel.criticality = r.str("criticality", max_name, false);
-    const std::string download = r.str("download", max_name);
-    if (download == "auto") {
+    const std::string policy = r.str("download", max_name);
+    if (policy == "auto") {
       rel.download = DownloadPolicy::automatic;
-    } else if (download == "on-demand") {
+    } else if (policy == "on-demand") {
       rel.download = DownloadPolicy::on_demand;
     } else {
       r.fail("download", "is neither 'auto' nor 'on-demand'");

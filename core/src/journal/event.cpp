@@ -105,7 +105,9 @@ Status field_error(const EventType& type, std::string_view field, const std::str
 
 Status validate(const EventType& type, const json& payload) {
   if (!payload.is_object()) return {Errc::invalid_argument, std::string(type.name) + " event: payload is not a map"};
-  for (const auto& [key, value] : payload.items()) {
+  for (const auto& item : payload.items()) {
+    // Not a structured binding: clang before 16 cannot capture one in a lambda.
+    const std::string& key = item.key();
     const auto known = std::find_if(type.fields.begin(), type.fields.end(),
                                     [&](const FieldSpec& f) { return f.name == key; });
     if (known == type.fields.end()) return field_error(type, key, "is not part of this event type");

@@ -147,7 +147,8 @@ Result<NormalisedLead> normalise(const LeadForm& form, const CaptureRequest& req
   if (!valid_utf8(lead.badge) || has_control(lead.badge) || code_points(lead.badge) > 128) {
     problems.push_back({"badge", "is not a badge code"});
   }
-  for (const auto& [name, raw] : request.fields) {
+  for (const auto& field : request.fields) {
+    const std::string& name = field.first;  // not a structured binding: clang before 16 cannot capture one
     if (std::none_of(form.fields.begin(), form.fields.end(), [&](const FormField& f) { return f.name == name; })) {
       problems.push_back({sanitize_utf8(name), "is not a field of this form"});
     }
@@ -172,7 +173,8 @@ Result<NormalisedLead> normalise(const LeadForm& form, const CaptureRequest& req
       lead.fields[f.name] = std::get<0>(std::move(checked));
     }
   }
-  for (const auto& [name, raw] : request.answers) {
+  for (const auto& answer : request.answers) {
+    const std::string& name = answer.first;
     if (std::none_of(form.qualification.begin(), form.qualification.end(),
                      [&](const QualificationQuestion& q) { return q.name == name; })) {
       problems.push_back({sanitize_utf8(name), "is not a qualification question of this form"});

@@ -295,6 +295,8 @@ Bytes diff_recipe(const std::vector<cache::RecipeEntry>& base, const std::vector
 
 Result<std::vector<cache::RecipeEntry>> patch_recipe(const std::vector<cache::RecipeEntry>& base, ByteView delta) {
   const Status bad(Errc::invalid_argument, "recipe delta: malformed or out of range");
+  const Status too_long(Errc::invalid_argument, "recipe delta: the recipe would have more than " +
+                                                    std::to_string(max_recipe_entries) + " entries");
   std::vector<cache::RecipeEntry> out;
   std::size_t at = 0;
   std::uint64_t offset = 0;
@@ -309,11 +311,13 @@ Result<std::vector<cache::RecipeEntry>> patch_recipe(const std::vector<cache::Re
       const std::uint64_t start = load_be32(delta.data() + at), count = load_be32(delta.data() + at + 4);
       at += 8;
       if (count == 0 || start + count > base.size()) return bad;
+      if (count > max_recipe_entries - out.size()) return too_long;
       for (std::uint64_t k = 0; k < count; ++k) add(base[start + k]);
     } else if (op == 0x02 && delta.size() - at >= 4) {
       const std::uint64_t n = load_be32(delta.data() + at);
       at += 4;
       if (n == 0 || (delta.size() - at) / 36 < n) return bad;
+      if (n > max_recipe_entries - out.size()) return too_long;
       auto entries = unpack_recipe(delta.subspan(at, n * 36));
       if (!entries) return entries.status();
       for (const auto& e : *entries) add(e);

@@ -1,7 +1,8 @@
 // HttpServer (http.hpp), the only Boost.Beast translation unit: accept on
 // 127.0.0.1, read each request with size limits and an idle timeout, hand it
 // to the handler on the io_context's thread, write the answer with the
-// security headers, and stream asset content in pieces.
+// security headers, and stream asset content in pieces; read_requests()
+// reads from memory with the same parser, limits and errors.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -53,7 +54,92 @@ void secure(Message& m, const Response& r) {
   for (const auto& [name, value] : r.headers) m.set(name, value);
 }
 
+using RequestParser = http::request_parser<http::string_body>;
+
+void limit(RequestParser& parser, const HttpOptions& options) {
+  parser.body_limit(options.body_limit);
+  parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+}
+
+// What a read that ended with ec makes: the request for the handler, an
+// error page, or nothing (the client went away or stayed idle: close).
+ReadOutcome outcome_of(beast::error_code ec, const RequestParser& parser) {
+  ReadOutcome out;
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted) {
+    return out;
+  }
+  if (parser.is_header_done()) out.target = std::string(parser.get().target());
+  if (ec == http::error::body_limit) {
+    out.status = 413;
+    out.message = "the request body is over the limit";
+  } else if (ec == http::error::header_limit) {
+    out.status = 431;
+    out.message = "the request headers are over the limit";
+  } else if (ec) {
+    out.status = 400;
+    out.message = "malformed HTTP request";
+  }
+  if (ec) return out;
+  const auto& req = parser.get();
+  Request& request = out.request.emplace();
+  request.method = std::string(req.method_string());
+  request.target = out.target;
+  request.host = std::string(req[http::field::host]);
+  request.content_type = std::string(req[http::field::content_type]);
+  request.csrf_header = std::string(req["X-CSRF-Token"]);
+  request.range = std::string(req[http::field::range]);
+  request.cookie = std::string(req[http::field::cookie]);
+  request.body = req.body();
+  out.keep_alive = req.keep_alive();
+  out.head = req.method() == http::verb::head;
+  return out;
+}
+
+// A connection's bytes in memory, as a SyncReadStream for http::read.
+class MemoryStream {
+ public:
+  explicit MemoryStream(std::string_view bytes) : rest_(bytes) {}
+
+  template <class Buffers>
+  std::size_t read_some(const Buffers& buffers, beast::error_code& ec) {
+    if (rest_.empty()) {
+      ec = net::error::eof;
+      return 0;
+    }
+    ec = {};
+    const std::size_t n = net::buffer_copy(buffers, net::buffer(rest_.data(), rest_.size()));
+    rest_.remove_prefix(n);
+    return n;
+  }
+
+  template <class Buffers>
+  std::size_t read_some(const Buffers& buffers) {
+    beast::error_code ec;
+    const std::size_t n = read_some(buffers, ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
+
+ private:
+  std::string_view rest_;
+};
+
 }  // namespace
+
+std::vector<ReadOutcome> read_requests(std::string_view bytes, const HttpOptions& options, std::size_t max_requests) {
+  MemoryStream stream(bytes);
+  beast::flat_buffer buffer;
+  std::vector<ReadOutcome> out;
+  while (out.size() < max_requests) {
+    RequestParser parser;
+    limit(parser, options);
+    beast::error_code ec;
+    http::read(stream, buffer, parser, ec);
+    out.push_back(outcome_of(ec, parser));
+    if (!out.back().request || !out.back().keep_alive) break;
+  }
+  return out;
+}
 
 struct HttpServer::Impl {
   HttpOptions options;
@@ -110,7 +196,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   HttpServer::Impl& server_;
   std::string head_;  // the response header being written (content)
   std::optional<cache::AssetReader> reader_;
@@ -128,8 +214,7 @@ class Session : public std::enable_shared_from_this<Session> {
     waiting_ = true;
     waiting_since_ = std::chrono::steady_clock::now();
     parser_.emplace();
-    parser_->body_limit(server_.options.body_limit);
-    parser_->header_limit(static_cast<std::uint32_t>(server_.options.header_limit));
+    limit(*parser_, server_.options);
     stream_.expires_after(server_.options.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -138,37 +223,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec) {
     waiting_ = false;
     if (closed_) return;
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted) {
-      return close();
+    ReadOutcome read = outcome_of(ec, *parser_);
+    if (!read.request && read.status == 0) return close();
+    if (!read.request) {
+      keep_alive_ = false;
+      return send(server_.error_page(read.target, read.status, read.message), false);
     }
-    if (ec == http::error::body_limit) return fail(413, "the request body is over the limit");
-    if (ec == http::error::header_limit) return fail(431, "the request headers are over the limit");
-    if (ec) return fail(400, "malformed HTTP request");
-    const auto& req = parser_->get();
-    Request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    request.host = std::string(req[http::field::host]);
-    request.content_type = std::string(req[http::field::content_type]);
-    request.csrf_header = std::string(req["X-CSRF-Token"]);
-    request.range = std::string(req[http::field::range]);
-    request.cookie = std::string(req[http::field::cookie]);
-    request.body = req.body();
-    keep_alive_ = req.keep_alive();
-    const bool head = req.method() == http::verb::head;
+    keep_alive_ = read.keep_alive;
     Response response;
     try {
-      response = server_.handler(request);
+      response = server_.handler(*read.request);
     } catch (const std::exception&) {
-      response = server_.error_page(request.target, 500, "internal error");
+      response = server_.error_page(read.request->target, 500, "internal error");
     }
-    send(std::move(response), head);
-  }
-
-  void fail(unsigned status, const std::string& message) {
-    keep_alive_ = false;
-    const std::string target = parser_ && parser_->is_header_done() ? std::string(parser_->get().target()) : "/";
-    send(server_.error_page(target, status, message), false);
+    send(std::move(response), read.head);
   }
 
   void send(Response r, bool head_only) {

@@ -1,4 +1,4 @@
-// The dashboard's routes, sessions and admin token (dashboard.hpp).
+// The dashboard's routes, sessions and admin token (dashboard.hpp, dashboard_app.hpp).
 #include "outpost/web/dashboard.hpp"
 
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 
+#include "dashboard_app.hpp"
 #include "dashboard_page.hpp"
 #include "outpost/cli/text.hpp"
 #include "outpost/crypto/hash.hpp"
@@ -121,39 +122,16 @@ std::string day_text(TimePoint t) { return cli::iso_time(t).substr(0, 10); }
 
 }  // namespace
 
-struct Dashboard::Impl {
-  Impl(DashboardOptions o, const Clock& c, Random& r)
-      : options(std::move(o)), clock(c), random(r), login_csrf(random_hex_token(r)) {}
+DashboardApp::DashboardApp(DashboardOptions options, const Clock& clock, Random& random)
+    : options_(std::move(options)), clock_(clock), random_(random), login_csrf_(random_hex_token(random)) {}
 
-  struct Session {
-    std::string csrf;
-    TimePoint expires;
-    crypto::Digest token;  // of the admin token it was opened with
-  };
+std::string DashboardApp::token() const {
+  if (!options_.current_token) return options_.admin_token;
+  auto current = options_.current_token();
+  return current && current->size() >= 32 ? *current : std::string();
+}
 
-  // The admin token in force now; "" when it cannot be read.
-  std::string token() const {
-    if (!options.current_token) return options.admin_token;
-    auto current = options.current_token();
-    return current && current->size() >= 32 ? *current : std::string();
-  }
-
-  DashboardOptions options;
-  const Clock& clock;
-  Random& random;
-  std::string login_csrf;  // per server run: the login form has no session yet
-  std::map<std::string, Session> sessions;
-  std::unique_ptr<HttpServer> http;
-
-  Response handle(const Request& request);
-  Response error(const std::string& target, unsigned status, const std::string& message) const;
-  Session* session_of(const Request& request);
-  Response login(const Pairs& form);
-  Response dashboard(const Pairs& params, const Session& session);
-  Response csv(const std::string& name, const Pairs& params);
-};
-
-Response Dashboard::Impl::error(const std::string& target, unsigned status, const std::string& message) const {
+Response DashboardApp::error(const std::string& target, unsigned status, const std::string& message) const {
   if (target.starts_with("/reports/")) {
     Response r = page(status, message + "\n");
     r.content_type = "text/plain; charset=utf-8";
@@ -162,24 +140,24 @@ Response Dashboard::Impl::error(const std::string& target, unsigned status, cons
   return page(status, dashboard_error_html(status, message));
 }
 
-Dashboard::Impl::Session* Dashboard::Impl::session_of(const Request& request) {
+DashboardApp::Session* DashboardApp::session_of(const Request& request) {
   const std::string id = cookie_value(request.cookie, cookie_name);
   if (id.empty()) return nullptr;
-  const TimePoint now = clock.now();
+  const TimePoint now = clock_.now();
   const std::string current = token();
   // A rotated (or unreadable) token ends every session opened with the old one.
-  std::erase_if(sessions, [&](const auto& entry) {
+  std::erase_if(sessions_, [&](const auto& entry) {
     return current.empty() || entry.second.token != crypto::blake2b(as_bytes(current));
   });
-  for (auto& [key, session] : sessions) {
+  for (auto& [key, session] : sessions_) {
     // Compared in constant time, one by one: the ids are secrets.
     if (constant_time_equal(key, id)) return session.expires > now ? &session : nullptr;
   }
   return nullptr;
 }
 
-Response Dashboard::Impl::handle(const Request& request) {
-  if (!loopback_host(request.host, http->port())) {
+Response DashboardApp::handle(const Request& request) {
+  if (!loopback_host(request.host, port_)) {
     return error(request.target, 403, "this server answers only to 127.0.0.1 and localhost");
   }
   const std::size_t q = request.target.find('?');
@@ -205,8 +183,8 @@ Response Dashboard::Impl::handle(const Request& request) {
     }
   }
   if (path == "/login") {
-    if (!post) return page(200, dashboard_login_html(login_csrf, false));
-    if (!constant_time_equal(first(form, "csrf"), login_csrf)) {
+    if (!post) return page(200, dashboard_login_html(login_csrf_, false));
+    if (!constant_time_equal(first(form, "csrf"), login_csrf_)) {
       return error(path, 403, "missing or wrong CSRF token: reload the login page");
     }
     return login(form);
@@ -220,7 +198,7 @@ Response Dashboard::Impl::handle(const Request& request) {
     const std::string token = request.csrf_header.empty() ? first(form, "csrf") : request.csrf_header;
     if (!constant_time_equal(token, session->csrf)) return error(path, 403, "missing or wrong CSRF token: reload the page");
     if (path == "/logout") {
-      sessions.erase(cookie_value(request.cookie, cookie_name));
+      sessions_.erase(cookie_value(request.cookie, cookie_name));
       Response r = redirect("/login");
       std::string cookie = cookie_name;
       r.headers.emplace_back("Set-Cookie", cookie.append("=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"));
@@ -236,28 +214,28 @@ Response Dashboard::Impl::handle(const Request& request) {
   return error(path, 404, "no such page");
 }
 
-Response Dashboard::Impl::login(const Pairs& form) {
+Response DashboardApp::login(const Pairs& form) {
   const std::string current = token();
   if (current.empty() || !constant_time_equal(first(form, "token"), current)) {
-    return page(403, dashboard_login_html(login_csrf, true));
+    return page(403, dashboard_login_html(login_csrf_, true));
   }
-  const TimePoint now = clock.now();
-  std::erase_if(sessions, [&](const auto& entry) { return entry.second.expires <= now; });
-  const std::string id = random_hex_token(random);
-  sessions[id] = Session{random_hex_token(random), now + options.session_lifetime, crypto::blake2b(as_bytes(current))};
+  const TimePoint now = clock_.now();
+  std::erase_if(sessions_, [&](const auto& entry) { return entry.second.expires <= now; });
+  const std::string id = random_hex_token(random_);
+  sessions_[id] = Session{random_hex_token(random_), now + options_.session_lifetime, crypto::blake2b(as_bytes(current))};
   Response r = redirect("/");
   std::string cookie = cookie_name;
   cookie.append("=").append(id).append("; HttpOnly; SameSite=Strict; Path=/; Max-Age=");
-  cookie.append(std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options.session_lifetime).count()));
+  cookie.append(std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options_.session_lifetime).count()));
   r.headers.emplace_back("Set-Cookie", std::move(cookie));
   return r;
 }
 
-Response Dashboard::Impl::dashboard(const Pairs& params, const Session& session) {
-  const TimePoint now = clock.now();
+Response DashboardApp::dashboard(const Pairs& params, const Session& session) {
+  const TimePoint now = clock_.now();
   auto parsed = parse_window(params, now);
   if (!parsed) return error("/", 400, parsed.status().message());
-  auto reports = open_reports(options.hub_home);
+  auto reports = open_reports(options_.hub_home);
   if (!reports) return error("/", 500, "cannot read the hub store: " + reports.status().message());
   DashboardView v;
   const rep::Window& w = parsed->window;
@@ -278,24 +256,24 @@ Response Dashboard::Impl::dashboard(const Pairs& params, const Session& session)
                           take(r.feedback(w), v.feedback), take(r.leads(w), v.leads)}) {
     if (!s) return error("/", 500, "a report failed: " + s.to_string());
   }
-  if (options.lead_sla) {
-    auto sla = options.lead_sla(now, {w.since, w.until});
+  if (options_.lead_sla) {
+    auto sla = options_.lead_sla(now, {w.since, w.until});
     if (!sla) return error("/", 500, "the lead SLA report failed: " + sla.status().to_string());
     v.sla = std::move(sla).value();
   }
   return page(200, dashboard_html(v, session.csrf));
 }
 
-Response Dashboard::Impl::csv(const std::string& name, const Pairs& params) {
+Response DashboardApp::csv(const std::string& name, const Pairs& params) {
   const std::string target = "/reports/" + name + ".csv";
   static const std::vector<std::string> names{"usage",    "usage-by-day", "unused", "adoption",
                                               "blocked",  "searches",     "feedback", "leads",
                                               "leads-sla"};
   if (std::find(names.begin(), names.end(), name) == names.end()) return error(target, 404, "no report '" + name + "'");
-  const TimePoint now = clock.now();
+  const TimePoint now = clock_.now();
   auto parsed = parse_window(params, now);
   if (!parsed) return error(target, 400, parsed.status().message());
-  auto opened = open_reports(options.hub_home);
+  auto opened = open_reports(options_.hub_home);
   if (!opened) return error(target, 500, "cannot read the hub store: " + opened.status().message());
   rep::HubReports& r = **opened;
   const rep::Window& w = parsed->window;
@@ -313,8 +291,8 @@ Response Dashboard::Impl::csv(const std::string& name, const Pairs& params) {
   if (name == "feedback") body = as_csv(r.feedback(w), [](const auto& x) { return rt::feedback_tables(x, false).rows; });
   if (name == "leads") body = as_csv(r.leads(w), [](const auto& x) { return rt::leads_of(x.rows, true, true); });
   if (name == "leads-sla") {
-    if (!options.lead_sla) return error(target, 404, "the lead book is not available to this dashboard");
-    body = as_csv(options.lead_sla(now, {w.since, w.until}), [](const auto& x) { return rt::sla_tables(x).rows; });
+    if (!options_.lead_sla) return error(target, 404, "the lead book is not available to this dashboard");
+    body = as_csv(options_.lead_sla(now, {w.since, w.until}), [](const auto& x) { return rt::sla_tables(x).rows; });
   }
   if (!body) return error(target, 500, "the report failed: " + body.status().to_string());
   Response out;
@@ -328,22 +306,29 @@ Response Dashboard::Impl::csv(const std::string& name, const Pairs& params) {
 
 // ---- Dashboard
 
+struct Dashboard::Impl {
+  Impl(DashboardOptions options, const Clock& clock, Random& random) : app(std::move(options), clock, random) {}
+  DashboardApp app;
+  std::unique_ptr<HttpServer> http;
+};
+
 Result<std::unique_ptr<Dashboard>> Dashboard::create(DashboardOptions options, const Clock& clock, Random& random) {
   if (!options.current_token && options.admin_token.size() < 32) {
     return Status(Errc::invalid_argument, "the dashboard needs an admin token of at least 32 characters");
   }
-  auto impl = std::make_unique<Impl>(std::move(options), clock, random);
   HttpOptions http;
-  http.port = impl->options.port;
-  http.idle_timeout = impl->options.idle_timeout;
-  Impl* self = impl.get();
+  http.port = options.port;
+  http.idle_timeout = options.idle_timeout;
+  auto impl = std::make_unique<Impl>(std::move(options), clock, random);
+  DashboardApp& app = impl->app;
   auto server = HttpServer::create(
-      http, [self](const Request& r) { return self->handle(r); },
-      [self](const std::string& target, unsigned status, const std::string& message) {
-        return self->error(target, status, message);
+      http, [&app](const Request& r) { return app.handle(r); },
+      [&app](const std::string& target, unsigned status, const std::string& message) {
+        return app.error(target, status, message);
       });
   if (!server) return server.status();
   impl->http = std::move(server).value();
+  app.set_port(impl->http->port());
   return std::unique_ptr<Dashboard>(new Dashboard(std::move(impl)));
 }
 

@@ -64,26 +64,26 @@ Result<RoutingRules> RoutingRules::parse(std::string_view json_text) {
         bad_rules("'" + key + "'", "is not a known key (teams, rules, default_team, sla_hours)");
       }
     }
-    RoutingRules rules;
-    const json teams = doc.value("teams", json::object());
-    if (!teams.is_object() || teams.empty()) bad_rules("'teams'", "must be an object of team: [rep devices]");
-    for (const auto& [team, members] : teams.items()) {
+    RoutingRules parsed;
+    const json team_doc = doc.value("teams", json::object());
+    if (!team_doc.is_object() || team_doc.empty()) bad_rules("'teams'", "must be an object of team: [rep devices]");
+    for (const auto& [team, members] : team_doc.items()) {
       auto reps = text_list(members, "team '" + team + "'");
       if (reps.empty()) bad_rules("team '" + team + "'", "has no reps");
-      rules.teams[team] = std::move(reps);
+      parsed.teams[team] = std::move(reps);
     }
     if (doc.contains("sla_hours")) {
       const json& h = doc["sla_hours"];
       if (!h.is_number_unsigned() || h.get<std::uint64_t>() == 0 || h.get<std::uint64_t>() > 24 * 365) {
         bad_rules("'sla_hours'", "must be a whole number of hours from 1 to 8760");
       }
-      rules.sla = std::chrono::hours(h.get<std::int64_t>());
+      parsed.sla = std::chrono::hours(h.get<std::int64_t>());
     }
     if (doc.contains("default_team")) {
       if (!doc["default_team"].is_string()) bad_rules("'default_team'", "must be a team name");
-      rules.default_team = doc["default_team"].get<std::string>();
-      if (!rules.teams.contains(rules.default_team)) {
-        bad_rules("'default_team'", "names team '" + rules.default_team + "', which 'teams' does not define");
+      parsed.default_team = doc["default_team"].get<std::string>();
+      if (!parsed.teams.contains(parsed.default_team)) {
+        bad_rules("'default_team'", "names team '" + parsed.default_team + "', which 'teams' does not define");
       }
     }
     const json list = doc.value("rules", json::array());
@@ -105,7 +105,7 @@ Result<RoutingRules> RoutingRules::parse(std::string_view json_text) {
       }
       if (!r.contains("team") || !r["team"].is_string()) bad_rules(where, "needs a team");
       rule.team = r["team"].get<std::string>();
-      if (!rules.teams.contains(rule.team)) bad_rules(where, "names team '" + rule.team + "', which 'teams' does not define");
+      if (!parsed.teams.contains(rule.team)) bad_rules(where, "names team '" + rule.team + "', which 'teams' does not define");
       if (r.contains("min_score")) {
         if (!r["min_score"].is_number_unsigned()) bad_rules(where, "'min_score' must be a whole number");
         rule.min_score = r["min_score"].get<std::uint64_t>();
@@ -113,9 +113,9 @@ Result<RoutingRules> RoutingRules::parse(std::string_view json_text) {
       const json match = r.value("match", json::object());
       if (!match.is_object()) bad_rules(where, "'match' must be an object of field or question: value(s)");
       for (const auto& [key, value] : match.items()) rule.match[key] = text_list(value, where + " match '" + key + "'");
-      rules.rules.push_back(std::move(rule));
+      parsed.rules.push_back(std::move(rule));
     }
-    return rules;
+    return parsed;
   });
 }
 

@@ -868,7 +868,7 @@ Result<std::unique_ptr<Hub>> Hub::start(const fs::path& home, const Clock& clock
     // ZAP first: a CURVE server socket bound without a handler admits anyone.
     hub.zap = std::make_unique<sync::ZapHandler>(
         hub.context, hub.log,
-        [&hub, zap_store = std::shared_ptr<HubStore>(std::move(*store))](
+        [zap_store = std::shared_ptr<HubStore>(std::move(*store))](
             const std::string& domain, const sync::CurvePublicKey& key) -> std::optional<std::string> {
           // Only holders of a token this hub issued: a stranger's handshake
           // fails, so it cannot make the hub buffer a single message.

@@ -110,7 +110,12 @@ Result<std::vector<cache::RecipeEntry>> unpack_recipe(ByteView packed);
 // A small edit of a large file costs a few dozen bytes of recipe, not 36
 // bytes for every chunk.
 Bytes diff_recipe(const std::vector<cache::RecipeEntry>& base, const std::vector<cache::RecipeEntry>& target);
-// invalid_argument if ops are malformed or copy outside base.
+// The most entries a recipe has: as many as one data frame holds packed.
+// A delta may copy the whole base again and again, so without this bound
+// nine bytes of delta could cost the device a copy of its largest recipe.
+inline constexpr std::size_t max_recipe_entries = Limits{}.max_frame / 36;
+// invalid_argument if ops are malformed or copy outside base, or the
+// recipe would pass max_recipe_entries.
 Result<std::vector<cache::RecipeEntry>> patch_recipe(const std::vector<cache::RecipeEntry>& base, ByteView delta);
 
 struct RecipeMsg {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,23 @@ using Handler = std::function<Response(const Request&)>;
 // The answer to a request that never reached the handler (malformed, over
 // a limit) or that threw: target is "/" when it could not be read.
 using ErrorPage = std::function<Response(const std::string& target, unsigned status, const std::string& message)>;
+
+// What the server makes of the bytes a client sends on one connection, read
+// exactly as run() reads them (the same parser, limits and errors) but from
+// memory: for tests and the fuzz harnesses, which drive the handlers
+// without a socket.
+struct ReadOutcome {
+  std::optional<Request> request;  // set: handed to the handler
+  unsigned status = 0;             // else the error page's status (400, 413, 431) ...
+  std::string message;             // ... and its message; 0: the connection just closes
+  std::string target = "/";        // what the error page is given
+  bool keep_alive = false;         // the server reads another request after this one
+  bool head = false;               // HEAD: the answer is sent without its body
+};
+// The outcome of each request in bytes, in order, ending at the first one
+// after which the server would close the connection (or at max_requests).
+std::vector<ReadOutcome> read_requests(std::string_view bytes, const HttpOptions& options,
+                                       std::size_t max_requests = 16);
 
 class HttpServer {
  public:

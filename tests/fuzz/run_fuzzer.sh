@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# One libFuzzer harness for a bounded time: CTest's "fuzz: NAME".
+#   run_fuzzer.sh FUZZER WORK_DIR SECONDS CORPUS_DIR...
+# The fuzzer starts from the committed corpus dirs, which it only reads; what
+# it finds new goes to a fresh WORK_DIR/corpus, and a crash, leak or
+# timeout is written to WORK_DIR/artifacts/ (crash-*, leak-*, timeout-*).
+# To keep one as a regression test, copy it to tests/fuzz/regressions/NAME/.
+set -euo pipefail
+fuzzer="$1"
+work="$2"
+seconds="$3"
+shift 3
+rm -rf "$work"
+mkdir -p "$work/corpus" "$work/artifacts"
+# -timeout: an input that runs this long is a hang (a finding);
+# -rss_limit_mb: so is one that needs this much memory.
+exec "$fuzzer" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -print_final_stats=1 \
+  -artifact_prefix="$work/artifacts/" "$work/corpus" "$@"
