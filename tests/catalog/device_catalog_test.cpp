@@ -3,12 +3,17 @@
 // goes back, across clock changes and restarts.
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
 #include <chrono>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "catalog_world.hpp"
+#include "outpost/crypto/aead.hpp"
+#include "outpost/crypto/kdf.hpp"
 
 using namespace outpost;
 using namespace outpost::test;
@@ -138,7 +143,7 @@ TEST_CASE("DeviceCatalog: a fresh delta sets seq, verified-as-of and the trust v
 TEST_CASE("DeviceCatalog: nothing applies without a pinned root", "[catalog]") {
   CatalogWorld w;
   w.publish(w.sign(w.release_of("deck", 1, content(1))));
-  auto opened = DeviceCatalog::open(w.dir.path() / "unpinned.db", w.clock, w.seal_key);
+  auto opened = DeviceCatalog::open(w.dir.path() / "unpinned.db", w.clock, w.master);
   REQUIRE(opened.is_ok());
   auto& device = *opened.value();
   CHECK_FALSE(device.root().has_value());
@@ -724,4 +729,123 @@ TEST_CASE("DeviceCatalog: a device can still sync after a publisher was removed 
     CHECK(r.status().message().find("may not publish") != std::string::npos);
     CHECK(w.device->status().seq == 0);
   }
+}
+
+namespace {
+
+// The device catalog's key for its stored statements, and the associated
+// data it binds each one to (its seq, 8 bytes big-endian).
+Bytes seq_bytes(std::int64_t seq) {
+  Bytes out(8);
+  for (int i = 7; i >= 0; --i, seq >>= 8) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq);
+  return out;
+}
+
+// A release whose every text field names something a thief must not read.
+Release secret_release(CatalogWorld& w) {
+  Release r = w.release_of("okapi-merger", 1, content(1));
+  r.title = "Quokka acquisition memo";
+  r.description = "wombatcorp takeover terms";
+  r.change_note = "numbat figures corrected";
+  r.search_text = "platypuses and echidnas";
+  r.tags = {"kangaroo"};
+  return r;
+}
+
+void check_no_secret_in(const fs::path& db) {
+  const std::string raw = database_text(db);
+  for (const char* word : {"quokka", "acquisition", "wombatcorp", "numbat", "platypus", "echidna", "kangaroo"}) {
+    INFO(word);
+    CHECK(raw.find(word) == std::string::npos);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("DeviceCatalog: catalog.db holds no title, description or search text in clear [attack]",
+          "[catalog][attack]") {
+  CatalogWorld w;
+  w.publish(w.sign(secret_release(w)));
+  w.sync();
+  w.device.reset();
+  check_no_secret_in(w.dir.path() / "catalog.db");
+  w.device = w.open_catalog();
+  CHECK_FALSE(w.device->status().damage.has_value());
+  const auto held = w.device->release({"okapi-merger", 1});
+  REQUIRE(held.has_value());
+  CHECK(held->title == "Quokka acquisition memo");
+  CHECK(held->search_text == "platypuses and echidnas");
+}
+
+TEST_CASE("DeviceCatalog: statements an earlier Outpost stored in clear are encrypted at the first open", "[catalog]") {
+  CatalogWorld w;
+  w.publish(w.sign(secret_release(w)));
+  w.publish_cached("deck", 1, content(2));
+  w.sync();
+  w.device.reset();
+  const fs::path db_path = w.dir.path() / "catalog.db";
+  {
+    // Back to the earlier format: every statement in clear, no 'envelopes' mark.
+    SQLite::Database db(db_path.string(), SQLite::OPEN_READWRITE);
+    const crypto::SecretKey key = crypto::derive_key(w.master, crypto::purpose::catalog_envelopes);
+    std::vector<std::pair<std::int64_t, Bytes>> plain;
+    SQLite::Statement st(db, "SELECT seq, envelope FROM statements");
+    while (st.executeStep()) {
+      const std::int64_t seq = st.getColumn(0).getInt64();
+      const auto* data = static_cast<const std::uint8_t*>(st.getColumn(1).getBlob());
+      const Bytes box(data, data + st.getColumn(1).getBytes());
+      Bytes statement;
+      REQUIRE(crypto::aead_open(key, box, seq_bytes(seq), statement));
+      plain.emplace_back(seq, std::move(statement));
+    }
+    REQUIRE(plain.size() == 2);
+    for (const auto& [seq, statement] : plain) {
+      SQLite::Statement put(db, "UPDATE statements SET envelope = ? WHERE seq = ?");
+      put.bind(1, statement.data(), static_cast<int>(statement.size()));
+      put.bind(2, seq);
+      put.exec();
+    }
+    db.exec("DELETE FROM meta WHERE key = 'envelopes'");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  CHECK(database_text(db_path).find("quokka") != std::string::npos);  // the earlier format, in clear
+
+  w.device = w.open_catalog();
+  CHECK_FALSE(w.device->status().damage.has_value());
+  CHECK(w.device->status().seq == 2);
+  REQUIRE(w.device->release({"okapi-merger", 1}).has_value());
+  CHECK(w.device->release({"okapi-merger", 1})->title == "Quokka acquisition memo");
+  w.device.reset();
+  {
+    SQLite::Database db(db_path.string(), SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.exec("VACUUM");
+  }
+  check_no_secret_in(db_path);
+  // And it keeps syncing.
+  w.device = w.open_catalog();
+  w.publish_cached("deck", 2, content(3));
+  CHECK(w.sync().releases == 1);
+}
+
+TEST_CASE("DeviceCatalog: a stored statement moved to another seq does not decrypt: damage, not a forged order [attack]",
+          "[catalog][attack]") {
+  CatalogWorld w;
+  w.publish_cached("deck", 1, content(1));
+  w.publish_cached("deck", 2, content(2));
+  w.sync();
+  w.device.reset();
+  {
+    SQLite::Database db((w.dir.path() / "catalog.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE statements SET seq = -seq");
+    db.exec("UPDATE statements SET seq = 3 + seq WHERE seq < 0");  // 1 <-> 2
+  }
+  w.device = w.open_catalog();
+  REQUIRE(w.device->status().damage.has_value());
+  CHECK_THAT(*w.device->status().damage, Contains("does not decrypt"));
+  // A whole catalog from the hub repairs it.
+  auto d = w.authority.delta(0, w.hub, w.clock.now(), w.timestamp_lifetime);
+  REQUIRE(d.is_ok());
+  REQUIRE(w.device->apply(*d).is_ok());
+  CHECK_FALSE(w.device->status().damage.has_value());
 }

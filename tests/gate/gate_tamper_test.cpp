@@ -161,9 +161,9 @@ TEST_CASE("Gate tampering: signed data or sealed values changed make the catalog
     w.tamper("DELETE FROM meta WHERE key = 'seal'");
     why = "not sealed";
   }
-  SECTION("a statement's bytes changed") {
+  SECTION("a statement's bytes changed (stored encrypted: the box no longer opens)") {
     w.tamper("UPDATE statements SET envelope = envelope || X'00' WHERE seq = 1");
-    why = "do not chain";
+    why = "does not decrypt";
   }
   REQUIRE(w.device->status().damage.has_value());
   CHECK_THAT(*w.device->status().damage, Contains(why));

@@ -10,14 +10,18 @@ using namespace outpost::test;
 
 namespace {
 
+// A device master key (the index derives its own keys from it).
+crypto::SecretKey test_master(std::uint8_t fill = 7) { return crypto::SecretKey::from_bytes(Bytes(32, fill)); }
+
 struct Index {
   TempDir dir;
+  crypto::SecretKey master = test_master();
   std::unique_ptr<search::SearchIndex> index = open();
   std::uint64_t seq = 0;
   std::int64_t now_ms = 1'700'000'000'000;
 
   std::unique_ptr<search::SearchIndex> open() {
-    auto i = search::SearchIndex::open(dir / "search.db");
+    auto i = search::SearchIndex::open(dir / "search.db", master);
     REQUIRE(i.is_ok());
     return std::move(i).value();
   }
@@ -70,10 +74,10 @@ TEST_CASE("Search: the word being typed matches as a prefix, all words required,
 }
 
 TEST_CASE("Search: the fts expression quotes every word, the last one as a prefix", "[search]") {
-  CHECK(search::fts_expression("Price she") == "\"price\" AND \"she\"*");
-  CHECK(search::fts_expression("  \"x\" OR y* ") == "\"x\" AND \"or\" AND \"y\"*");
+  CHECK(search::fts_expression("Price she") == "\"price\" AND \"she*\"");
+  CHECK(search::fts_expression("  \"x\" OR y* ") == "\"x\" AND \"or\" AND \"y*\"");
   CHECK(search::fts_expression("!!").empty());
-  CHECK(search::fts_expression("hosp plat", true) == "\"hosp\"* AND \"plat\"*");
+  CHECK(search::fts_expression("hosp plat", true) == "\"hosp*\" AND \"plat*\"");
 }
 
 TEST_CASE("Search: facets filter and are counted", "[search]") {
@@ -172,7 +176,7 @@ TEST_CASE("Search: an index from schema 1 (facets inside FTS5) is started over a
       PRAGMA application_id = 0x4f505358;
       PRAGMA user_version = 1;)sql");
   }
-  auto opened = search::SearchIndex::open(dir / "search.db");
+  auto opened = search::SearchIndex::open(dir / "search.db", test_master());
   INFO(opened.status().to_string());
   REQUIRE(opened.is_ok());
   auto& index = *opened.value();
@@ -190,4 +194,103 @@ TEST_CASE("Search: an index from schema 1 (facets inside FTS5) is started over a
   REQUIRE(found.is_ok());
   REQUIRE(found.value().hits.size() == 1);
   CHECK(found.value().hits[0].asset == "old");
+}
+
+TEST_CASE("Search: search.db names no document: words, prefixes, ids and facets are keyed hashes [attack]",
+          "[search][attack]") {
+  Index ix;
+  auto r = ix.release("zebra-merger-2027", "Quokka acquisition memo");
+  r.description = "Confidential: the wombatcorp takeover terms";
+  r.change_note = "numbat figures corrected";
+  r.search_text = "platypuses echidnas";
+  r.tags = {"kangaroo"};
+  r.facets.product = "Bilby Suite";
+  r.facets.region = "Tasmania";
+  ix.add({r});
+  // What a thief with the files would read: nothing of it (the words, in
+  // any case, nor their first letters as a prefix index would keep them).
+  const std::string raw = database_text(ix.dir / "search.db");
+  for (const char* word : {"zebra", "quokka", "acquisition", "wombatcorp", "takeover", "numbat", "platypus", "echidna",
+                           "kangaroo", "bilby", "tasmania", "confidential", "memo"}) {
+    INFO(word);
+    CHECK(raw.find(word) == std::string::npos);
+  }
+  // ... while search still finds it by every field, prefix and facet.
+  for (const char* query : {"quokka", "quo", "acquisition memo", "wombatcorp", "numbat", "platypuses", "echid",
+                            "kangaroo"}) {
+    INFO(query);
+    CHECK(Index::assets(ix.find(query)) == std::vector<std::string>{"zebra-merger-2027"});
+  }
+  CHECK(Index::assets(ix.find("", {{"region", "TASMANIA"}})) == std::vector<std::string>{"zebra-merger-2027"});
+  const auto counted = ix.find("quokka");
+  REQUIRE(counted.hits.size() == 1);
+  CHECK(counted.hits[0].title == "Quokka acquisition memo");
+  bool region_counted = false;
+  for (const auto& f : counted.facets) region_counted = region_counted || (f.facet == "region" && f.value == "Tasmania");
+  CHECK(region_counted);
+}
+
+TEST_CASE("Search: prefixes are whole characters, and a prefix past 24 characters still matches", "[search]") {
+  Index ix;
+  ix.add({ix.release("a", "Präsentation Überblick"), ix.release("b", "Pneumonoultramicroscopicsilicovolcanoconiosis"),
+          ix.release("c", "Pneumonoultramicroscopicsilicone")});
+  CHECK(Index::assets(ix.find("pras")) == std::vector<std::string>{"a"});  // diacritics folded
+  CHECK(Index::assets(ix.find("Über")) == std::vector<std::string>{"a"});
+  CHECK(Index::assets(ix.find("ü")) == std::vector<std::string>{"a"});
+  // Exact words are exact at any length (only the last word typed is a
+  // prefix); a prefix is judged on its first 24 characters, so both long
+  // words share the 31-character one.
+  CHECK(Index::assets(ix.find("pneumonoultramicroscopicsilicovolcanoconiosis pneu")) ==
+        std::vector<std::string>{"b"});
+  CHECK(Index::assets(ix.find("pneumonoultramicroscopics")).size() == 2);
+  CHECK(Index::assets(ix.find("pneumonoultramicroscopicsilicov")).size() == 2);
+}
+
+TEST_CASE("Search: an index is readable only with the key it was made with [attack]", "[search][attack]") {
+  Index ix;
+  ix.add({ix.release("doc", "Pricing sheet")});
+  ix.index.reset();
+  auto other = search::SearchIndex::open(ix.dir / "search.db", test_master(9));
+  REQUIRE(other.is_ok());
+  // Another key hashes the words to other terms: nothing is found ...
+  const auto words = other.value()->search({"pricing", {}, 20});
+  REQUIRE(words.is_ok());
+  CHECK(words.value().hits.empty());
+  // ... and the entries do not decrypt: a clear error, no garbage.
+  const auto listed = other.value()->search({"", {}, 20});
+  REQUIRE_FALSE(listed.is_ok());
+  CHECK(listed.status().code() == Errc::corrupt);
+  CHECK_THAT(listed.status().message(), Catch::Contains("remove search.db"));
+}
+
+TEST_CASE("Search: an index from schema 2 (words in clear) is started over", "[search]") {
+  TempDir dir;
+  {
+    SQLite::Database v2((dir / "search.db").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    v2.exec(R"sql(
+      CREATE TABLE meta(key TEXT PRIMARY KEY, value);
+      CREATE TABLE assets(rowid INTEGER PRIMARY KEY, asset TEXT UNIQUE NOT NULL, version INTEGER NOT NULL,
+        title TEXT NOT NULL, kind TEXT NOT NULL, product TEXT NOT NULL, persona TEXT NOT NULL, stage TEXT NOT NULL,
+        region TEXT NOT NULL, language TEXT NOT NULL, published_at INTEGER NOT NULL, opens INTEGER NOT NULL DEFAULT 0);
+      CREATE VIRTUAL TABLE fts USING fts5(title, tags, description, note, body,
+        tokenize = "unicode61 remove_diacritics 2", prefix = '1 2 3 4 5 6');
+      CREATE VIRTUAL TABLE titles USING fts5(title, tokenize = "unicode61 remove_diacritics 2", prefix = '1 2 3 4 5 6');
+      INSERT INTO meta VALUES('seq', 4);
+      INSERT INTO assets VALUES(1, 'secret-plan', 1, 'Secret plan', 'pdf', '', '', '', '', '', 0, 0);
+      INSERT INTO fts(rowid, title) VALUES(1, 'Secret plan');
+      INSERT INTO titles(rowid, title) VALUES(1, 'Secret plan');
+      PRAGMA application_id = 0x4f505358;
+      PRAGMA user_version = 2;)sql");
+  }
+  {
+    auto opened = search::SearchIndex::open(dir / "search.db", test_master());
+    INFO(opened.status().to_string());
+    REQUIRE(opened.is_ok());
+    CHECK(opened.value()->indexed_seq() == 0);
+    CHECK(opened.value()->search({"secret", {}, 20}).value().hits.empty());
+  }
+  SQLite::Database check((dir / "search.db").string(), SQLite::OPEN_READWRITE);
+  check.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  check.exec("VACUUM");
+  CHECK(database_text(dir / "search.db").find("secret") == std::string::npos);
 }

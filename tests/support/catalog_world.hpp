@@ -26,8 +26,6 @@ struct CatalogWorld : CacheFixture {
   std::uint64_t trust_version = 1;
   catalog::SignedStatement trust_statement = make_trust(trust_version, {publisher.public_key()});
   catalog::CatalogAuthority authority = make_authority();
-  // What seals the device catalog (a device derives it from its master key).
-  crypto::SecretKey seal_key = crypto::derive_key(master, crypto::purpose::catalog_seal);
   std::unique_ptr<catalog::DeviceCatalog> device = open_catalog();
   std::chrono::seconds timestamp_lifetime = std::chrono::hours(24);
 
@@ -53,7 +51,7 @@ struct CatalogWorld : CacheFixture {
   }
 
   std::unique_ptr<catalog::DeviceCatalog> open_catalog() {
-    auto c = catalog::DeviceCatalog::open(dir.path() / "catalog.db", clock, seal_key);
+    auto c = catalog::DeviceCatalog::open(dir.path() / "catalog.db", clock, master);
     INFO(c.status().to_string());
     REQUIRE(c.is_ok());
     REQUIRE(c.value()->pin_root(root.public_key()).is_ok());

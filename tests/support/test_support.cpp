@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -105,6 +106,18 @@ Bytes read_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + path.string());
   return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string database_text(const fs::path& db) {
+  std::string all;
+  for (const char* suffix : {"", "-wal"}) {
+    const fs::path file = db.string() + suffix;
+    if (!fs::exists(file)) continue;
+    const Bytes bytes = read_file(file);
+    all.append(bytes.begin(), bytes.end());
+  }
+  for (char& c : all) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return all;
 }
 
 pid_t fork_child(const std::function<int()>& body) {

@@ -81,6 +81,9 @@ class SeededRandom final : public Random {
 
 void write_file(const fs::path& path, ByteView data);
 Bytes read_file(const fs::path& path);
+// Every byte an SQLite database and its WAL hold, lower-cased: what someone
+// with the files reads (for "nothing in clear" checks).
+std::string database_text(const fs::path& db);
 
 // Runs body in a forked child that exits with body's return value (or 99
 // if it throws). Returns the child's pid.

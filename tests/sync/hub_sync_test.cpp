@@ -695,8 +695,7 @@ TEST_CASE("a catalog the device refuses stops the content, not the journal: its 
     ts.expires_at += std::chrono::days(365);
     keys::FileKeyStore keys(device::DeviceHome::key_path(rep.root), f.random);
     const crypto::SecretKey master = must(keys.load_master_key());
-    auto held = must(catalog::DeviceCatalog::open(device::DeviceHome::catalog_path(rep.root), f.clock,
-                                                  crypto::derive_key(master, crypto::purpose::catalog_seal)));
+    auto held = must(catalog::DeviceCatalog::open(device::DeviceHome::catalog_path(rep.root), f.clock, master));
     catalog::CatalogDelta ahead;
     ahead.from_seq = ts.seq;
     ahead.timestamp = catalog::sign_statement(ts.to_body(), f.admin()->keys().signing);

@@ -9,6 +9,8 @@
 
 #include "outpost/catalog/catalog_state.hpp"
 #include "outpost/base/guard.hpp"
+#include "outpost/crypto/aead.hpp"
+#include "outpost/crypto/kdf.hpp"
 #include "outpost/storage/database.hpp"
 #include "outpost/storage/columns.hpp"
 
@@ -56,20 +58,55 @@ Result<Record> parse_record(const SignedStatement& s) {
   return Status(Errc::corrupt, "the catalog holds a " + std::string(type_name(*type)) + " as a catalog statement");
 }
 
-// Writes statements and the rows derived from them, for the gate.
+// The keys that keep the stored statements unreadable without the device's
+// master key. A statement is stored as an AEAD box bound to its seq.
+class EnvelopeKeys {
+ public:
+  explicit EnvelopeKeys(const crypto::SecretKey& master)
+      : key_(crypto::derive_key(master, crypto::purpose::catalog_envelopes)),
+        nonce_key_(crypto::derive_key(master, crypto::purpose::catalog_envelope_nonces)) {}
+
+  Bytes seal(std::uint64_t seq, ByteView envelope) const {
+    return crypto::aead_seal_synthetic(key_, nonce_key_, envelope, associated(seq));
+  }
+
+  // The statement stored at seq; throws corrupt when the box does not open
+  // (changed, moved to another seq, or sealed by another device).
+  Bytes open(std::uint64_t seq, ByteView box) const {
+    Bytes plain;
+    if (!crypto::aead_open(key_, box, associated(seq), plain)) {
+      throw Error(Errc::corrupt, "catalog statement " + std::to_string(seq) + " does not decrypt with this device's key");
+    }
+    return plain;
+  }
+
+ private:
+  static std::array<std::uint8_t, 8> associated(std::uint64_t seq) {
+    std::array<std::uint8_t, 8> out{};
+    for (int i = 7; i >= 0; --i, seq >>= 8) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq);
+    return out;
+  }
+
+  crypto::SecretKey key_;
+  crypto::SecretKey nonce_key_;
+};
+
+// Writes statements (encrypted) and the rows derived from them, for the gate.
 class Inserter {
  public:
-  explicit Inserter(SQLite::Database& db)
-      : put_(db, "INSERT INTO statements(seq, envelope) VALUES(?, ?)"),
+  Inserter(SQLite::Database& db, const EnvelopeKeys& keys)
+      : keys_(keys),
+        put_(db, "INSERT INTO statements(seq, envelope) VALUES(?, ?)"),
         rel_(db,
              "INSERT INTO releases(asset, version, seq, valid_from, expires_at, grace_s, criticality, digest, size) "
              "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"),
         rev_(db, "INSERT INTO revocations(asset, version, seq) VALUES(?, ?, ?)") {}
 
   void statement(std::uint64_t seq, ByteView envelope) {
+    const Bytes box = keys_.seal(seq, envelope);
     put_.reset();
     put_.bind(1, static_cast<std::int64_t>(seq));
-    put_.bind(2, envelope.data(), static_cast<int>(envelope.size()));
+    put_.bind(2, box.data(), static_cast<int>(box.size()));
     put_.exec();
   }
 
@@ -101,6 +138,7 @@ class Inserter {
   }
 
  private:
+  const EnvelopeKeys& keys_;
   SQLite::Statement put_;
   SQLite::Statement rel_;
   SQLite::Statement rev_;
@@ -109,16 +147,17 @@ class Inserter {
 }  // namespace
 
 struct DeviceCatalog::Impl {
-  Impl(const std::filesystem::path& path, const Clock& clk, const crypto::SecretKey& key)
+  Impl(const std::filesystem::path& path, const Clock& clk, const crypto::SecretKey& master)
       : db(storage::open_database(path, schema, true, storage::Durability::full)),
         releases_query(db,
-                       "SELECT s.envelope FROM releases r JOIN statements s ON s.seq = r.seq "
+                       "SELECT s.seq, s.envelope FROM releases r JOIN statements s ON s.seq = r.seq "
                        "WHERE r.asset = ? ORDER BY r.version DESC"),
         terms_query(db,
                     "SELECT version, valid_from, expires_at, grace_s, criticality, digest, size FROM releases "
                     "WHERE asset = ? ORDER BY version DESC"),
         clock(clk),
-        seal_key(crypto::SecretKey::from_bytes(key.view())) {
+        seal_key(crypto::derive_key(master, crypto::purpose::catalog_seal)),
+        envelope_keys(master) {
     hwm = from_unix_ms(meta_int("hwm").value_or(0));
     persisted_hwm = hwm;
     offset = std::chrono::milliseconds(meta_int("clock_offset_ms").value_or(0));
@@ -131,6 +170,7 @@ struct DeviceCatalog::Impl {
   mutable std::map<std::string, std::vector<ReleaseTerms>> terms_cache;
   const Clock& clock;
   const crypto::SecretKey seal_key;
+  const EnvelopeKeys envelope_keys;
   // Set when what is stored does not verify: the gate then blocks every
   // open, the catalog reports seq 0, and the next full delta rebuilds it.
   std::optional<std::string> damage;
@@ -156,6 +196,16 @@ struct DeviceCatalog::Impl {
     }
     return *revoked;
   }
+
+  // The statement in a row of the statements table (seq, envelope): stored
+  // encrypted once meta 'envelopes' is 1; in clear in a catalog an earlier
+  // Outpost wrote (encrypted at the first open that verifies it).
+  Bytes statement_at(const SQLite::Column& seq, const SQLite::Column& stored) const {
+    const ByteView bytes = storage::blob_view(stored);
+    if (!envelopes_encrypted) return Bytes(bytes.begin(), bytes.end());
+    return envelope_keys.open(static_cast<std::uint64_t>(seq.getInt64()), bytes);
+  }
+  bool envelopes_encrypted = false;
 
   static TrustList parse_trust(const Bytes& envelope) {
     auto s = value_or_throw(SignedStatement::decode(envelope));
@@ -285,7 +335,13 @@ struct DeviceCatalog::Impl {
     SQLite::Statement st(db, "SELECT seq, envelope FROM statements ORDER BY seq");
     while (st.executeStep()) {
       if (st.getColumn(0).getInt64() != expect) return "catalog statement " + std::to_string(expect) + " is missing";
-      chained = chain_digest(chained, crypto::blake2b(storage::blob_view(st.getColumn(1))));
+      Bytes statement;
+      try {
+        statement = statement_at(st.getColumn(0), st.getColumn(1));
+      } catch (const Error& e) {
+        return std::string(e.what());
+      }
+      chained = chain_digest(chained, crypto::blake2b(statement));
       ++expect;
     }
     if (expect - 1 != seq) {
@@ -324,18 +380,21 @@ struct DeviceCatalog::Impl {
     db.exec("DELETE FROM releases");
     db.exec("DELETE FROM revocations");
     SQLite::Statement st(db, "SELECT seq, envelope FROM statements ORDER BY seq");
-    Inserter insert(db);
+    Inserter insert(db, envelope_keys);
     while (st.executeStep()) {
-      auto s = value_or_throw(SignedStatement::decode(storage::blob_view(st.getColumn(1))));
+      auto s = value_or_throw(SignedStatement::decode(statement_at(st.getColumn(0), st.getColumn(1))));
       insert.row(static_cast<std::uint64_t>(st.getColumn(0).getInt64()), value_or_throw(parse_record(s)));
     }
   }
 
   void check_integrity() {
+    envelopes_encrypted = meta_int("envelopes").value_or(0) == 1;
     const auto stored = meta_blob("seal");
     if (!stored) {
       if (!holds_anything()) {  // a new catalog
         storage::Transaction tx(db);
+        set_meta("envelopes", 1);
+        envelopes_encrypted = true;
         set_meta("rows", rows_digest().view());
         reseal();
         tx.commit();
@@ -367,7 +426,30 @@ struct DeviceCatalog::Impl {
       tx.commit();
       repaired = true;
     }
+    if (!envelopes_encrypted) encrypt_envelopes();
     load_verified();
+  }
+
+  // A verified catalog written by an Outpost that stored its statements in
+  // clear: each one is encrypted in place, in one transaction.
+  void encrypt_envelopes() {
+    storage::Transaction tx(db);
+    std::vector<std::pair<std::uint64_t, Bytes>> boxes;
+    SQLite::Statement st(db, "SELECT seq, envelope FROM statements");
+    while (st.executeStep()) {
+      const auto seq = static_cast<std::uint64_t>(st.getColumn(0).getInt64());
+      boxes.emplace_back(seq, envelope_keys.seal(seq, storage::blob_view(st.getColumn(1))));
+    }
+    SQLite::Statement put(db, "UPDATE statements SET envelope = ? WHERE seq = ?");
+    for (const auto& [seq, box] : boxes) {
+      put.reset();
+      put.bind(1, box.data(), static_cast<int>(box.size()));
+      put.bind(2, static_cast<std::int64_t>(seq));
+      put.exec();
+    }
+    set_meta("envelopes", 1);
+    tx.commit();
+    envelopes_encrypted = true;
   }
 
   void load_verified() {
@@ -518,8 +600,11 @@ struct DeviceCatalog::Impl {
       db.exec("DELETE FROM releases");
       db.exec("DELETE FROM revocations");
       db.exec("DELETE FROM statements");
+      // A catalog is encrypted at open once it verifies; a damaged one
+      // whose statements are in clear is rebuilt whole, encrypted.
+      set_meta("envelopes", 1);
     }
-    Inserter insert(db);
+    Inserter insert(db, envelope_keys);
     std::uint64_t seq = report.from_seq;
     for (std::size_t i = 0; i < records.size(); ++i) {
       ++seq;
@@ -536,6 +621,7 @@ struct DeviceCatalog::Impl {
     reseal();
     tx.commit();
 
+    envelopes_encrypted = envelopes_encrypted || checked->rebuild;
     persisted_hwm = hwm;
     trust = std::move(checked->trust);
     timestamp = ts;
@@ -554,7 +640,7 @@ struct DeviceCatalog::Impl {
     st.bind(1, asset);
     std::vector<Release> out;
     while (st.executeStep()) {
-      auto s = value_or_throw(SignedStatement::decode(storage::blob_view(st.getColumn(0))));
+      auto s = value_or_throw(SignedStatement::decode(statement_at(st.getColumn(0), st.getColumn(1))));
       out.push_back(value_or_throw(Release::from_body(s.body)));
     }
     st.reset();
@@ -588,9 +674,9 @@ DeviceCatalog::~DeviceCatalog() {
 }
 
 Result<std::unique_ptr<DeviceCatalog>> DeviceCatalog::open(const std::filesystem::path& path, const Clock& clock,
-                                                           const crypto::SecretKey& seal_key) {
+                                                           const crypto::SecretKey& master) {
   return guarded([&]() -> Result<std::unique_ptr<DeviceCatalog>> {
-    return std::unique_ptr<DeviceCatalog>(new DeviceCatalog(std::make_unique<Impl>(path, clock, seal_key)));
+    return std::unique_ptr<DeviceCatalog>(new DeviceCatalog(std::make_unique<Impl>(path, clock, master)));
   });
 }
 
@@ -695,10 +781,10 @@ std::optional<Revocation> DeviceCatalog::revocation(const cache::VersionRef& ref
   const auto& revoked = impl_->revocations();
   const auto it = revoked.find({ref.asset, ref.version});
   if (it == revoked.end()) return std::nullopt;
-  SQLite::Statement st(impl_->db, "SELECT envelope FROM statements WHERE seq = ?");
+  SQLite::Statement st(impl_->db, "SELECT seq, envelope FROM statements WHERE seq = ?");
   st.bind(1, it->second);
   if (!st.executeStep()) return std::nullopt;
-  auto s = value_or_throw(SignedStatement::decode(storage::blob_view(st.getColumn(0))));
+  auto s = value_or_throw(SignedStatement::decode(impl_->statement_at(st.getColumn(0), st.getColumn(1))));
   return value_or_throw(Revocation::from_body(s.body));
 }
 

@@ -3,9 +3,11 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "outpost/base/random.hpp"
+#include "outpost/crypto/hash.hpp"
 #include "outpost/crypto/secret_key.hpp"
 
 namespace outpost::crypto {
@@ -54,14 +56,33 @@ bool aead_decrypt(const SecretKey& key, const AeadNonce& nonce, ByteView ciphert
   return true;
 }
 
-Bytes aead_seal(const SecretKey& key, Random& random, ByteView plaintext, ByteView associated) {
-  const AeadNonce nonce = random_nonce(random);
+namespace {
+Bytes seal_with(const SecretKey& key, const AeadNonce& nonce, ByteView plaintext, ByteView associated) {
   Bytes box(nonce.size() + plaintext.size() + aead_tag_size);
   std::copy(nonce.begin(), nonce.end(), box.begin());
   MutableByteView body(box.data() + nonce.size(), plaintext.size());
   const AeadTag tag = aead_encrypt(key, nonce, plaintext, associated, body);
   std::copy(tag.begin(), tag.end(), box.end() - aead_tag_size);
   return box;
+}
+}  // namespace
+
+Bytes aead_seal(const SecretKey& key, Random& random, ByteView plaintext, ByteView associated) {
+  return seal_with(key, random_nonce(random), plaintext, associated);
+}
+
+Bytes aead_seal_synthetic(const SecretKey& key, const SecretKey& nonce_key, ByteView plaintext, ByteView associated) {
+  Blake2b h(nonce_key);
+  const std::uint64_t ad_size = associated.size();
+  std::array<std::uint8_t, 8> size_bytes{};
+  for (std::size_t i = 0; i < size_bytes.size(); ++i) size_bytes[i] = static_cast<std::uint8_t>(ad_size >> (8 * i));
+  h.update(size_bytes);  // so (ad, plaintext) splits of the same bytes differ
+  h.update(associated);
+  h.update(plaintext);
+  const Digest d = h.finish();
+  AeadNonce nonce;
+  std::copy_n(d.bytes.begin(), nonce.size(), nonce.begin());
+  return seal_with(key, nonce, plaintext, associated);
 }
 
 bool aead_open(const SecretKey& key, ByteView box, ByteView associated, Bytes& plaintext) {

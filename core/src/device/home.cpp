@@ -65,8 +65,7 @@ Status DeviceHome::init(const fs::path& root, Random& random, const HomeOptions&
     cache_options.chunker = options.chunker;
     auto cache = cache::AssetCache::open(cache_path(root), *master, clock, random, cache_options);
     if (!cache) return cache.status();
-    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock,
-                                                crypto::derive_key(*master, crypto::purpose::catalog_seal));
+    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock, *master);
     if (!catalog) return catalog.status();
     HomeRecord record;
     if (options.root_key) {
@@ -101,8 +100,7 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
     if (!loaded) return loaded.status();
     HomeRecord record = loaded->value_or(HomeRecord{});
     bool record_changed = !loaded->has_value();  // a home from before the record: make one now
-    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock,
-                                                crypto::derive_key(*master, crypto::purpose::catalog_seal));
+    auto catalog = catalog::DeviceCatalog::open(catalog_path(root), clock, *master);
     if (!catalog) return catalog.status();
     // The catalog holds the root key the home pinned; one rebuilt (deleted
     // or emptied) gets the same key again, never another one.
@@ -117,7 +115,7 @@ Result<std::unique_ptr<DeviceHome>> DeviceHome::open(const fs::path& root, const
       record.root_key = pinned;
       record_changed = true;
     }
-    auto index = search::SearchIndex::open(search_path(root));
+    auto index = search::SearchIndex::open(search_path(root), *master);
     if (!index) return index.status();
     if (record.journal_id && missing_or_empty(journal_path(root))) return journal_lost(root, *record.journal_id);
     auto journal = journal::Journal::open(journal_path(root), crypto::derive_key(*master, crypto::purpose::journal_payloads),

@@ -109,7 +109,7 @@ void make_private(const std::filesystem::path& path, bool create) {
 }
 
 SQLite::Database open_database(const std::filesystem::path& path, const Schema& schema, bool create,
-                               Durability durability) {
+                               Durability durability, const std::function<void(SQLite::Database&)>& connect) {
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) {
     throw Error(Errc::not_found, std::string(schema.name) + " not found at " + path.string());
@@ -123,6 +123,7 @@ SQLite::Database open_database(const std::filesystem::path& path, const Schema& 
     throw Error(database_status(path, e, errno));
   }
   try {
+    if (connect) connect(*db);
     prepare(*db, path, schema, durability);
   } catch (const SQLite::Exception& e) {
     throw Error(database_status(path, e, sqlite3_system_errno(db->getHandle())));

@@ -27,7 +27,7 @@ void apply(catalog::CatalogDelta delta) {
   static const ManualClock clock(fuzz::world().now);
   const std::filesystem::path db = fuzz::scratch() / "catalog.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
-  auto opened = catalog::DeviceCatalog::open(db, clock, fuzz::world().catalog_seal);
+  auto opened = catalog::DeviceCatalog::open(db, clock, fuzz::world().device_master);
   OUTPOST_FUZZ_CHECK_MSG(opened.is_ok(), opened.status().to_string());
   catalog::DeviceCatalog& device = **opened;
   OUTPOST_FUZZ_CHECK(device.pin_root(fuzz::world().root.public_key()).is_ok());

@@ -31,7 +31,7 @@ void device_accepts(const catalog::CatalogAuthority& authority) {
   static const ManualClock clock(fuzz::world().now);
   const std::filesystem::path db = fuzz::scratch() / "catalog.db";
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
-  auto device = catalog::DeviceCatalog::open(db, clock, fuzz::world().catalog_seal);
+  auto device = catalog::DeviceCatalog::open(db, clock, fuzz::world().device_master);
   OUTPOST_FUZZ_CHECK(device.is_ok() && (*device)->pin_root(fuzz::world().root.public_key()).is_ok());
   const auto delta = authority.delta(0, fuzz::world().hub, fuzz::world().now, 24h);
   OUTPOST_FUZZ_CHECK(delta.is_ok());

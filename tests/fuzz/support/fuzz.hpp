@@ -79,7 +79,7 @@ struct World {
   crypto::SigningKey hub;
   crypto::BoxKeyPair lead;         // the hub's lead key (kiosks seal to it; exports are sealed to it)
   crypto::BoxKeyPair device_lead;  // a rep device's lead key (assignments are sealed to it)
-  crypto::SecretKey catalog_seal;  // what seals a device catalog
+  crypto::SecretKey device_master;  // a device master key (seals and encrypts a device catalog)
   TimePoint now;                   // every harness's clock: 2040-01-15T12:00:00Z, ahead of any real clock a
                                    // home's trusted time may have recorded
 };

@@ -61,9 +61,12 @@ struct ReleaseTerms {
 
 class DeviceCatalog {
  public:
-  // seal_key (from the device's key store) seals what the gate trusts.
+  // master is the device's master key (from its key store): the catalog
+  // derives from it the key that seals what the gate trusts and the keys
+  // that encrypt the statements it stores (purposes catalog_seal,
+  // catalog_envelopes, catalog_envelope_nonces).
   static Result<std::unique_ptr<DeviceCatalog>> open(const std::filesystem::path& path, const Clock& clock,
-                                                     const crypto::SecretKey& seal_key);
+                                                     const crypto::SecretKey& master);
   ~DeviceCatalog();
   DeviceCatalog(const DeviceCatalog&) = delete;
   DeviceCatalog& operator=(const DeviceCatalog&) = delete;

@@ -20,6 +20,16 @@ inline constexpr KeyPurpose chunk_names{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}
 inline constexpr KeyPurpose key_check{{'O', 'P', 'c', 'a', 'c', 'h', 'e', '1'}, 3};
 // Seals what the device catalog's gate trusts (keyed BLAKE2b).
 inline constexpr KeyPurpose catalog_seal{{'O', 'P', 'c', 'a', 't', 'l', 'g', '1'}, 1};
+// Encrypt the signed statements the device catalog stores (XChaCha20-Poly1305
+// with a synthetic nonce under the second key): titles, descriptions and
+// search text never sit in clear in catalog.db.
+inline constexpr KeyPurpose catalog_envelopes{{'O', 'P', 'c', 'a', 't', 'l', 'g', '1'}, 2};
+inline constexpr KeyPurpose catalog_envelope_nonces{{'O', 'P', 'c', 'a', 't', 'l', 'g', '1'}, 3};
+// The device's search index: keyed hashes of the words and prefixes it
+// indexes, and the encryption of each entry's title and facets.
+inline constexpr KeyPurpose search_tokens{{'O', 'P', 's', 'e', 'a', 'r', 'c', 'h'}, 1};
+inline constexpr KeyPurpose search_entries{{'O', 'P', 's', 'e', 'a', 'r', 'c', 'h'}, 2};
+inline constexpr KeyPurpose search_entry_nonces{{'O', 'P', 's', 'e', 'a', 'r', 'c', 'h'}, 3};
 inline constexpr KeyPurpose journal_payloads{{'O', 'P', 'j', 'r', 'n', 'l', '_', '1'}, 1};
 inline constexpr KeyPurpose lead_dedupe{{'O', 'P', 'l', 'e', 'a', 'd', 's', '1'}, 1};
 // A rep device's X25519 secret key: the hub seals the leads assigned to the

@@ -1,6 +1,8 @@
 // SearchIndex: full-text search over the newest release of every asset
 // (title, tags, description, change note, extracted text) with SQLite FTS5,
-// prefix matching as you type, facet filters and facet counts.
+// prefix matching as you type, facet filters and facet counts. At rest it
+// holds keyed hashes of words, prefixes, asset ids and facet values, and
+// encrypted entries: no title or text in clear (hashed_tokenizer.hpp).
 //
 // Ranking must stay fast when a word matches most of 100k assets, so it
 // never visits every hit: rows are numbered in recency order, and a query
@@ -21,6 +23,7 @@
 
 #include "outpost/catalog/records.hpp"
 #include "outpost/base/status.hpp"
+#include "outpost/crypto/secret_key.hpp"
 
 namespace outpost::search {
 
@@ -56,7 +59,10 @@ class SearchIndex {
   static constexpr std::size_t candidate_limit = 400;
   static const std::vector<std::string>& facet_names();
 
-  static Result<std::unique_ptr<SearchIndex>> open(const std::filesystem::path& path);
+  // master is the device's master key: the index derives from it the keys
+  // that hash its words and encrypt its entries (nothing in search.db names
+  // a document without it).
+  static Result<std::unique_ptr<SearchIndex>> open(const std::filesystem::path& path, const crypto::SecretKey& master);
   ~SearchIndex();
   SearchIndex(const SearchIndex&) = delete;
   SearchIndex& operator=(const SearchIndex&) = delete;
@@ -78,8 +84,9 @@ class SearchIndex {
 };
 
 // The FTS5 expression for what a user typed: each word quoted, all
-// required; the last word (the one being typed) is a prefix, or every word
-// with every_word_prefix ("hosp plat"). Empty if the text has no words.
+// required; the last word (the one being typed) is a prefix, marked by a
+// '*' inside its quotes, or every word with every_word_prefix ("hosp plat").
+// Empty if the text has no words.
 std::string fts_expression(const std::string& text, bool every_word_prefix = false);
 
 }  // namespace outpost::search

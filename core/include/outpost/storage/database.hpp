@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -40,8 +41,12 @@ void make_private(const std::filesystem::path& path, bool create);
 // file), corrupt (damaged, not an SQLite file, or another application's),
 // unsupported (newer schema), and as database_status() for what SQLite
 // reports on the way (disk_full, busy, permission, io).
+// connect runs on the new connection before the schema is checked and
+// migrated: what a migration needs on every connection (an FTS5 tokenizer)
+// is registered there.
 SQLite::Database open_database(const std::filesystem::path& path, const Schema& schema, bool create,
-                               Durability durability);
+                               Durability durability,
+                               const std::function<void(SQLite::Database&)>& connect = {});
 
 // A failure SQLite reported on the database at path, naming the file:
 // corrupt (SQLITE_CORRUPT, SQLITE_NOTADB), disk_full (SQLITE_FULL, or an
