@@ -762,7 +762,7 @@ void check_no_secret_in(const fs::path& db) {
 
 }  // namespace
 
-TEST_CASE("DeviceCatalog: catalog.db holds no title, description or search text in clear [attack]",
+TEST_CASE("DeviceCatalog: catalog.db holds no title, description or search text in clear",
           "[catalog][attack]") {
   CatalogWorld w;
   w.publish(w.sign(secret_release(w)));
@@ -828,7 +828,7 @@ TEST_CASE("DeviceCatalog: statements an earlier Outpost stored in clear are encr
   CHECK(w.sync().releases == 1);
 }
 
-TEST_CASE("DeviceCatalog: a stored statement moved to another seq does not decrypt: damage, not a forged order [attack]",
+TEST_CASE("DeviceCatalog: a stored statement moved to another seq does not decrypt: damage, not a forged order",
           "[catalog][attack]") {
   CatalogWorld w;
   w.publish_cached("deck", 1, content(1));

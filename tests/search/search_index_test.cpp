@@ -196,7 +196,7 @@ TEST_CASE("Search: an index from schema 1 (facets inside FTS5) is started over a
   CHECK(found.value().hits[0].asset == "old");
 }
 
-TEST_CASE("Search: search.db names no document: words, prefixes, ids and facets are keyed hashes [attack]",
+TEST_CASE("Search: search.db names no document: words, prefixes, ids and facets are keyed hashes",
           "[search][attack]") {
   Index ix;
   auto r = ix.release("zebra-merger-2027", "Quokka acquisition memo");
@@ -246,7 +246,7 @@ TEST_CASE("Search: prefixes are whole characters, and a prefix past 24 character
   CHECK(Index::assets(ix.find("pneumonoultramicroscopicsilicov")).size() == 2);
 }
 
-TEST_CASE("Search: an index is readable only with the key it was made with [attack]", "[search][attack]") {
+TEST_CASE("Search: an index is readable only with the key it was made with", "[search][attack]") {
   Index ix;
   ix.add({ix.release("doc", "Pricing sheet")});
   ix.index.reset();
