@@ -2,6 +2,8 @@
 // the email normal form kiosk and hub both key on, UTF-8 checks, log lines.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,19 @@ TEST_CASE("Base: ISO-8601 time text reads what it writes and refuses what it can
     INFO(bad);
     CHECK_FALSE(parse_time(bad).has_value());
   }
+}
+
+// Found by the assigned_lead fuzzer: a time from outside far past the year
+// 2262 overflowed (undefined behaviour) on its way to the system clock.
+TEST_CASE("Base: ISO-8601 time text of any time, however far off, is defined", "[base]") {
+  using std::chrono::milliseconds;
+  CHECK(iso_time(TimePoint(milliseconds(137558001600000))) == "6329-01-15T12:00:00Z");
+  CHECK(iso_time(TimePoint(milliseconds(-1))) == "1969-12-31T23:59:59Z");
+  CHECK(iso_time(TimePoint(milliseconds(0))) == "1970-01-01T00:00:00Z");
+  // The extremes: some 292 million years either way, still a date (the
+  // maximum as Java prints Long.MAX_VALUE milliseconds, to the second).
+  CHECK(iso_time(TimePoint(milliseconds(std::numeric_limits<std::int64_t>::max()))) == "292278994-08-17T07:12:55Z");
+  CHECK(iso_time(TimePoint(milliseconds(std::numeric_limits<std::int64_t>::min()))).back() == 'Z');
 }
 
 TEST_CASE("Leads: one email normal form for kiosk and hub", "[base][leads]") {

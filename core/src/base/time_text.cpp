@@ -7,10 +7,16 @@
 namespace outpost {
 
 std::string iso_time(TimePoint t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(std::chrono::system_clock::time_point(t));
+  // Whole seconds straight from the milliseconds: converting to the system
+  // clock's own (nanosecond) duration first overflows past the year 2262,
+  // and a time read from outside can be anything.
+  const auto secs = std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+  const auto as_time_t = static_cast<std::time_t>(secs);
   std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
+  if (gmtime_r(&as_time_t, &tm) == nullptr) {  // a 32-bit time_t, or a year past an int
+    return "(out of range: " + std::to_string(t.time_since_epoch().count()) + " ms since 1970)";
+  }
+  char buf[48];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
