@@ -12,4 +12,6 @@ shift || true
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$root}"
 export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 cmake -S "$root" -B "$dir" -G Ninja -DOUTPOST_BUILD_BENCH=OFF "$@" >/dev/null
-ninja -C "$dir"
+# OUTPOST_TARGETS (space-separated) builds only those targets.
+# shellcheck disable=SC2086
+ninja -C "$dir" ${OUTPOST_TARGETS:-}

@@ -105,6 +105,8 @@ TEST_CASE("short scenario", "[sim][slow]") {
   // A busy machine slows the run (the final phase waits on progress), never fails it.
   const int code = wait_child(sim, 840'000);
   INFO(slurp(dir / "sim.log"));
+  // The notes say why a must figure broke (a hub's last words, say).
+  if (code != 0 && fs::exists(dir / "out" / "report.md")) UNSCOPED_INFO(slurp(dir / "out" / "report.md"));
   REQUIRE(code == 0);
   const json r = json::parse(slurp(dir / "out" / "report.json"));
   CHECK(r["pass"] == true);
@@ -161,6 +163,8 @@ TEST_CASE("clocks set forward still deliver", "[sim][slow]") {
   const pid_t sim = start_sim(dir, OUTPOST_SIM_SCENARIOS "/clock-forward.json");
   const int code = wait_child(sim, 840'000);
   INFO(slurp(dir / "sim.log"));
+  // The notes say why a must figure broke (a hub's last words, say).
+  if (code != 0 && fs::exists(dir / "out" / "report.md")) UNSCOPED_INFO(slurp(dir / "out" / "report.md"));
   REQUIRE(code == 0);
   const json r = json::parse(slurp(dir / "out" / "report.json"));
   CHECK(r["faults"]["clock_forward_devices"] == 2);

@@ -150,7 +150,7 @@ void exhaust_descriptors(Descriptors& filler) {
 }  // namespace
 
 TEST_CASE("HTTP server: out of file descriptors it pauses accepting instead of spinning, then serves the waiting request",
-          "[web][http][security]") {
+          "[web][http][security][all-descriptors]") {
   web::HttpOptions options;
   options.idle_timeout = 60s;
   RunningServer s(options);

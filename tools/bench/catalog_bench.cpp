@@ -85,15 +85,6 @@ using Days = std::chrono::days;
 
 // ------------------------------------------------------------------ helpers
 
-std::uintmax_t dir_bytes(const fs::path& dir) {
-  std::uintmax_t total = 0;
-  std::error_code ec;
-  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
-    if (e.is_regular_file(ec)) total += e.file_size(ec);
-  }
-  return total;
-}
-
 // Reproducible pseudo-random bytes (SplitMix64).
 Bytes pseudo_random_bytes(std::size_t size, std::uint64_t seed) {
   Bytes out(size);

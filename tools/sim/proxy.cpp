@@ -94,8 +94,7 @@ struct FaultProxy::Loop {
 };
 
 FaultProxy::FaultProxy(int devices, std::uint16_t hub_sync_port, std::uint16_t hub_notice_port)
-    : devices_(devices),
-      hub_sync_port_(hub_sync_port),
+    : hub_sync_port_(hub_sync_port),
       hub_notice_port_(hub_notice_port),
       state_(std::make_unique<DeviceState[]>(static_cast<std::size_t>(devices))) {
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("proxy: pipe failed");

@@ -43,7 +43,6 @@ class FaultProxy {
 
   void run();
 
-  int devices_;
   std::uint16_t hub_sync_port_;
   std::uint16_t hub_notice_port_;
   std::unique_ptr<DeviceState[]> state_;
