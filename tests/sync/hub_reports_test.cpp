@@ -13,6 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "hub_fixture.hpp"
+#include "outpost/hub/store/at_rest.hpp"
+#include "outpost/hub/store/backend.hpp"
 #include "outpost/journal/event.hpp"
 #include "outpost/sync/messages.hpp"
 #include "raw_client.hpp"
@@ -480,4 +482,127 @@ TEST_CASE("session.done: holdings round-trip, and a malformed or oversized list 
     CHECK(raw.ask(SessionDone{1, std::nullopt}.to_envelope(id++)).type == "session.ok");
     CHECK(f.admin()->store().holdings("rep-1")->size() == 2);
   }
+}
+
+// Issue 18, finding 7, at the hub: what names a document or a person is
+// sealed in hub.db under the hub's keys, and only the reports open it.
+namespace {
+
+// Every text of the world that names a document or says what a rep typed.
+const std::vector<std::string> world_secrets{"the old-brochure", "unicorn pricing", "emea prices missing",
+                                             "case study: hospitals in spain"};
+
+void check_sealed(const fs::path& hub_home) {
+  const std::string text = database_text(hub::HubStore::db_path(hub_home));
+  for (const std::string& secret : world_secrets) {
+    INFO(secret);
+    CHECK(text.find(secret) == std::string::npos);
+  }
+}
+
+void check_reports_read_everything(World& w) {
+  auto reports = w.f.reports();
+  const rep::SearchReport searches = must(reports->searches({}));
+  CHECK(searches.searches == 4);
+  CHECK(std::any_of(searches.queries.begin(), searches.queries.end(),
+                    [](const rep::QueryRow& q) { return q.query == "unicorn pricing"; }));
+  const rep::FeedbackReport feedback = must(reports->feedback({}));
+  REQUIRE(feedback.rows.size() == 1);
+  CHECK(std::any_of(feedback.rows[0].items.begin(), feedback.rows[0].items.end(), [](const rep::FeedbackItem& i) {
+    return i.comment.find("EMEA prices missing") != std::string::npos;
+  }));
+  REQUIRE(feedback.requests.size() == 1);
+  CHECK(feedback.requests[0].text == "Case study: hospitals in Spain");
+  const rep::UsageReport usage = must(reports->usage({}));
+  CHECK(std::any_of(usage.rows.begin(), usage.rows.end(),
+                    [](const rep::UsageRow& r) { return r.title == "The deck"; }));
+}
+
+}  // namespace
+
+TEST_CASE("Reports: hub.db holds no title, search text or comment in clear; the reports read them",
+          "[sync][reports][attack]") {
+  World w;
+  w.f.stop();
+  check_sealed(w.f.hub_home);
+  check_reports_read_everything(w);
+}
+
+TEST_CASE("Reports: a hub store opened with another hub's keys is refused, untouched", "[sync][reports][attack]") {
+  World w;
+  w.f.stop();
+  const fs::path keys = hub::HubStore::keys_path(w.f.hub_home);
+  fs::copy_file(keys, w.f.dir / "hub.keys.own");
+  SeededRandom other_random(4711);  // not the fixture's seed: another hub's keys
+  fs::remove(keys);
+  must(hub::save_hub_keys(keys, hub::generate_hub_keys(other_random, true)));
+  auto opened = hub::open_backend(w.f.hub_home);
+  REQUIRE_FALSE(opened);
+  CHECK(opened.status().code() == Errc::corrupt);
+  CHECK_THAT(opened.status().message(), Contains("another hub's keys"));
+  // Its own keys back: everything is there.
+  fs::copy_file(w.f.dir / "hub.keys.own", keys, fs::copy_options::overwrite_existing);
+  check_reports_read_everything(w);
+}
+
+TEST_CASE("Reports: a hub store an earlier build kept in clear is sealed at its first open, nothing lost",
+          "[sync][reports]") {
+  World w;
+  w.f.stop();
+  // Put it back as an earlier build stored it: statements and payloads in
+  // clear, no key check.
+  {
+    const hub::HubKeys keys = must(hub::load_hub_keys(hub::HubStore::keys_path(w.f.hub_home)));
+    const hub::AtRest at_rest(keys.lead.secret_key());
+    SQLite::Database db(hub::HubStore::db_path(w.f.hub_home).string(), SQLite::OPEN_READWRITE);
+    db.exec("BEGIN");
+    {
+      SQLite::Statement read(db, "SELECT seq, statement FROM statements");
+      SQLite::Statement put(db, "UPDATE statements SET statement = ? WHERE seq = ?");
+      while (read.executeStep()) {
+        const auto seq = static_cast<std::uint64_t>(read.getColumn(0).getInt64());
+        const SQLite::Column box = read.getColumn(1);
+        const auto plain = at_rest.open_statement(
+            seq, ByteView(static_cast<const std::uint8_t*>(box.getBlob()), static_cast<std::size_t>(box.getBytes())));
+        REQUIRE(plain.has_value());
+        put.reset();
+        put.bind(1, plain->data(), static_cast<int>(plain->size()));
+        put.bind(2, static_cast<std::int64_t>(seq));
+        put.exec();
+      }
+    }
+    {
+      SQLite::Statement read(db, "SELECT journal_id, seq, payload FROM events WHERE payload IS NOT NULL");
+      SQLite::Statement put(db, "UPDATE events SET payload = ? WHERE journal_id = ? AND seq = ?");
+      while (read.executeStep()) {
+        const SQLite::Column id = read.getColumn(0);
+        const Bytes journal(static_cast<const std::uint8_t*>(id.getBlob()),
+                            static_cast<const std::uint8_t*>(id.getBlob()) + id.getBytes());
+        const auto seq = static_cast<std::uint64_t>(read.getColumn(1).getInt64());
+        const SQLite::Column box = read.getColumn(2);
+        const auto plain = at_rest.open_payload(
+            journal, seq,
+            ByteView(static_cast<const std::uint8_t*>(box.getBlob()), static_cast<std::size_t>(box.getBytes())));
+        REQUIRE(plain.has_value());
+        put.reset();
+        put.bind(1, plain->data(), static_cast<int>(plain->size()));
+        put.bind(2, journal.data(), static_cast<int>(journal.size()));
+        put.bind(3, static_cast<std::int64_t>(seq));
+        put.exec();
+      }
+    }
+    db.exec("DELETE FROM meta WHERE key = 'at_rest'");
+    db.exec("COMMIT");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  REQUIRE_FALSE(database_text(hub::HubStore::db_path(w.f.hub_home)).find("unicorn pricing") == std::string::npos);
+  check_reports_read_everything(w);  // opening the store seals it
+  SQLite::Database(hub::HubStore::db_path(w.f.hub_home).string(), SQLite::OPEN_READWRITE)
+      .exec("PRAGMA wal_checkpoint(TRUNCATE); VACUUM");
+  check_sealed(w.f.hub_home);
+  // And the hub serves on: a device syncs the sealed catalog again.
+  w.f.start();
+  Field::Device late = w.f.device("rep-3");
+  must(w.f.sync(late));
+  CHECK(must(late.home->open_asset("deck")).decision.allowed);
 }

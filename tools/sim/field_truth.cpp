@@ -262,7 +262,7 @@ void Field::finish() {
     r_.link_cuts += proxy_->cuts(d.index);
     truths.push_back(d.truth);
   }
-  compare_deliveries(truths, read_hub_events(cat(hub_.home(), "/hub.db")), queued, r_);
+  compare_deliveries(truths, read_hub_events(hub_.home()), queued, r_);
   try {
     compare_lead_book(truths, queued, hub_.lead_book(), booth_form_show, r_);
   } catch (const std::exception& e) {

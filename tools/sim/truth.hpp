@@ -62,9 +62,10 @@ struct HubEvent {
   std::uint64_t version = 0;
 };
 
-// Reads every event of hub.db (opened read-only; the hub is stopped).
+// Reads every event of the hub home's hub.db (opened read-only; the hub is
+// stopped), opening the payloads with the home's hub.keys.
 // Throws std::runtime_error when the store cannot be read.
-std::vector<HubEvent> read_hub_events(const std::string& hub_db);
+std::vector<HubEvent> read_hub_events(const std::string& hub_home);
 
 // The events a device still holds for delivery, from its `outpost --json
 // journal stats` (acked_seq) and `journal show --after ACKED` output: every

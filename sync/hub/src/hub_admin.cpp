@@ -16,7 +16,7 @@ Status HubAdmin::init(const fs::path& home, Random& random, const Clock& clock, 
     fs::create_directories(home);
     fs::permissions(home, fs::perms::owner_all, fs::perm_options::replace);  // hub.db, keys, chunks: the owner's alone
     HubKeys keys = generate_hub_keys(random, true);
-    auto backend = open_backend(home, true);
+    auto backend = open_backend(home, keys.lead.secret_key(), true);
     if (!backend) return backend.status();
     auto store = (*backend)->store();
     if (!store) return store.status();
@@ -35,13 +35,10 @@ Status HubAdmin::init(const fs::path& home, Random& random, const Clock& clock, 
 }
 
 Result<std::unique_ptr<HubAdmin>> HubAdmin::open(const fs::path& home, Random& random, const Clock& clock) {
-  auto backend = open_backend(home);
+  auto backend = open_backend(home);  // not_found without hub.db or hub.keys
   if (!backend) return backend.status();
   auto store = (*backend)->store();
   if (!store) return store.status();
-  if (!fs::exists(HubStore::keys_path(home))) {
-    return Status(Errc::not_found, "no hub keys in " + home.string() + " (init did not finish: remove it and init again)");
-  }
   auto keys = load_hub_keys(HubStore::keys_path(home));
   if (!keys) return keys.status();
   return std::unique_ptr<HubAdmin>(

@@ -4,6 +4,7 @@
 
 #include "outpost/base/guard.hpp"
 #include "outpost/hub/hub_store.hpp"
+#include "outpost/hub/store/at_rest.hpp"
 #include "outpost/hub/store/backend.hpp"
 #include "outpost/storage/file_io.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
@@ -47,14 +48,30 @@ Result<StoreConfig> StoreConfig::load(const fs::path& home) {
   });
 }
 
-Result<std::unique_ptr<Backend>> open_backend(const fs::path& home, bool create) {
+Result<std::unique_ptr<Backend>> open_backend(const fs::path& home, const crypto::SecretKey& lead_secret, bool create) {
   auto config = StoreConfig::load(home);
   if (!config) return config.status();
-  return sqlite::open_backend(home, create);
+  return sqlite::open_backend(home, create, std::make_shared<const AtRest>(lead_secret));
 }
 
-Result<std::unique_ptr<HubStore>> HubStore::open(const fs::path& home, bool create) {
-  auto backend = open_backend(home, create);
+Result<std::unique_ptr<Backend>> open_backend(const fs::path& home) {
+  auto config = StoreConfig::load(home);
+  if (!config) return config.status();
+  if (!fs::exists(HubStore::db_path(home))) {
+    return Status(Errc::not_found, "no hub in " + home.string() + " (run `outpost-hub --home " + home.string() +
+                                       " init` first)");
+  }
+  if (!fs::exists(HubStore::keys_path(home))) {
+    return Status(Errc::not_found,
+                  "no hub keys in " + home.string() + " (init did not finish: remove it and init again)");
+  }
+  auto keys = load_hub_keys(HubStore::keys_path(home));
+  if (!keys) return keys.status();
+  return open_backend(home, keys->lead.secret_key());
+}
+
+Result<std::unique_ptr<HubStore>> HubStore::open(const fs::path& home) {
+  auto backend = open_backend(home);
   if (!backend) return backend.status();
   return (*backend)->store();
 }

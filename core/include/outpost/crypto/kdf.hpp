@@ -40,6 +40,12 @@ inline constexpr KeyPurpose device_transport{{'O', 'P', 's', 'y', 'n', 'c', '_',
 // The keyed hash of the device home's record (home.json): the root key it
 // pinned and the journal it created.
 inline constexpr KeyPurpose home_record{{'O', 'P', 'h', 'o', 'm', 'e', '_', '1'}, 1};
+// The hub's store at rest (sync/hub/src/store/at_rest.hpp), from the hub's
+// lead secret: the encryption of statements and event payloads, its
+// synthetic nonces, and the key-check value the store records.
+inline constexpr KeyPurpose hub_at_rest{{'O', 'P', 'h', 'u', 'b', 's', 't', '1'}, 1};
+inline constexpr KeyPurpose hub_at_rest_nonces{{'O', 'P', 'h', 'u', 'b', 's', 't', '1'}, 2};
+inline constexpr KeyPurpose hub_at_rest_check{{'O', 'P', 'h', 'u', 'b', 's', 't', '1'}, 3};
 }  // namespace purpose
 
 inline constexpr std::size_t master_key_size = 32;

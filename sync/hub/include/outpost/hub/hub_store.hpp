@@ -40,9 +40,9 @@ class HubStore : public SettingsRepository,
   static fs::path db_path(const fs::path& home) { return home / "hub.db"; }
   static fs::path chunk_dir(const fs::path& home) { return home / "chunks"; }
 
-  // Opens the backend the home names and one connection to it (create:
-  // makes the embedded store). A shorthand for the admin commands.
-  static Result<std::unique_ptr<HubStore>> open(const fs::path& home, bool create = false);
+  // Opens the backend the home names and one connection to it. A
+  // shorthand for the admin commands.
+  static Result<std::unique_ptr<HubStore>> open(const fs::path& home);
 
   ~HubStore() override = default;
 

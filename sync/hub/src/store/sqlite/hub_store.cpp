@@ -1,4 +1,5 @@
 #include "outpost/hub/hub_store.hpp"
+#include "outpost/hub/store/at_rest.hpp"
 #include "store/sqlite/hub_schema.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 #include "store/sqlite/sqlite_util.hpp"
@@ -180,7 +181,7 @@ std::string chunk_hex(const cache::ChunkId& id) { return id.hex(); }
 
 class SqliteHubStore final : public HubStore {
  public:
-  SqliteHubStore(const fs::path& home, bool create);
+  SqliteHubStore(const fs::path& home, bool create, AtRestPtr at_rest);
 
   UnitPtr write() override;
   UnitPtr read() override;
@@ -238,15 +239,19 @@ class SqliteHubStore final : public HubStore {
 };
 
 struct SqliteHubStore::Impl {
-  explicit Impl(const fs::path& home, bool create)
+  Impl(const fs::path& home, bool create, AtRestPtr sealing)
       : dir(home),
         // FULL: an acked journal event or an accepted statement must survive a power cut.
         db(open_hub_db(db_path(home), create)),
+        at_rest(std::move(sealing)),
         units(db),
-        cached(db) {}
+        cached(db) {
+    seal_existing();
+  }
 
   fs::path dir;
   SQLite::Database db;
+  AtRestPtr at_rest;
   Units units;
   Statements cached;  // the per-chunk lookups
 
@@ -262,6 +267,51 @@ struct SqliteHubStore::Impl {
     return device_from(st);
   }
 
+  // A store records the key check of the keys that sealed it. A store an
+  // earlier build kept in clear has none: its statements and payloads are
+  // sealed here, once, in one transaction.
+  void seal_existing() {
+    const Bytes check = at_rest->key_check();
+    if (auto held = storage::meta_blob(db, "at_rest")) {
+      if (*held != check) {
+        throw Error(Errc::corrupt, db_path(dir).string() +
+                                       " was sealed with another hub's keys: hub.keys in this home does not belong to "
+                                       "this store (restore the matching hub.keys)");
+      }
+      return;
+    }
+    storage::Transaction tx(db);
+    if (storage::meta_blob(db, "at_rest")) return;  // another connection sealed it first
+    {
+      SQLite::Statement read(db, "SELECT seq, statement FROM statements");
+      SQLite::Statement put(db, "UPDATE statements SET statement = ? WHERE seq = ?");
+      while (read.executeStep()) {
+        const std::uint64_t seq = u64(read.getColumn(0));
+        const Bytes box = at_rest->seal_statement(seq, blob(read.getColumn(1)));
+        put.reset();
+        bind_blob(put, 1, box);
+        put.bind(2, i64(seq));
+        put.exec();
+      }
+    }
+    {
+      SQLite::Statement read(db, "SELECT journal_id, seq, payload FROM events WHERE payload IS NOT NULL");
+      SQLite::Statement put(db, "UPDATE events SET payload = ? WHERE journal_id = ? AND seq = ?");
+      while (read.executeStep()) {
+        const Bytes journal_id = blob_copy(read.getColumn(0));
+        const std::uint64_t seq = u64(read.getColumn(1));
+        const Bytes box = at_rest->seal_payload(journal_id, seq, blob(read.getColumn(2)));
+        put.reset();
+        bind_blob(put, 1, box);
+        bind_blob(put, 2, journal_id);
+        put.bind(3, i64(seq));
+        put.exec();
+      }
+    }
+    storage::set_meta(db, "at_rest", check);
+    tx.commit();
+  }
+
   Status set_device_time(const std::string& name, const char* column, TimePoint now) {
     SQLite::Statement st(db, std::string("UPDATE devices SET ") + column + " = ? WHERE name = ?");
     st.bind(1, to_unix_ms(now));
@@ -271,7 +321,8 @@ struct SqliteHubStore::Impl {
   }
 };
 
-SqliteHubStore::SqliteHubStore(const fs::path& home, bool create) : impl_(std::make_unique<Impl>(home, create)) {}
+SqliteHubStore::SqliteHubStore(const fs::path& home, bool create, AtRestPtr at_rest)
+    : impl_(std::make_unique<Impl>(home, create, std::move(at_rest))) {}
 
 UnitPtr SqliteHubStore::write() { return impl_->units.write(); }
 UnitPtr SqliteHubStore::read() { return impl_->units.read(); }
@@ -496,8 +547,11 @@ std::vector<StoredStatement> SqliteHubStore::statements(std::uint64_t after_seq)
   SQLite::Statement st(impl_->db, "SELECT seq, statement FROM statements WHERE seq > ? ORDER BY seq");
   st.bind(1, i64(after_seq));
   while (st.executeStep()) {
-    auto statement = catalog::SignedStatement::decode(blob(st.getColumn(1)));
-    if (!statement) throw Error(Errc::corrupt, "hub store: statement " + st.getColumn(0).getString() + " is unreadable");
+    const std::uint64_t seq = u64(st.getColumn(0));
+    const auto opened = impl_->at_rest->open_statement(seq, blob(st.getColumn(1)));
+    auto statement = opened ? catalog::SignedStatement::decode(*opened)
+                            : Result<catalog::SignedStatement>(Status(Errc::corrupt, "it does not decrypt"));
+    if (!statement) throw Error(Errc::corrupt, "hub store: statement " + std::to_string(seq) + " is unreadable");
     out.push_back({static_cast<std::uint64_t>(st.getColumn(0).getInt64()), std::move(*statement)});
   }
   return out;
@@ -519,8 +573,8 @@ Result<std::uint64_t> SqliteHubStore::add_statement(const catalog::SignedStateme
     const cache::VersionRef* ref = release ? &*release : revoked ? &*revoked : nullptr;
     SQLite::Statement st(impl_->db, "INSERT INTO statements(seq, statement, asset, version, kind) VALUES(?, ?, ?, ?, ?)");
     st.bind(1, static_cast<std::int64_t>(seq));
-    const Bytes encoded = statement.encode();
-    bind_blob(st, 2, encoded);
+    const Bytes sealed = impl_->at_rest->seal_statement(seq, statement.encode());
+    bind_blob(st, 2, sealed);
     if (ref != nullptr) {
       st.bind(3, ref->asset);
       st.bind(4, static_cast<std::int64_t>(ref->version));
@@ -735,7 +789,11 @@ Result<IngestResult> SqliteHubStore::ingest(const std::string& device, ByteView 
       put.bind(2, static_cast<std::int64_t>(e.seq));
       put.bind(3, static_cast<std::int64_t>(e.time.value));
       put.bind(4, std::string(e.type->name));
-      if (e.payload) bind_blob(put, 5, *e.payload);
+      Bytes sealed;
+      if (e.payload) {
+        sealed = impl_->at_rest->seal_payload(journal_id, e.seq, *e.payload);
+        bind_blob(put, 5, sealed);
+      }
       bind_blob(put, 6, e.payload_hash.view());
       bind_blob(put, 7, e.hash.view());
       put.bind(8, device);
@@ -811,8 +869,8 @@ const RepositorySchema blob_schema{"blobs", blob_migrations};
 const RepositorySchema journal_schema{"journals", journal_migrations};
 const RepositorySchema alert_schema{"alerts", alert_migrations};
 
-std::unique_ptr<HubStore> open_hub_store(const fs::path& home, bool create) {
-  return std::make_unique<SqliteHubStore>(home, create);
+std::unique_ptr<HubStore> open_hub_store(const fs::path& home, bool create, AtRestPtr at_rest) {
+  return std::make_unique<SqliteHubStore>(home, create, std::move(at_rest));
 }
 
 }  // namespace outpost::hub::sqlite

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "store/sqlite/hub_schema.hpp"
+#include "outpost/hub/store/at_rest.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 #include "store/sqlite/sqlite_util.hpp"
 #include "outpost/hub/store/lead_repository.hpp"
@@ -111,8 +112,8 @@ LeadRow lead_from(SQLite::Statement& st) {
 
 class SqliteLeadStore final : public LeadRepository {
  public:
-  explicit SqliteLeadStore(const std::filesystem::path& path)
-      : db_(path.string(), SQLite::OPEN_READWRITE, 10'000), units_(db_), cached_(db_) {
+  SqliteLeadStore(const std::filesystem::path& path, AtRestPtr at_rest)
+      : db_(path.string(), SQLite::OPEN_READWRITE, 10'000), at_rest_(std::move(at_rest)), units_(db_), cached_(db_) {
     db_.exec("PRAGMA synchronous=FULL");  // an absorbed lead or an assignment must survive a power cut
     db_.exec("PRAGMA foreign_keys=ON");
     if (repository_version(db_, lead_schema.repository) < lead_schema.migrations.size()) {
@@ -439,7 +440,12 @@ class SqliteLeadStore final : public LeadRepository {
       while (read.executeStep()) {
         LeadEventRow e{j.id, j.device, u64(read.getColumn(0)), u64(read.getColumn(1)), read.getColumn(2).getString(),
                        std::nullopt};
-        if (!read.getColumn(3).isNull()) e.payload = blob_copy(read.getColumn(3));
+        // A payload that does not open (hub.db changed behind the hub's
+        // back) reads as empty: the lead book alerts it as malformed
+        // instead of taking it for one an erase cleared.
+        if (!read.getColumn(3).isNull()) {
+          e.payload = at_rest_->open_payload(j.id, e.seq, blob(read.getColumn(3))).value_or(Bytes{});
+        }
         out.push_back(std::move(e));
       }
       cursor.reset();
@@ -645,6 +651,7 @@ class SqliteLeadStore final : public LeadRepository {
   }
 
   SQLite::Database db_;
+  AtRestPtr at_rest_;
   Units units_;
   Statements cached_;
 };
@@ -653,8 +660,8 @@ class SqliteLeadStore final : public LeadRepository {
 
 const RepositorySchema lead_schema{"leads", lead_migrations};
 
-std::unique_ptr<LeadRepository> open_lead_store(const std::filesystem::path& db_path) {
-  return std::make_unique<SqliteLeadStore>(db_path);
+std::unique_ptr<LeadRepository> open_lead_store(const std::filesystem::path& db_path, AtRestPtr at_rest) {
+  return std::make_unique<SqliteLeadStore>(db_path, std::move(at_rest));
 }
 
 }  // namespace outpost::hub::sqlite

@@ -7,6 +7,7 @@
 
 #include "outpost/catalog/records.hpp"
 #include "outpost/catalog/statement.hpp"
+#include "outpost/hub/store/at_rest.hpp"
 #include "store/report_source.hpp"
 #include "store/sqlite/sqlite_backend.hpp"
 #include "store/sqlite/sqlite_util.hpp"
@@ -26,8 +27,8 @@ std::int64_t hlc_bound(const std::optional<TimePoint>& t, std::int64_t otherwise
 
 class SqliteReportSource final : public ReportSource {
  public:
-  explicit SqliteReportSource(const std::filesystem::path& path)
-      : db_(path.string(), SQLite::OPEN_READONLY, 5000), units_(db_) {
+  SqliteReportSource(const std::filesystem::path& path, AtRestPtr at_rest)
+      : db_(path.string(), SQLite::OPEN_READONLY, 5000), at_rest_(std::move(at_rest)), units_(db_) {
     db_.exec("PRAGMA query_only = ON");
     // A report reads much of the events table once: map it rather than
     // copy it page by page through a small cache.
@@ -44,13 +45,14 @@ class SqliteReportSource final : public ReportSource {
 
  private:
   SQLite::Database db_;
+  AtRestPtr at_rest_;
   Units units_;
 };
 
 void SqliteReportSource::scan(std::initializer_list<const char*> types, const Window& window, Skipped& skipped,
                               const EventUse& use) {
   std::string sql =
-      "SELECT type, journal_id, device, time, received_at, payload FROM events INDEXED BY events_by_type "
+      "SELECT type, journal_id, device, time, received_at, payload, seq FROM events INDEXED BY events_by_type "
       "WHERE type IN (";
   for (std::size_t i = 0; i < types.size(); ++i) sql.append(i == 0 ? "?" : ", ?");
   sql.append(") AND time >= ? AND time < ?");
@@ -67,15 +69,19 @@ void SqliteReportSource::scan(std::initializer_list<const char*> types, const Wi
       ++skipped.no_payload;
       continue;
     }
-    const auto* bytes = static_cast<const std::uint8_t*>(payload.getBlob());
-    json decoded = json::from_msgpack(bytes, bytes + payload.getBytes(), true, false);
+    const ByteView journal_id = blob(st.getColumn(1));
+    const std::optional<Bytes> opened = at_rest_->open_payload(journal_id, u64(st.getColumn(6)), blob(payload));
+    if (!opened) {
+      ++skipped.malformed;
+      continue;
+    }
+    json decoded = json::from_msgpack(opened->begin(), opened->end(), true, false);
     if (!decoded.is_object()) {
       ++skipped.malformed;
       continue;
     }
     e.type = st.getColumn(0).getString();
-    const SQLite::Column journal_id = st.getColumn(1);
-    e.journal.assign(static_cast<const char*>(journal_id.getBlob()), static_cast<std::size_t>(journal_id.getBytes()));
+    e.journal.assign(reinterpret_cast<const char*>(journal_id.data()), journal_id.size());
     e.device = st.getColumn(2).getString();
     e.device_index = device_index.try_emplace(e.device, static_cast<std::uint32_t>(device_index.size())).first->second;
     e.time = journal::HlcTime{static_cast<std::uint64_t>(st.getColumn(3).getInt64())};
@@ -88,12 +94,12 @@ void SqliteReportSource::scan(std::initializer_list<const char*> types, const Wi
 Catalog SqliteReportSource::catalog(Skipped& skipped) {
   Catalog c;
   SQLite::Statement st(db_,
-                       "SELECT s.statement, r.revoked FROM statements s JOIN releases r "
+                       "SELECT s.statement, r.revoked, s.seq FROM statements s JOIN releases r "
                        "ON r.asset = s.asset AND r.version = s.version WHERE s.kind = 'release'");
   while (st.executeStep()) {
-    const SQLite::Column blob = st.getColumn(0);
-    const ByteView bytes(static_cast<const std::uint8_t*>(blob.getBlob()), static_cast<std::size_t>(blob.getBytes()));
-    auto statement = catalog::SignedStatement::decode(bytes);
+    const std::optional<Bytes> opened = at_rest_->open_statement(u64(st.getColumn(2)), blob(st.getColumn(0)));
+    auto statement = opened ? catalog::SignedStatement::decode(*opened)
+                            : Result<catalog::SignedStatement>(Status(Errc::corrupt, "it does not decrypt"));
     auto release =
         statement ? catalog::Release::from_body(statement->body) : Result<catalog::Release>(statement.status());
     if (!release) {
@@ -135,8 +141,8 @@ std::vector<std::pair<std::string, cache::VersionRef>> SqliteReportSource::holdi
 
 }  // namespace
 
-std::unique_ptr<ReportSource> open_report_source(const std::filesystem::path& db_path) {
-  return std::make_unique<SqliteReportSource>(db_path);
+std::unique_ptr<ReportSource> open_report_source(const std::filesystem::path& db_path, AtRestPtr at_rest) {
+  return std::make_unique<SqliteReportSource>(db_path, std::move(at_rest));
 }
 
 }  // namespace outpost::hub::sqlite

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "outpost/base/status.hpp"
+#include "outpost/crypto/secret_key.hpp"
 
 namespace outpost::hub {
 
@@ -42,8 +43,13 @@ class Backend {
   virtual Result<std::unique_ptr<ReportSource>> reports() = 0;
 };
 
-// The backend of a hub home. create makes the embedded store (init);
-// otherwise not_found when the home holds no hub.
-Result<std::unique_ptr<Backend>> open_backend(const std::filesystem::path& home, bool create = false);
+// The backend of a hub home, sealing what it holds at rest under keys from
+// the home's hub.keys (store/at_rest.hpp). not_found when the home holds no
+// hub, or no keys.
+Result<std::unique_ptr<Backend>> open_backend(const std::filesystem::path& home);
+// The same with the hub's lead secret given; create makes the embedded
+// store (init, which writes hub.keys last).
+Result<std::unique_ptr<Backend>> open_backend(const std::filesystem::path& home, const crypto::SecretKey& lead_secret,
+                                              bool create = false);
 
 }  // namespace outpost::hub
