@@ -267,6 +267,17 @@ TEST_CASE("Authority: update_trust moves only forward and only under the root", 
     CHECK(w.authority.update_trust(broken, w.root.public_key()).code() == Errc::integrity);
     CHECK(w.authority.trust().version == 1);
   }
+  SECTION("a higher version naming another hub key is refused: no device would accept the catalog") {
+    // Found by the statement fuzzer (tests/fuzz/regressions/statement/).
+    catalog::TrustList t =
+        *TrustList::from_body(w.make_trust(2, {w.publisher.public_key(), second.public_key()}).body);
+    t.hub_key = second.public_key();
+    const Status s = w.authority.update_trust(sign_statement(t.to_body(), w.root), w.root.public_key());
+    CHECK(s.code() == Errc::invalid_argument);
+    CHECK_THAT(s.message(), Catch::Matchers::Contains("another hub key"));
+    CHECK(w.authority.trust().version == 1);
+    CHECK(w.authority.trust().hub_key == w.hub.public_key());
+  }
   SECTION("a higher version that drops a publisher without retiring it is refused") {
     // Its release at seq 1 would become unverifiable for every device.
     CHECK(w.authority.update_trust(w.make_trust(2, {second.public_key()}), w.root.public_key()).code() ==

@@ -18,5 +18,9 @@ rm -rf "$work"
 mkdir -p "$work/corpus" "$work/artifacts"
 # -timeout: an input that runs this long is a hang (a finding);
 # -rss_limit_mb: so is one that needs this much memory.
-exec "$fuzzer" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 -print_final_stats=1 \
+# -seed: the same exploration in every run (OUTPOST_FUZZ_SEED=0 picks a
+# random one), so a short CI run is reproducible; what it finds is kept as
+# a regression input and replayed by every build.
+exec "$fuzzer" -max_total_time="$seconds" -seed="${OUTPOST_FUZZ_SEED:-1}" -timeout=30 -rss_limit_mb=2560 \
+  -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" "$work/corpus" "$@"

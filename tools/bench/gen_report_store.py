@@ -2,6 +2,10 @@
 # Fills a hub.db (made by `outpost-hub init`) with N synthetic events, as a
 # hub would hold them after ingest: for timing `outpost-hub report`.
 # Usage: gen_report_store.py HUB_HOME/hub.db N   (BENCHMARKS.md, "Hub reports")
+# The payloads are written in clear, as a build before sealing at rest kept
+# them; the script then drops the store's key check, so the hub's next open
+# seals them in place (docs/security.md, "Hub at rest"). Hence a fresh home
+# only: no statement and no event in it yet.
 import os, random, sqlite3, struct, sys
 
 def mp(v):
@@ -24,6 +28,8 @@ db_path, n = sys.argv[1], int(sys.argv[2])
 rnd = random.Random(7)
 db = sqlite3.connect(db_path)
 db.execute('PRAGMA journal_mode=WAL')
+if db.execute('SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM statements)').fetchone()[0]:
+    sys.exit('gen_report_store.py: %s already holds statements or events; use a fresh `outpost-hub init` home' % db_path)
 devices = ['tab-%03d' % i for i in range(200)]
 journals = {d: os.urandom(16) for d in devices}
 seqs = {d: 0 for d in devices}
@@ -64,5 +70,6 @@ for i in range(n):
     if len(rows) == 100000:
         db.executemany('INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?)', rows); db.commit(); rows = []
 db.executemany('INSERT INTO events VALUES(?,?,?,?,?,?,?,?,?)', rows)
+db.execute("DELETE FROM meta WHERE key = 'at_rest'")  # the next open seals what was written
 db.commit()
 print(db.execute('SELECT count(*) FROM events').fetchone()[0])

@@ -115,20 +115,27 @@ void HubProcess::serve() {
   throw std::runtime_error("the hub did not start within 30 s");
 }
 
+// The end of the running hub's stderr: what it did last, and why it died.
+std::string HubProcess::last_words() const {
+  const std::string text = read_text(cat(dir_, "/hub-", serve_count_, ".log.err"));
+  return trim(text.size() > 600 ? "..." + text.substr(text.size() - 600) : text);
+}
+
 void HubProcess::stop() {
   if (pid_ <= 0) return;
   if (auto early = children_.poll(pid_)) {  // it ended on its own
-    crash_ = cat("the hub exited by itself (exit ", early->code, ", signal ", early->signal, "): ",
-                 trim(read_text(cat(dir_, "/hub-", serve_count_, ".log.err")).substr(0, 300)));
+    crash_ = cat("the hub exited by itself (exit ", early->code, ", signal ", early->signal, "): ", last_words());
     account(*early);
     pid_ = 0;
     return;
   }
   ::kill(pid_, SIGTERM);
-  const Finished f = children_.wait(pid_, std::chrono::seconds(20));
+  // A sanitizer build on a loaded machine (its leak check runs at exit) can
+  // take a while; a hub that hangs is still caught.
+  const Finished f = children_.wait(pid_, std::chrono::seconds(60));
   if (f.code != 0) {
-    crash_ = cat("the hub did not stop cleanly on SIGTERM (exit ", f.code, ", signal ", f.signal, "): ",
-                 trim(read_text(cat(dir_, "/hub-", serve_count_, ".log.err")).substr(0, 300)));
+    crash_ = cat("the hub did not stop cleanly on SIGTERM within 60 s (exit ", f.code, ", signal ", f.signal,
+                 "): ", last_words());
   }
   account(f);
   pid_ = 0;

@@ -49,6 +49,7 @@ class HubProcess {
  private:
   std::string run(std::vector<std::string> argv, const char* what);
   void account(const Finished& f);
+  std::string last_words() const;
 
   Children& children_;
   Binaries bins_;

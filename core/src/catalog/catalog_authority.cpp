@@ -21,6 +21,14 @@ Status CatalogAuthority::restore(const std::vector<SignedStatement>& statements)
 Status CatalogAuthority::update_trust(const SignedStatement& trust_list, const crypto::PublicKey& root) {
   Result<TrustList> trust = check_trust_list(trust_list, root, &trust_);
   if (!trust) return trust.status();
+  // The hub signs every timestamp with the key the list names: a list
+  // naming another would make every device refuse the catalog from then on
+  // (found by the statement fuzzer). The hub's key does not change.
+  if (trust->hub_key != trust_.hub_key) {
+    return {Errc::invalid_argument, "trust list version " + std::to_string(trust->version) +
+                                        " names another hub key than this hub's: every device would refuse its "
+                                        "catalog (the hub key cannot change)"};
+  }
   // Every device must still be able to verify the whole history: a removed
   // publisher has to be listed as retired through its last statement.
   for (std::size_t i = 0; i < statements_.size(); ++i) {
