@@ -14,6 +14,7 @@
 
 #include "dashboard_app.hpp"
 #include "dashboard_page.hpp"
+#include "outpost/base/utf8.hpp"
 #include "outpost/cli/text.hpp"
 #include "outpost/crypto/hash.hpp"
 #include "outpost/hub/store/backend.hpp"
@@ -133,7 +134,9 @@ std::string DashboardApp::token() const {
 
 Response DashboardApp::error(const std::string& target, unsigned status, const std::string& message) const {
   if (target.starts_with("/reports/")) {
-    Response r = page(status, message + "\n");
+    // The message may quote the request's path, which can hold any bytes
+    // (found by the http_dashboard fuzzer): the body stays valid UTF-8.
+    Response r = page(status, sanitize_utf8(message) + "\n");
     r.content_type = "text/plain; charset=utf-8";
     return r;
   }
